@@ -1,0 +1,112 @@
+"""Reviewer decisions (复核意见): manual review scores and dismissed findings.
+
+A decisions file is YAML, per project, or the `decisions` key of a params file:
+
+    reviewer: 王审核            # default reviewer for every entry
+    scores:
+      - indicator: 资金到位率
+        score: 0.5
+        reason: 到位率按财政拨款口径复核
+    dismiss:
+      - finding: SE-IND-FORMULAIC
+        reason: 目标值为合同约定值，结果等于目标属实
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+
+from .errors import DecisionsError
+from .values import parse_decimal
+
+
+class Decision(BaseModel):
+    """One reviewer decision: a manual score for an indicator, or a dismissed finding."""
+
+    model_config = ConfigDict(frozen=True)
+    kind: Literal["score", "dismiss"]
+    subject: str  # indicator name or finding code
+    reason: str
+    reviewer: str
+    score: Decimal | None = None
+
+    @field_validator("reason", "reviewer", "subject")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value.strip()
+
+
+_TOP_KEYS = {"reviewer", "scores", "dismiss"}
+
+
+def parse_decisions(data: Any, source: str) -> list[Decision]:
+    """Validate decisions data (already parsed YAML); errors name the source and entry."""
+    if data is None:
+        return []
+    if not isinstance(data, dict):
+        raise DecisionsError(f"{source}: decisions must be a mapping with scores/dismiss lists")
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise DecisionsError(
+            f"{source}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
+            f"expected {', '.join(sorted(_TOP_KEYS))}"
+        )
+    default_reviewer = data.get("reviewer")
+    out: list[Decision] = []
+    for key, kind, subject_key in (("scores", "score", "indicator"), ("dismiss", "dismiss", "finding")):
+        entries = data.get(key) or []
+        if not isinstance(entries, list):
+            raise DecisionsError(f"{source}: {key} must be a list")
+        for i, entry in enumerate(entries):
+            where = f"{source}: {key}[{i}]"
+            if not isinstance(entry, dict):
+                raise DecisionsError(f"{where}: must be a mapping")
+            allowed = {subject_key, "reason", "reviewer"} | ({"score"} if kind == "score" else set())
+            extra = set(entry) - allowed
+            if extra:
+                raise DecisionsError(
+                    f"{where}: unknown key(s) {', '.join(sorted(map(str, extra)))}; "
+                    f"expected {', '.join(sorted(allowed))}"
+                )
+            score = None
+            if kind == "score":
+                try:
+                    score = parse_decimal(entry.get("score"))
+                except ValueError as exc:
+                    raise DecisionsError(
+                        f"{where}.score: saw {entry.get('score')!r}, expected a number ({exc})"
+                    ) from None
+            try:
+                out.append(
+                    Decision(
+                        kind=kind,
+                        subject=str(entry.get(subject_key) or ""),
+                        reason=str(entry.get("reason") or ""),
+                        reviewer=str(entry.get("reviewer") or default_reviewer or ""),
+                        score=score,
+                    )
+                )
+            except ValidationError as exc:
+                field = exc.errors()[0]["loc"][0]
+                field = {"subject": subject_key}.get(str(field), field)
+                raise DecisionsError(f"{where}.{field}: {exc.errors()[0]['msg']}") from None
+    return out
+
+
+def load_decisions(path: str | Path) -> list[Decision]:
+    """Read a decisions YAML file."""
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DecisionsError(f"{p}: decisions file not found") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise DecisionsError(f"{p}: not valid YAML: {exc}") from None
+    return parse_decisions(data, str(p))

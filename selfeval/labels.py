@@ -1,0 +1,26 @@
+"""The Chinese labels of forms and reports, loaded once from `data/labels.yaml`."""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+import yaml
+
+
+def _load() -> dict[str, Any]:
+    text = resources.files("selfeval").joinpath("data/labels.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+LABELS: dict[str, Any] = _load()
+
+
+def category_name(category: str) -> str:
+    """The Chinese word for a category identifier (output → 产出)."""
+    return LABELS["category_names"].get(category, category)
+
+
+def money_name(field: str) -> str:
+    """The Chinese label of a money field (paid → 实际支付数)."""
+    return LABELS["money_names"].get(field, field)

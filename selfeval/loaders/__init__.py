@@ -1,0 +1,54 @@
+"""Loading forms from the formats people have: text export, Excel workbook, canonical YAML."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from ..errors import FormError, Problem
+from ..model import Form, Provenance
+from .grid import Grid, parse_suzhou
+from .text import decode, text_to_grid
+from .yamlform import dump_yaml, parse_yaml_form
+
+TEXT_SUFFIXES = {".txt", ".tsv", ".tab", ".csv", ""}
+YAML_SUFFIXES = {".yaml", ".yml"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+
+
+def parse_grid(grid: Grid, provenance: Provenance, bare: str = "equal") -> Form:
+    """Detect the layout of a grid and parse it."""
+    return parse_suzhou(grid, provenance, bare)
+
+
+def load_form(path: str | Path, sheet: str | None = None) -> Form:
+    """Load a form from a text export, an Excel workbook or a YAML file, by file suffix."""
+    p = Path(path)
+    source = str(p)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise FormError([Problem(source, "", "file", "nothing", "an existing file")]) from None
+    except IsADirectoryError:
+        raise FormError([Problem(source, "", "file", "a directory", "a form file")]) from None
+    sha = hashlib.sha256(data).hexdigest()
+    suffix = p.suffix.lower()
+    if suffix in YAML_SUFFIXES:
+        text, enc = decode(data, source)
+        return parse_yaml_form(text, Provenance(path=source, sha256=sha, loader="yaml", encoding=enc))
+    if suffix in EXCEL_SUFFIXES:
+        from .excel import workbook_to_grid  # imported lazily: only Excel users pay for it
+
+        grid, sheet_name = workbook_to_grid(data, source, sheet)
+        return parse_grid(grid, Provenance(path=source, sha256=sha, loader="excel", sheet=sheet_name))
+    text, enc = decode(data, source)
+    grid = text_to_grid(text, source)
+    return parse_grid(grid, Provenance(path=source, sha256=sha, loader="text", encoding=enc))
+
+
+def write_yaml(form: Form, path: str | Path) -> None:
+    """Save a form as canonical YAML."""
+    Path(path).write_text(dump_yaml(form), encoding="utf-8")
+
+
+__all__ = ["dump_yaml", "load_form", "parse_grid", "write_yaml"]

@@ -1,0 +1,469 @@
+"""The label-anchored parser of the Suzhou 自评表 grid, shared by the text and Excel loaders.
+
+A grid is the sheet as rows of cells. Nothing is found by position: every block is located by
+its label (NFKC-normalised), values are read right of or below their labels, and where the
+export shifts a values row (the seed's 市级财政资金使用情况 row starts one column left of its
+headers) the alignment is chosen by the budget identities, not assumed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..errors import FormError, Problem
+from ..labels import LABELS
+from ..model import Category, Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
+from ..values import label_key, normalize, parse_decimal, parse_target
+
+
+@dataclass
+class Grid:
+    """Rows of cell texts with the source row numbers a user would look up."""
+
+    rows: list[list[str]]
+    numbers: list[int]
+    source: str
+    unit: str = "line"  # "line" for text exports, "row" for sheets
+
+    def where(self, i: int, col: int | None = None) -> str:
+        base = f"{self.unit} {self.numbers[i]}"
+        return base if col is None else f"{base}, column {col + 1}"
+
+
+def _cell(row: list[str], j: int) -> str:
+    return row[j] if 0 <= j < len(row) else ""
+
+
+_KEYS_CACHE: dict[str, str] = {}
+
+
+def _k(text: str) -> str:
+    key = _KEYS_CACHE.get(text)
+    if key is None:
+        key = _KEYS_CACHE[text] = label_key(text)
+    return key
+
+
+_FULL_MARKS = re.compile(r"\((\d+(?:\.\d+)?)分\)")
+_UNIT_SUFFIX = re.compile(r"\((万元|元)\)$")
+
+
+def _category(text: str) -> Category | None:
+    key = _k(text)
+    for suffix in ("目标", "指标", "类"):
+        if key.endswith(suffix) and len(key) > len(suffix):
+            key = key[: -len(suffix)]
+            break
+    for cat, words in LABELS["categories"].items():
+        if key in words:
+            return Category(cat)
+    return None
+
+
+def looks_like_suzhou(grid: Grid) -> bool:
+    """True when the grid carries the Suzhou layout's labels."""
+    keys = {_k(c) for row in grid.rows for c in row if c}
+    return any("预算执行情况" in k for k in keys) and "子项名称" in keys
+
+
+@dataclass
+class _Parser:
+    grid: Grid
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how ambiguous cells were read
+    budget_values: dict[str, Decimal | None] = field(default_factory=dict)
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def problem(self, i: int | None, col: int | None, what: str, seen: str, expected: str) -> None:
+        where = "" if i is None else self.grid.where(i, col)
+        self.problems.append(Problem(self.grid.source, where, what, seen, expected))
+
+    def find(self, pred, start: int = 0, stop: int | None = None) -> tuple[int, int] | None:
+        rows = self.grid.rows
+        for i in range(start, len(rows) if stop is None else stop):
+            for j, c in enumerate(rows[i]):
+                if c and pred(_k(c)):
+                    return i, j
+        return None
+
+    def number(self, raw: str, i: int, j: int, what: str, required: bool = True) -> Decimal | None:
+        if not normalize(raw):
+            if required:
+                self.problem(i, j, what, raw, "a number")
+            return None
+        try:
+            return parse_decimal(raw)
+        except ValueError as exc:
+            self.problem(i, j, what, raw, f"a number ({exc})")
+            return None
+
+    def value_right(self, i: int, j: int) -> tuple[str, int] | None:
+        row = self.grid.rows[i]
+        for jj in range(j + 1, len(row)):
+            if normalize(row[jj]):
+                return row[jj].strip(), jj
+        return None
+
+    # -- header ----------------------------------------------------------------------------------
+    def header(self) -> dict[str, object]:
+        out: dict[str, object] = {}
+        for fld, labels in LABELS["header"].items():
+            keys = {_k(x) for x in labels}
+            hit = self.find(lambda k, keys=keys: k in keys)
+            if hit is None:
+                if fld in ("project_name", "year"):
+                    self.problem(None, None, fld, "", f"a cell labelled {labels[0]}")
+                continue
+            i, j = hit
+            found = self.value_right(i, j)
+            if found is None:
+                if fld in ("project_name", "year"):
+                    self.problem(i, j, labels[0], "", "a value right of the label")
+                continue
+            out[fld] = found[0]
+            if fld == "year":
+                y = normalize(found[0]).removesuffix("年")
+                if re.fullmatch(r"(19|20)\d\d", y):
+                    out["year"] = int(y)
+                else:
+                    self.problem(i, found[1], labels[0], found[0], "a four-digit year such as 2023")
+                    out["year"] = 0
+        return out
+
+    # -- money -----------------------------------------------------------------------------------
+    def money_block(self, name: str, start: int = 0) -> tuple[dict[str, Decimal | None], int]:
+        spec = LABELS["money_blocks"][name]
+        hit = self.find(lambda k: spec["label"] in k, start)
+        if hit is None:
+            self.problem(None, None, f"money block {spec['label']}", "", "a block with that label")
+            return {}, start
+        i, j0 = hit
+        labels = {_k(lbl): fld for lbl, fld in spec["fields"].items()}
+        groups = {_k(g) for g in spec.get("groups", [])}
+        columns: dict[int, str] = {}  # column → field
+        k = i
+        values_row = None
+        while k < len(self.grid.rows):
+            row = self.grid.rows[k]
+            cells = [(jj, c) for jj, c in enumerate(row) if normalize(c) and not (k == i and jj == j0)]
+            if k > i and any(_is_number(c) for _, c in cells):
+                values_row = k
+                break
+            for jj, c in cells:
+                key = _UNIT_SUFFIX.sub("", _k(c))
+                if key in groups:
+                    continue
+                if key in labels:
+                    columns[jj] = labels[key]
+                elif k == i or columns:
+                    self.problem(k, jj, f"{spec['label']} header", c, "one of " + "、".join(spec["fields"]))
+            k += 1
+        if values_row is None:
+            self.problem(i, None, f"{spec['label']} values", "", "a row of numbers below the header")
+            return {}, i + 1
+        fields = [columns[c] for c in sorted(columns)]
+        row = self.grid.rows[values_row]
+        mapping = self._choose_alignment(name, columns, fields, row)
+        out: dict[str, Decimal | None] = {}
+        for fld, (raw, col) in mapping.items():
+            out[fld] = self.number(raw, values_row, col, LABELS["money_names"][fld], required=False)
+        return out, values_row + 1
+
+    def _choose_alignment(self, name, columns, fields, row):
+        """Pick how header columns map to value cells: aligned, shifted ±1, or values in order."""
+        candidates: list[tuple[str, dict[str, tuple[str, int]]]] = []
+        for shift in (0, -1, 1):
+            candidates.append(
+                (f"shift {shift}", {fld: (_cell(row, c + shift), c + shift) for c, fld in columns.items()})
+            )
+        filled = [(c, jj) for jj, c in enumerate(row) if normalize(c)]
+        if len(filled) == len(fields):
+            candidates.append(("in order", {fld: filled[n] for n, fld in enumerate(fields)}))
+
+        def quality(mapping: dict[str, tuple[str, int]]) -> tuple[int, int, int]:
+            vals: dict[str, Decimal | None] = {}
+            bad = 0
+            for fld, (raw, _) in mapping.items():
+                if not normalize(raw):
+                    vals[fld] = None
+                    continue
+                try:
+                    vals[fld] = parse_decimal(raw)
+                except ValueError:
+                    bad += 1
+            held = _identities_held(name, vals, self.budget_values)
+            used = {col for _, col in mapping.values() if normalize(_cell(row, col))}
+            unread = len([1 for _, jj in filled if jj not in used])
+            return (held - bad * 10 - unread * 10, -sum(v is None for v in vals.values()), 0)
+
+        best_label, best = candidates[0]
+        best_q = quality(best)
+        for label, cand in candidates[1:]:
+            q = quality(cand)
+            if q > best_q:
+                best_label, best, best_q = label, cand, q
+        if best_label != "shift 0":
+            self.notes.append(f"{LABELS['money_blocks'][name]['label']}: values read {best_label}")
+        return best
+
+    # -- sub-items --------------------------------------------------------------------------------
+    def sub_items(self, start: int) -> tuple[list[SubItem], Decimal | None, Decimal | None, int]:
+        spec = LABELS["sub_items"]
+        hit = self.find(lambda k: k == spec["header"], start)
+        if hit is None:
+            self.problem(None, None, "sub-items", "", f"a header row with {spec['header']}")
+            return [], None, None, start
+        i, _ = hit
+        row = self.grid.rows[i]
+        bcol = next((jj for jj, c in enumerate(row) if spec["budget"] in _k(c)), None)
+        acol = next((jj for jj, c in enumerate(row) if spec["actual"] in _k(c)), None)
+        items: list[SubItem] = []
+        total_b = total_a = None
+        k = i + 1
+        while k < len(self.grid.rows):
+            row = self.grid.rows[k]
+            if self._is_indicator_header(row):
+                break
+            cells = [(jj, c) for jj, c in enumerate(row) if normalize(c)]
+            if not cells:
+                k += 1
+                continue
+            name_col, name = cells[0]
+            if _is_number(name):
+                self.problem(k, name_col, "子项名称", name, "a sub-item name before its amounts")
+                k += 1
+                continue
+            rest = [(jj, c) for jj, c in cells[1:]]
+            b_raw, b_col = (_cell(row, bcol), bcol) if bcol is not None and _cell(row, bcol).strip() else (
+                rest[0][1], rest[0][0]) if rest else ("", bcol or 0)
+            a_raw, a_col = (_cell(row, acol), acol) if acol is not None and _cell(row, acol).strip() else (
+                rest[1][1], rest[1][0]) if len(rest) > 1 else ("", acol or 0)
+            budget = self.number(b_raw, k, b_col, f"{name} 预算数", required=False)
+            actual = self.number(a_raw, k, a_col, f"{name} 实际数", required=False)
+            if _k(name) == _k(spec["total"]):
+                total_b, total_a = budget, actual
+            else:
+                items.append(SubItem(name=name.strip(), budget=budget, actual=actual,
+                                     row=self.grid.numbers[k]))
+            k += 1
+        return items, total_b, total_a, k
+
+    # -- indicators ------------------------------------------------------------------------------
+    def _is_indicator_header(self, row: list[str]) -> bool:
+        spec = LABELS["indicator_table"]
+        keys = {_k(c) for c in row if c}
+        return bool(keys & set(spec["name"])) and bool(keys & set(spec["target"]))
+
+    def indicators(self, start: int, bare) -> tuple[list[Indicator], dict[str, object], int]:
+        spec = LABELS["indicator_table"]
+        i = next((k for k in range(start, len(self.grid.rows))
+                  if self._is_indicator_header(self.grid.rows[k])), None)
+        meta: dict[str, object] = {}
+        if i is None:
+            self.problem(None, None, "indicator table", "", "a header row with 指标名称 and 目标值")
+            return [], meta, start
+        cols: dict[str, int] = {}
+        for jj, c in enumerate(self.grid.rows[i]):
+            key = _k(c)
+            for fld, words in spec.items():
+                if fld != "total" and key in words and fld not in cols:
+                    cols[fld] = jj
+        for required in ("category", "name", "target", "weight"):
+            if required not in cols:
+                self.problem(i, None, "indicator table header", " | ".join(self.grid.rows[i]),
+                             f"a column {spec[required][0]}")
+        if self.problems:
+            return [], meta, i + 1
+        totals = {_k(t) for t in spec["total"]}
+        name_col = cols["name"]
+        level1 = None
+        category: Category | None = None
+        out: list[Indicator] = []
+        k = i + 1
+        closed = False
+        while k < len(self.grid.rows):
+            row = self.grid.rows[k]
+            cells = [(jj, c) for jj, c in enumerate(row) if normalize(c)]
+            if not cells:
+                k += 1
+                continue
+            first_key = _k(cells[0][1])
+            if first_key in totals and cells[0][0] < name_col:
+                nums = [(jj, c) for jj, c in cells[1:] if normalize(c)]
+                if nums:
+                    meta["stated_total"] = self.number(nums[-1][1], k, nums[-1][0], "合计 自评分")
+                closed = True
+                k += 1
+                break
+            if self._ends_table(first_key):
+                break
+            l1 = _cell(row, cols.get("level1", -1))
+            if normalize(l1):
+                level1 = l1.strip()
+                m = _FULL_MARKS.search(normalize(l1))
+                if m:
+                    meta["full_marks"] = Decimal(m.group(1))
+            cat_raw = _cell(row, cols["category"])
+            if normalize(cat_raw):
+                category = _category(cat_raw)
+                if category is None:
+                    self.problem(k, cols["category"], "类别", cat_raw,
+                                 "决策/过程/投入/产出/效益/满意度 (optionally ending in 目标 or 指标)")
+            name = _cell(row, name_col).strip()
+            if not name:
+                self.problem(k, name_col, "指标名称", "", "an indicator name")
+                k += 1
+                continue
+            if category is None:
+                if not normalize(cat_raw):
+                    self.problem(k, cols["category"], "类别", "", "a category for the first indicator")
+                k += 1
+                continue
+            target_raw = _cell(row, cols["target"])
+            try:
+                target = parse_target(target_raw, bare)
+            except ValueError as exc:
+                self.problem(k, cols["target"], f"{name} 目标值", target_raw, str(exc))
+                target = None
+            weight = self.number(_cell(row, cols["weight"]), k, cols["weight"], f"{name} 权重")
+            self_raw = _cell(row, cols["self_score"]) if "self_score" in cols else ""
+            self_score = self.number(self_raw, k, cols.get("self_score"), f"{name} 自评分", required=False)
+            if target is not None and weight is not None:
+                out.append(
+                    Indicator(
+                        category=category,
+                        name=name,
+                        target=target,
+                        weight=weight,
+                        actual=_cell(row, cols["actual"]) if "actual" in cols else None,
+                        self_score=self_score,
+                        level1=level1,
+                        deviation_note=_cell(row, cols["deviation_note"]) if "deviation_note" in cols
+                        else None,
+                        row=self.grid.numbers[k],
+                    )
+                )
+            k += 1
+        if not closed:
+            where = k - 1 if k > i + 1 else i
+            self.problem(where, None, "indicator table", "end of the table without a 合计 row",
+                         "a 合计 row closing the indicator table (is the file truncated?)")
+        if not out and closed:
+            self.problem(i, None, "indicator table", "no indicator rows", "at least one indicator")
+        return out, meta, k
+
+    def _ends_table(self, key: str) -> bool:
+        narrative = {_k(v) for v in LABELS["narrative"].values()}
+        return key in narrative or any(key.startswith(n) for n in narrative) or key in {
+            _k(h) for h in LABELS["headings"]}
+
+    # -- narrative -------------------------------------------------------------------------------
+    def narrative(self, start: int) -> Narrative:
+        labels = {_k(v): fld for fld, v in LABELS["narrative"].items()}
+        headings = {_k(h) for h in LABELS["headings"]}
+        footnotes = tuple(_k(p) for p in LABELS["footnote_prefixes"])
+        parts: dict[str, list[str]] = {}
+        current: str | None = None
+        for k in range(start, len(self.grid.rows)):
+            cells = [c.strip() for c in self.grid.rows[k] if c.strip()]
+            if not cells:
+                continue  # a page break leaves blank rows inside a section
+            key = _k(cells[0])
+            fld = labels.get(key)
+            if fld is None:
+                for lbl, f in labels.items():
+                    if key.startswith(lbl + ":"):
+                        fld = f
+                        cells = [cells[0].split("：", 1)[-1].split(":", 1)[-1], *cells[1:]]
+                        break
+                else:
+                    if fld is None and key in labels:
+                        fld = labels[key]
+            if fld is not None:
+                current = fld
+                parts[fld] = [] if key in labels else [cells[0]]
+                parts[fld].extend(cells[1:])
+            elif key in headings:
+                current = None
+            elif key.startswith(footnotes):
+                parts["footnote"] = ["".join(cells)]
+                current = None
+            elif current is not None:
+                # A page break splits a sentence: the pieces join with no separator.
+                parts[current].append("".join(cells))
+        return Narrative(**{fld: "".join(p) or None for fld, p in parts.items()})
+
+
+def _is_number(text: str) -> bool:
+    try:
+        parse_decimal(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _identities_held(block: str, v: dict[str, Decimal | None], budget: dict) -> int:
+    """How many of the block's budget identities hold (used to choose an alignment)."""
+
+    def g(d: dict, key: str) -> Decimal | None:
+        return d.get(key)
+
+    checks: list[bool] = []
+    if block == "budget":
+        ib, adj = g(v, "initial_budget"), g(v, "adjustment")
+        ap, qb = g(v, "appropriated"), g(v, "quota_balance")
+        if None not in (ib, ap, qb):
+            checks.append(ib + (adj or 0) - ap == qb)
+        qr = g(v, "quota_recovered")
+        if qr is not None and qb is not None:
+            checks.append(qr <= qb)
+    else:
+        ap, paid, fb = g(v, "use_appropriated"), g(v, "paid"), g(v, "fund_balance")
+        cf, rec = g(v, "carried_forward"), g(v, "recovered")
+        if None not in (ap, paid, fb):
+            checks.append(ap - paid == fb)
+        if fb is not None and (cf is not None or rec is not None):
+            checks.append((cf or 0) + (rec or 0) == fb)
+        if ap is not None and budget.get("appropriated") is not None:
+            checks.append(ap == budget["appropriated"])
+        if paid is not None and ap is not None:
+            checks.append(paid <= ap)
+    return sum(checks) - (len(checks) - sum(checks))
+
+
+def parse_suzhou(grid: Grid, provenance: Provenance, bare: str = "equal") -> Form:
+    """Parse a Suzhou-layout grid into a `Form`, or raise `FormError` listing every problem."""
+    p = _Parser(grid)
+    if not any(normalize(c) for row in grid.rows for c in row):
+        raise FormError([Problem(grid.source, "", "file", "no text", "a 自评表 export")])
+    if not looks_like_suzhou(grid):
+        raise FormError([Problem(grid.source, "", "file", "no 预算执行情况 / 子项名称 labels",
+                                 "a 自评表 (self-evaluation form) export")])
+    head = p.header()
+    budget, nxt = p.money_block("budget")
+    p.budget_values = budget
+    use, nxt = p.money_block("use", nxt)
+    items, total_b, total_a, nxt = p.sub_items(nxt)
+    indicators, meta, nxt = p.indicators(nxt, bare)
+    narrative = p.narrative(nxt)
+    if p.problems:
+        raise FormError(p.problems)
+    prov = provenance.model_copy(update={"notes": [*provenance.notes, *p.notes]})
+    return Form(
+        project_name=str(head["project_name"]),
+        year=int(head["year"]),  # type: ignore[arg-type]
+        department=head.get("department"),
+        implementing_unit=head.get("implementing_unit"),
+        layout="suzhou",
+        full_marks=meta.get("full_marks"),
+        stated_total=meta.get("stated_total"),
+        money=MoneyBlock(**budget, **use),
+        sub_items_budget_total=total_b,
+        sub_items_actual_total=total_a,
+        sub_items=items,
+        indicators=indicators,
+        narrative=narrative,
+        provenance=prov,
+    )

@@ -1,0 +1,77 @@
+"""The canonical YAML form: written by hand or by `write_yaml`, validated by the `Form` model."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from ..errors import FormError, Problem
+from ..model import Form, Provenance
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top)"
+
+
+def parse_yaml_form(text: str, provenance: Provenance) -> Form:
+    """Validate YAML text as a form; every problem names its field path."""
+    source = provenance.path or "<yaml>"
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else ""
+        raise FormError([Problem(source, where, "YAML", str(exc).splitlines()[0], "valid YAML")]) from None
+    if not isinstance(data, dict):
+        raise FormError([Problem(source, "", "file", type(data).__name__, "a mapping of form fields")])
+    try:
+        form = Form.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            seen = err.get("input")
+            seen_s = "" if isinstance(seen, dict | list) else str(seen)
+            problems.append(Problem(source, _loc(err["loc"]), _loc(err["loc"][-1:]), seen_s, err["msg"]))
+        raise FormError(problems) from None
+    return form.model_copy(update={"provenance": provenance})
+
+
+class _Dumper(yaml.SafeDumper):
+    pass
+
+
+def _decimal(dumper: yaml.SafeDumper, d: Decimal) -> yaml.Node:
+    text = format(d, "f")
+    digits = len(d.as_tuple().digits)
+    # Up to 15 significant digits survive YAML's float round trip exactly; longer ones are quoted.
+    if digits <= 15:
+        integral = d == d.to_integral() and "." not in text
+        tag = "tag:yaml.org,2002:int" if integral else "tag:yaml.org,2002:float"
+        return dumper.represent_scalar(tag, text)
+    return dumper.represent_str(text)
+
+
+_Dumper.add_representer(Decimal, _decimal)
+_Dumper.add_multi_representer(Enum, lambda d, e: d.represent_str(e.value))
+
+
+def _prune(value: Any) -> Any:
+    """Drop empty fields so hand-editing the YAML is not cluttered by nulls."""
+    if isinstance(value, dict):
+        return {k: _prune(v) for k, v in value.items() if v is not None and v != [] and v != {}}
+    if isinstance(value, list):
+        return [_prune(v) for v in value]
+    return value
+
+
+def dump_yaml(form: Form) -> str:
+    """The form as canonical YAML (loads back equal)."""
+    data = _prune(form.model_dump(mode="python"))
+    return yaml.dump(data, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=100)

@@ -1,0 +1,183 @@
+"""The data model at the centre of selfeval: one `Form` per project and year.
+
+Names follow the glossary. Money, weights and scores are exact `Decimal`s. Targets are parsed
+(`Target`); actuals stay the text the form shows, because how an actual is read depends on its
+target and the ruleset (see `scoring`).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
+
+from .values import Target, format_decimal, normalize, parse_decimal, parse_target
+
+
+class Category(StrEnum):
+    """Indicator category (类别 / 二级指标 in the Suzhou layout, 一级指标 in the national one)."""
+
+    decision = "decision"
+    process = "process"
+    input = "input"
+    output = "output"
+    outcome = "outcome"
+    satisfaction = "satisfaction"
+
+
+def _to_decimal(value: Any) -> Any:
+    if value is None or isinstance(value, Decimal):
+        return value
+    try:
+        return parse_decimal(value)
+    except ValueError as exc:
+        raise ValueError(f"a number, {exc}") from exc
+
+
+def _to_target(value: Any) -> Any:
+    if isinstance(value, Target | dict):
+        return value
+    return parse_target("" if value is None else value)
+
+
+def _opt_text(value: Any) -> Any:
+    if value is None:
+        return None
+    s = str(value).strip()
+    return s or None
+
+
+# Money and scores read from YAML as numbers or strings, always stored exactly, written back as
+# plain decimals (strings in JSON so no float ever rounds them).
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_to_decimal),
+    PlainSerializer(format_decimal, return_type=str, when_used="json"),
+    WithJsonSchema({"type": ["number", "string"], "pattern": r"^-?\d+(\.\d+)?$"}),
+]
+TargetField = Annotated[
+    Target,
+    BeforeValidator(_to_target),
+    PlainSerializer(lambda t: t.raw, return_type=str),
+    WithJsonSchema({"type": "string", "description": "目标值, e.g. '>=95%', '规范', '12月31日前'"}),
+]
+OptText = Annotated[str | None, BeforeValidator(_opt_text)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Provenance(_Model):
+    """Where a form came from; not part of the form's content (ignored by `Form.content`)."""
+
+    path: str = ""
+    sha256: str = ""
+    loader: str = ""
+    encoding: str | None = None
+    sheet: str | None = None
+    notes: list[str] = Field(default_factory=list)
+
+
+class MoneyBlock(_Model):
+    """The budget-execution and fund-use blocks, in 万元. Absent cells are None."""
+
+    initial_budget: Money | None = None
+    adjustment: Money | None = None
+    appropriated: Money | None = None
+    quota_balance: Money | None = None
+    quota_recovered: Money | None = None
+    use_appropriated: Money | None = None
+    paid: Money | None = None
+    fund_balance: Money | None = None
+    carried_forward: Money | None = None
+    recovered: Money | None = None
+
+    @property
+    def budget(self) -> Decimal | None:
+        """年初预算数 + 调整数: the year's budget, denominator of the funding and execution rates."""
+        if self.initial_budget is None:
+            return None
+        return self.initial_budget + (self.adjustment or Decimal(0))
+
+
+class SubItem(_Model):
+    """子项: one line of the project's funding structure."""
+
+    name: str
+    budget: Money | None = None
+    actual: Money | None = None
+    row: int | None = Field(default=None, exclude=True, repr=False)
+
+
+class Indicator(_Model):
+    """One row of the indicator table."""
+
+    category: Category
+    name: str
+    target: TargetField
+    weight: Money
+    actual: OptText = None
+    self_score: Money | None = None
+    level1: OptText = None
+    level2: OptText = None
+    deviation_note: OptText = None
+    explanation: OptText = None
+    row: int | None = Field(default=None, exclude=True, repr=False)
+
+
+class Narrative(_Model):
+    """The narrative sections of the self-evaluation report."""
+
+    overview: OptText = None
+    overall_goal: OptText = None
+    annual_goal: OptText = None
+    implementation: OptText = None
+    management_results: OptText = None
+    problems: OptText = None
+    recommendations: OptText = None
+    instructions: OptText = None
+    footnote: OptText = None
+
+
+class Form(_Model):
+    """One project's self-evaluation form (自评表) for one year."""
+
+    project_name: str
+    year: int
+    department: OptText = None
+    implementing_unit: OptText = None
+    layout: str = "suzhou"
+    full_marks: Money | None = None
+    stated_total: Money | None = None
+    money: MoneyBlock = Field(default_factory=MoneyBlock)
+    sub_items_budget_total: Money | None = None
+    sub_items_actual_total: Money | None = None
+    sub_items: list[SubItem] = Field(default_factory=list)
+    indicators: list[Indicator] = Field(default_factory=list)
+    narrative: Narrative = Field(default_factory=Narrative)
+    provenance: Provenance = Field(default_factory=Provenance, exclude=True)
+
+    def content(self) -> dict[str, Any]:
+        """The form's content as plain data, without provenance or source rows.
+
+        Two loads of the same form from different files are equal when their contents are.
+        """
+        return self.model_dump(mode="json")
+
+    def indicator(self, name: str) -> Indicator:
+        """The indicator called `name` (NFKC-insensitive); KeyError if there is none."""
+        key = normalize(name)
+        for ind in self.indicators:
+            if normalize(ind.name) == key:
+                return ind
+        raise KeyError(name)

@@ -1,0 +1,394 @@
+"""Scoring: pure functions from (form, ruleset, decisions) to scores.
+
+Three scores per indicator (rules.md §0): the form's `self_score`; the `rescore`, the ruleset
+applied to the claimed actual; and the `review_score`, the ruleset applied to the actual the
+review accepts (the recomputed rate where the money block determines it, a reviewer's manual
+score where one exists, otherwise the claimed actual).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal
+
+from .decisions import Decision
+from .model import Category, Form, Indicator
+from .rulesets import BandRule, Ruleset
+from .values import Actual, Quantity, Target, format_decimal, normalize, parse_actual
+
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+
+
+def round_half_up(value: Decimal, places: int = 2) -> Decimal:
+    """四舍五入 to `places` decimals (3.465 → 3.47, where float round gives 3.46)."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
+def pct(value: Decimal | None, places: int = 2) -> str:
+    """A percentage for people: 88.6538 → '88.65%'."""
+    return "—" if value is None else f"{format_decimal(round_half_up(value, places))}%"
+
+
+Status = Literal["scored", "manual"]
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The outcome of applying a rule to one actual."""
+
+    score: Decimal | None  # rounded to 2 places; None while awaiting manual scoring
+    status: Status
+    basis: str  # met | shortfall | over | grade | not_met | missing | manual | decision
+    reason: str  # Chinese, for tables and narrative
+    completion: Decimal | None = None  # % of the target achieved, where defined
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Rates recomputed from the money block, in % (unrounded)."""
+
+    funding_rate: Decimal | None
+    payment_rate: Decimal | None
+    execution_rate: Decimal | None
+
+    def get(self, name: str) -> Decimal | None:
+        return getattr(self, name)
+
+
+def compute_rates(form: Form) -> Rates:
+    """资金到位率, payment rate and execution rate from the form's money block."""
+    m = form.money
+    budget, appropriated, paid = m.budget, m.appropriated, m.paid
+
+    def ratio(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+        return None if a is None or b is None or b == 0 else a / b * HUNDRED
+
+    return Rates(ratio(appropriated, budget), ratio(paid, appropriated), ratio(paid, budget))
+
+
+@dataclass(frozen=True)
+class IndicatorResult:
+    """One indicator with its three scores."""
+
+    index: int
+    indicator: Indicator
+    rescore: Assessment
+    review: Assessment
+    review_source: Literal["claimed", "recomputed", "decision"]
+    accepted_actual: str
+    decision: Decision | None = None
+
+    @property
+    def self_score(self) -> Decimal | None:
+        return self.indicator.self_score
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A scored (and, once `review.review` has run, reviewed) form."""
+
+    form: Form
+    ruleset: Ruleset
+    indicators: list[IndicatorResult]
+    rates: Rates
+    full_marks: Decimal
+    self_total: Decimal
+    rescore_total: Decimal
+    review_total: Decimal
+    rating: str
+    self_rating: str
+    provisional: bool
+    budget_score: Assessment | None = None
+    findings: list = field(default_factory=list)  # list[review.Finding]
+    decisions: list[Decision] = field(default_factory=list)
+
+    def result(self, name: str) -> IndicatorResult:
+        key = normalize(name)
+        for r in self.indicators:
+            if normalize(r.indicator.name) == key:
+                return r
+        raise KeyError(name)
+
+
+# --- one indicator -----------------------------------------------------------------------------
+
+
+def _band_score(
+    weight: Decimal, rule: BandRule, completion: Decimal, shortfall: Decimal | None, over_ok: bool
+) -> tuple[Decimal, str]:
+    """Apply a completion band; returns (unrounded score, basis)."""
+    if shortfall is not None and shortfall > 0:
+        deduct = shortfall * rule.shortfall_deduction / HUNDRED
+        return weight * (1 - deduct), "shortfall"
+    if over_ok and rule.full_to is not None and completion > rule.full_to and rule.over_deduction:
+        deduct = (completion - rule.full_to) * rule.over_deduction / HUNDRED
+        return weight * (1 - deduct), "over"
+    return weight, "met"
+
+
+def _clamp(score: Decimal, weight: Decimal) -> Decimal:
+    return round_half_up(min(max(score, ZERO), weight))
+
+
+def _units_compatible(target: Target, q: Quantity) -> bool:
+    return not q.unit or not target.unit or normalize(q.unit) == normalize(target.unit)
+
+
+def _manual(reason: str) -> Assessment:
+    return Assessment(None, "manual", "manual", reason)
+
+
+def _assess_quantitative(
+    weight: Decimal, target: Target, q: Quantity, rule: BandRule
+) -> Assessment:
+    t, a = target.value, q.value
+    assert t is not None
+    is_pct = target.unit == "%"
+    if target.comparator in ("at_most", "below"):
+        if a <= t:
+            return Assessment(weight, "scored", "met", "不高于目标，达标", HUNDRED)
+        if t == 0:
+            return Assessment(ZERO, "scored", "not_met", "目标为0而实际不为0，得0分", ZERO)
+        if rule.at_most == "excess":
+            shortfall = (a / t - 1) * HUNDRED
+            completion = max(ZERO, HUNDRED - shortfall)
+        else:
+            completion = t / a * HUNDRED
+            literal = rule.shortfall_basis == "literal" and is_pct
+            shortfall = (a - t) if literal else HUNDRED - completion
+        raw, basis = _band_score(weight, rule, completion, shortfall, over_ok=False)
+        score = _clamp(raw, weight)
+        return Assessment(
+            score, "scored", basis, f"超出目标上限，差距{format_decimal(round_half_up(shortfall))}个点",
+            completion,
+        )
+    # at_least / above / equal
+    if t == 0:
+        met = a == 0 if target.comparator == "equal" else a >= 0
+        return Assessment(
+            weight if met else ZERO, "scored", "met" if met else "not_met",
+            "目标为0，" + ("达标" if met else "未达标，得0分"), None,
+        )
+    completion = a / t * HUNDRED
+    if completion >= rule.full_from:
+        shortfall = None
+    elif rule.shortfall_basis == "literal" and is_pct:
+        shortfall = t - a
+    else:
+        shortfall = rule.full_from - completion
+    raw, basis = _band_score(weight, rule, completion, shortfall, over_ok=True)
+    score = _clamp(raw, weight)
+    if basis == "met":
+        reason = f"完成率{pct(completion)}，在满分区间内"
+    elif basis == "over":
+        reason = f"完成率{pct(completion)}，超过{format_decimal(rule.full_to)}%扣分"
+    else:
+        unit = "个百分点" if (rule.shortfall_basis == "literal" and is_pct) else "个点"
+        reason = f"完成率{pct(completion)}，低于目标{format_decimal(round_half_up(shortfall))}{unit}"
+    return Assessment(score, "scored", basis, reason, completion)
+
+
+def _grade_factor(actual: Actual, target: Target, ruleset: Ruleset) -> tuple[str, Decimal] | None:
+    """The grade a qualitative actual earns, or None when it cannot be read."""
+    q = ruleset.qualitative
+    grades = sorted(q.grades.items(), key=lambda kv: -kv[1])
+    top = grades[0]
+    if actual.kind == "text":
+        word = normalize(actual.text)
+        if word in q.grades:
+            return word, q.grades[word]
+        if word in q.full_words or (target.word and word == normalize(target.word)):
+            return top
+        return None
+    if actual.kind == "quantity" and actual.quantity and actual.quantity.unit in ("%", ""):
+        p = actual.quantity.value
+        if p >= HUNDRED:
+            return top
+        for grade, factor in grades:
+            if factor <= p:
+                return grade, factor
+        return grades[-1]
+    return None
+
+
+def assess(ind: Indicator, actual: Actual, ruleset: Ruleset) -> Assessment:
+    """Score one indicator on the given (claimed or accepted) actual."""
+    weight, target = ind.weight, ind.target
+    rule = ruleset.rule_for(ind.category)
+    if actual.kind == "blank":
+        if ind.explanation or ind.deviation_note:
+            return _manual("无实际值但有说明，待人工评分")
+        return Assessment(ZERO, "scored", "missing", "无实际值且无说明，得0分")
+    if target.kind == "qualitative":
+        grade = _grade_factor(actual, target, ruleset)
+        if grade is None:
+            return _manual(f"定性指标实际值“{actual.raw}”无法对应等级，待人工评分")
+        score = round_half_up(weight * grade[1] / HUNDRED)
+        return Assessment(score, "scored", "grade", f"评为“{grade[0]}”（{format_decimal(grade[1])}%）")
+    if target.kind == "quantitative":
+        if actual.kind != "quantity" or not _units_compatible(target, actual.quantity):
+            return _manual(f"实际值“{actual.raw}”无法与目标“{target.raw}”比较，待人工评分")
+        return _assess_quantitative(weight, target, actual.quantity, rule)
+    if target.kind == "range":
+        if actual.kind != "quantity" or not _units_compatible(target, actual.quantity):
+            return _manual(f"实际值“{actual.raw}”无法与区间目标比较，待人工评分")
+        inside = target.low <= actual.quantity.value <= target.high
+        return Assessment(
+            weight if inside else ZERO, "scored", "met" if inside else "not_met",
+            "在目标区间内" if inside else "不在目标区间内，得0分",
+        )
+    if target.kind == "date":
+        if actual.kind == "date":
+            on_time = (actual.month, actual.day) <= (target.month, target.day)
+            return Assessment(
+                weight if on_time else ZERO, "scored", "met" if on_time else "not_met",
+                "按期完成" if on_time else "未按期完成，得0分",
+            )
+        if actual.kind == "text" and normalize(actual.text) in ruleset.qualitative.full_words:
+            return Assessment(weight, "scored", "met", "按期完成")
+        return _manual(f"实际值“{actual.raw}”无法与日期目标比较，待人工评分")
+    return _manual("无目标值，待人工评分")
+
+
+# --- the whole form ----------------------------------------------------------------------------
+
+
+def rating_for(total: Decimal, full_marks: Decimal, ruleset: Ruleset) -> str:
+    """优/良/中/差 from the share of the full marks (bands are ruleset values)."""
+    share = total / full_marks * HUNDRED if full_marks else ZERO
+    for band in ruleset.rating_bands:
+        if share >= band.min_share:
+            return band.rating
+    return ruleset.rating_bands[-1].rating
+
+
+def rate_indicator(ind: Indicator, ruleset: Ruleset) -> str | None:
+    """The rate name (funding_rate, …) whose value this indicator's actual should equal."""
+    key = normalize(ind.name)
+    for name, rate in ruleset.rate_indicators.items():
+        if normalize(name) == key:
+            return rate
+    return None
+
+
+def score_form(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = None) -> Evaluation:
+    """Rescore and review-score every indicator; totals, rating, provisional flag."""
+    decisions = list(decisions or [])
+    manual = {normalize(d.subject): d for d in decisions if d.kind == "score"}
+    rates = compute_rates(form)
+    results: list[IndicatorResult] = []
+    for i, ind in enumerate(form.indicators):
+        claimed = parse_actual(ind.actual)
+        rescore = assess(ind, claimed, ruleset)
+        review, source, accepted = rescore, "claimed", claimed.raw
+        rate_name = rate_indicator(ind, ruleset)
+        if rate_name and rates.get(rate_name) is not None:
+            value = rates.get(rate_name)
+            recomputed = Actual(kind="quantity", raw=pct(value, 4),
+                                quantity=Quantity(value=value, unit="%"))
+            review = assess(ind, recomputed, ruleset)
+            source, accepted = "recomputed", pct(value)
+        decision = manual.get(normalize(ind.name))
+        if decision is not None:
+            review = Assessment(
+                _clamp(decision.score, ind.weight), "scored", "decision",
+                f"复核人{decision.reviewer}人工评分：{decision.reason}",
+            )
+            source = "decision"
+        results.append(IndicatorResult(i, ind, rescore, review, source, accepted, decision))
+
+    budget_score = _budget_score(rates, ruleset)
+    extra = budget_score.score if budget_score and budget_score.score is not None else ZERO
+    full = form.full_marks if form.full_marks is not None else ruleset.full_marks
+    self_total = sum((r.indicator.self_score or ZERO for r in results), ZERO)
+    rescore_total = sum((r.rescore.score or ZERO for r in results), ZERO) + extra
+    review_total = sum((r.review.score or ZERO for r in results), ZERO) + extra
+    provisional = any(r.review.score is None for r in results)
+    return Evaluation(
+        form=form, ruleset=ruleset, indicators=results, rates=rates, full_marks=full,
+        self_total=self_total, rescore_total=rescore_total, review_total=review_total,
+        rating=rating_for(review_total, full, ruleset),
+        self_rating=rating_for(self_total, full, ruleset),
+        provisional=provisional, budget_score=budget_score, decisions=decisions,
+    )
+
+
+def _budget_score(rates: Rates, ruleset: Ruleset) -> Assessment | None:
+    """National scheme: weight × execution rate, capped at the weight."""
+    bs = ruleset.budget_score
+    if bs is None:
+        return None
+    rate = rates.get(bs.rate)
+    if rate is None:
+        return _manual("预算执行率无法计算，待人工评分")
+    score = round_half_up(min(bs.weight, bs.weight * rate / HUNDRED))
+    return Assessment(score, "scored", "met", f"执行率{pct(rate)} × {format_decimal(bs.weight)}分", rate)
+
+
+# --- weights -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WeightIssue:
+    """A weight (or weight sum) that the ruleset's allocation does not explain."""
+
+    what: str  # Chinese description
+    expected: Decimal
+    seen: Decimal
+    indicators: tuple[str, ...] = ()
+
+
+def check_weights(form: Form, ruleset: Ruleset) -> list[WeightIssue]:
+    """Check the weights against the ruleset's allocation rule and the form's full marks."""
+    issues: list[WeightIssue] = []
+    full = form.full_marks if form.full_marks is not None else ruleset.full_marks
+    if ruleset.budget_score is not None:
+        full -= ruleset.budget_score.weight
+    total = sum((i.weight for i in form.indicators), ZERO)
+    if total != full:
+        issues.append(WeightIssue("权重合计不等于满分", full, total))
+    if ruleset.weights.allocation == "fixed":
+        return issues
+    groups: dict[str, list[Indicator]] = {}
+    project = [i for i in form.indicators if ruleset.categories[i.category].group == "project"]
+    if ruleset.weights.allocation == "pool":
+        common = sum((i.weight for i in form.indicators if i not in project), ZERO)
+        pools = {"项目指标": (full - common, project)}
+    else:
+        pools = {}
+        for cat, cat_total in ruleset.weights.category_totals.items():
+            members = [i for i in project if i.category == cat]
+            groups[cat] = members
+            pools[f"{cat}类指标"] = (cat_total, members)
+    tol = ruleset.tolerances.weight
+    for label, (pool, members) in pools.items():
+        if not members:
+            continue
+        got = sum((m.weight for m in members), ZERO)
+        if got != pool:
+            issues.append(WeightIssue(f"{label}权重合计与分值池不符", pool, got))
+        even = round_half_up(pool / len(members), ruleset.weights.decimals)
+        off = [m for m in members if abs(m.weight - even) > tol]
+        if len(off) > 1 or (off and got != pool):
+            issues.append(
+                WeightIssue(f"{label}权重未按指标个数平均分配", even, off[0].weight,
+                            tuple(m.name for m in off))
+            )
+    return issues
+
+
+def category_points(ev: Evaluation) -> dict[Category, dict[str, Decimal]]:
+    """Weight, self, rescore and review points summed per category, in form order."""
+    out: dict[Category, dict[str, Decimal]] = {}
+    for r in ev.indicators:
+        row = out.setdefault(
+            r.indicator.category,
+            {"weight": ZERO, "self": ZERO, "rescore": ZERO, "review": ZERO},
+        )
+        row["weight"] += r.indicator.weight
+        row["self"] += r.indicator.self_score or ZERO
+        row["rescore"] += r.rescore.score or ZERO
+        row["review"] += r.review.score or ZERO
+    return out

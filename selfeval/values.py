@@ -1,0 +1,207 @@
+"""Parsing of the values people write in forms: money, weights, targets and actuals.
+
+Everything numeric becomes an exact `Decimal`; nothing goes through binary floats except where a
+float is all the source has (Excel), and then via 15 significant digits as Excel itself shows it.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from decimal import Decimal, InvalidOperation
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from .labels import LABELS
+
+Comparator = Literal["at_least", "at_most", "equal", "above", "below"]
+
+
+def normalize(text: object) -> str:
+    """NFKC-normalise a cell (full-width → half-width), trim and fold inner white space."""
+    if text is None:
+        return ""
+    s = unicodedata.normalize("NFKC", str(text))
+    return re.sub(r"\s+", " ", s).strip()
+
+
+def label_key(text: object) -> str:
+    """A label as used for matching: normalised, with spaces and trailing colons removed."""
+    return normalize(text).replace(" ", "").rstrip(":")
+
+
+def float_to_decimal(value: float) -> Decimal:
+    """Make a Decimal of a float as a person sees it (15 significant digits, like Excel).
+
+    `Decimal(0.18000000000029104)` would keep the binary noise of a cached formula result and
+    break exact identities; `Decimal(float)` is therefore never used.
+    """
+    if value != value or value in (float("inf"), float("-inf")):
+        raise ValueError(f"not a finite number: {value!r}")
+    d = Decimal(f"{value:.15g}")
+    return d.normalize() if d == d.to_integral() else d
+
+
+_NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^[+-]?\.\d+$")
+
+
+def parse_decimal(value: object) -> Decimal:
+    """Parse a plain number (money, weight, score). Raises ValueError with the reason."""
+    if isinstance(value, bool):
+        raise ValueError("a yes/no value is not a number")
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return float_to_decimal(value)
+    s = normalize(value)
+    if not s:
+        raise ValueError("empty")
+    if not _NUMBER.match(s):
+        raise ValueError("not a plain number")
+    try:
+        return Decimal(s.replace(",", ""))
+    except InvalidOperation as exc:  # pragma: no cover - the regex already guards this
+        raise ValueError("not a plain number") from exc
+
+
+def format_decimal(d: Decimal | None) -> str:
+    """Print a Decimal the way it was written (no exponent, no trailing noise)."""
+    if d is None:
+        return ""
+    s = format(d, "f")
+    return s
+
+
+class Quantity(BaseModel):
+    """A number with its unit; percentages have unit "%" and value in points (99 for 99 %)."""
+
+    model_config = ConfigDict(frozen=True)
+    value: Decimal
+    unit: str = ""
+
+
+class Target(BaseModel):
+    """What an indicator aims at: a comparator + number + unit, a range, a date or a word."""
+
+    model_config = ConfigDict(frozen=True)
+    kind: Literal["quantitative", "range", "date", "qualitative", "none"]
+    raw: str = ""
+    comparator: Comparator | None = None
+    value: Decimal | None = None
+    unit: str = ""
+    low: Decimal | None = None
+    high: Decimal | None = None
+    month: int | None = None
+    day: int | None = None
+    word: str | None = None
+
+    def __str__(self) -> str:
+        return self.raw
+
+
+class Actual(BaseModel):
+    """What an actual (实际完成值) cell says, once parsed."""
+
+    model_config = ConfigDict(frozen=True)
+    kind: Literal["quantity", "date", "text", "blank"]
+    raw: str = ""
+    quantity: Quantity | None = None
+    month: int | None = None
+    day: int | None = None
+    text: str | None = None
+
+
+def _comparators() -> list[tuple[str, Comparator]]:
+    # Longest spelling first so "不低于" wins over nothing and ">=" over ">".
+    pairs = [(k, v) for k, v in LABELS["comparators"].items()]
+    return sorted(pairs, key=lambda kv: -len(kv[0]))
+
+
+_COMPARATORS = _comparators()
+_QTY = re.compile(r"^([+-]?\d+(?:,\d{3})*(?:\.\d+)?)\s*([^\d]*)$")
+_RANGE = re.compile(
+    r"^(\d+(?:\.\d+)?)\s*(%?)\s*(?:-|~|至|—|–)\s*(\d+(?:\.\d+)?)\s*(%?)\s*(\S*)$"
+)
+_DATE = re.compile(r"^(?:(\d{4})年)?(\d{1,2})月(?:(\d{1,2})日|底|末)(?:前|之前|以前)?$")
+
+
+def _quantity(text: str) -> Quantity | None:
+    m = _QTY.match(text)
+    if not m:
+        return None
+    unit = m.group(2).strip()
+    return Quantity(value=Decimal(m.group(1).replace(",", "")), unit=unit)
+
+
+def _date(text: str) -> tuple[int, int] | None:
+    m = _DATE.match(text.replace(" ", ""))
+    if not m:
+        return None
+    month = int(m.group(2))
+    day = int(m.group(3)) if m.group(3) else _MONTH_END[month]
+    if not 1 <= month <= 12 or not 1 <= day <= 31:
+        return None
+    return month, day
+
+
+_MONTH_END = {1: 31, 2: 28, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
+
+
+def parse_target(raw: object, bare: Comparator = "equal") -> Target:
+    """Parse a target (目标值/指标值). Raises ValueError when it has a comparator or a leading
+    number that does not parse; anything else without digits is a qualitative word.
+
+    `bare` is the comparator of a target written as a plain number ("3 个"): a ruleset value.
+    """
+    text = normalize(raw)
+    if not text:
+        return Target(kind="none", raw="")
+    date = _date(text)
+    if date:
+        return Target(kind="date", raw=text, month=date[0], day=date[1])
+    rng = _RANGE.match(text)
+    if rng:
+        lo, lo_pct, hi, hi_pct, unit = rng.groups()
+        pct = "%" if (lo_pct or hi_pct) else ""
+        low, high = Decimal(lo), Decimal(hi)
+        if low > high:
+            raise ValueError("range low end is above its high end")
+        return Target(kind="range", raw=text, low=low, high=high, unit=pct or unit)
+    for spelling, comparator in _COMPARATORS:
+        if text.startswith(spelling):
+            rest = text[len(spelling) :].strip()
+            q = _quantity(rest)
+            if q is None:
+                raise ValueError(f"a number after {spelling!r}")
+            return Target(
+                kind="quantitative", raw=text, comparator=comparator, value=q.value, unit=q.unit
+            )
+    if text[0].isdigit() or text[0] in "+-.":
+        q = _quantity(text)
+        if q is None:
+            raise ValueError("a number with an optional unit")
+        return Target(kind="quantitative", raw=text, comparator=bare, value=q.value, unit=q.unit)
+    return Target(kind="qualitative", raw=text, word=text)
+
+
+def parse_actual(raw: object) -> Actual:
+    """Parse an actual (实际完成值). Never raises: text that is not a number stays text."""
+    text = normalize(raw)
+    if not text:
+        return Actual(kind="blank", raw="")
+    date = _date(text)
+    if date:
+        return Actual(kind="date", raw=text, month=date[0], day=date[1])
+    # An actual may repeat the comparator ("≥95%"); the number is what counts.
+    body = text
+    for spelling, _ in _COMPARATORS:
+        if body.startswith(spelling):
+            body = body[len(spelling) :].strip()
+            break
+    q = _quantity(body)
+    if q is not None:
+        return Actual(kind="quantity", raw=text, quantity=q)
+    return Actual(kind="text", raw=text, text=text)
