@@ -1,0 +1,600 @@
+"""Review (复核): recompute what the form claims and report what a careful reviewer would flag.
+
+The catalogue (codes, severities, Chinese messages) lives in `data/findings.yaml`; thresholds in
+the ruleset's `review` section. Each check is a small function registered with `@check`; a
+finding about several indicators is one finding that lists them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+from importlib import resources
+from typing import Any, Literal
+
+import yaml
+
+from .decisions import Decision
+from .errors import DecisionsError
+from .model import Category, Form
+from .rulesets import Ruleset
+from .scoring import (
+    HUNDRED,
+    ZERO,
+    Evaluation,
+    IndicatorResult,
+    check_weights,
+    pct,
+    rate_indicator,
+    round_half_up,
+    score_form,
+)
+from .values import format_decimal, normalize, parse_actual
+
+Severity = Literal["error", "warning", "info"]
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+CATALOGUE: dict[str, dict[str, str]] = yaml.safe_load(
+    resources.files("selfeval").joinpath("data/findings.yaml").read_text(encoding="utf-8")
+)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One review finding: stable code, severity, a pasteable Chinese message, its evidence."""
+
+    code: str
+    severity: Severity
+    title: str
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    indicators: tuple[str, ...] = ()
+    dismissed: Decision | None = None
+
+
+def make_finding(code: str, indicators: tuple[str, ...] = (), severity: Severity | None = None,
+                 **evidence: Any) -> Finding:
+    """Build a finding from the catalogue entry `code`, formatting its message with `evidence`."""
+    entry = CATALOGUE[code]
+    shown = {k: _show(v) for k, v in evidence.items()}
+    return Finding(
+        code=code,
+        severity=severity or entry["severity"],  # type: ignore[arg-type]
+        title=entry["title"],
+        message=entry["message"].format(**shown),
+        evidence=evidence,
+        indicators=indicators,
+    )
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, Decimal):
+        return format_decimal(value)
+    if value is None:
+        return "—"
+    return str(value)
+
+
+Check = Callable[[Evaluation], Iterator[Finding]]
+CHECKS: list[Check] = []
+
+
+def check(fn: Check) -> Check:
+    """Register a check; every registered check runs on every review."""
+    CHECKS.append(fn)
+    return fn
+
+
+def _items(parts: list[str]) -> str:
+    return "；".join(parts)
+
+
+def _money_ok(a: Decimal | None, b: Decimal | None, tol: Decimal) -> bool:
+    return a is None or b is None or abs(a - b) <= tol
+
+
+def notes_possible(form: Form) -> bool:
+    """Whether the form's layout has a place for deviation notes (the Suzhou text layout has not)."""
+    return form.provenance.loader == "yaml" or form.layout != "suzhou"
+
+
+# --- arithmetic --------------------------------------------------------------------------------
+
+
+@check
+def quota_balance(ev: Evaluation) -> Iterator[Finding]:
+    m = ev.form.money
+    if None in (m.initial_budget, m.appropriated, m.quota_balance):
+        return
+    expected = m.initial_budget + (m.adjustment or ZERO) - m.appropriated
+    if expected != m.quota_balance:
+        yield make_finding("SE-ARITH-QUOTA-BALANCE", quota_balance=m.quota_balance,
+                           initial_budget=m.initial_budget, adjustment=m.adjustment or ZERO,
+                           appropriated=m.appropriated, expected=expected)
+
+
+@check
+def fund_balance(ev: Evaluation) -> Iterator[Finding]:
+    m = ev.form.money
+    appropriated = m.use_appropriated if m.use_appropriated is not None else m.appropriated
+    if None not in (appropriated, m.paid, m.fund_balance):
+        expected = appropriated - m.paid
+        if expected != m.fund_balance:
+            yield make_finding("SE-ARITH-FUND-BALANCE", fund_balance=m.fund_balance,
+                               appropriated=appropriated, paid=m.paid, expected=expected)
+    if m.fund_balance is not None and (m.carried_forward is not None or m.recovered is not None):
+        total = (m.carried_forward or ZERO) + (m.recovered or ZERO)
+        if total != m.fund_balance:
+            yield make_finding("SE-ARITH-CARRY-SPLIT", carried_forward=m.carried_forward or ZERO,
+                               recovered=m.recovered or ZERO, sum=total, fund_balance=m.fund_balance)
+
+
+@check
+def recovered_over(ev: Evaluation) -> Iterator[Finding]:
+    m = ev.form.money
+    if None not in (m.quota_recovered, m.quota_balance) and m.quota_recovered > m.quota_balance:
+        yield make_finding("SE-ARITH-RECOVERED-OVER", quota_recovered=m.quota_recovered,
+                           quota_balance=m.quota_balance)
+
+
+@check
+def appropriated_twice(ev: Evaluation) -> Iterator[Finding]:
+    m = ev.form.money
+    if None not in (m.appropriated, m.use_appropriated) and m.appropriated != m.use_appropriated:
+        yield make_finding("SE-ARITH-APPROPRIATED", appropriated=m.appropriated,
+                           use_appropriated=m.use_appropriated)
+
+
+@check
+def sub_items(ev: Evaluation) -> Iterator[Finding]:
+    f, tol = ev.form, ev.ruleset.tolerances.money
+    if not f.sub_items:
+        return
+    budgets = [s.budget for s in f.sub_items if s.budget is not None]
+    actuals = [s.actual for s in f.sub_items if s.actual is not None]
+    sb, sa = sum(budgets, ZERO), sum(actuals, ZERO)
+    problems = []
+    if f.sub_items_budget_total is not None and sb != f.sub_items_budget_total:
+        problems.append(f"各子项预算数之和{format_decimal(sb)}万元 ≠ 合计{format_decimal(f.sub_items_budget_total)}万元")
+    total_b = f.sub_items_budget_total if f.sub_items_budget_total is not None else sb
+    if f.money.budget is not None and total_b != f.money.budget:
+        problems.append(f"子项预算合计{format_decimal(total_b)}万元 ≠ 年初预算数+调整数"
+                        f"{format_decimal(f.money.budget)}万元")
+    if problems:
+        yield make_finding("SE-ARITH-SUBITEM-BUDGET", detail="；".join(problems) + "。",
+                           sum=sb, total=f.sub_items_budget_total, budget=f.money.budget)
+    problems = []
+    if f.sub_items_actual_total is not None and not _money_ok(sa, f.sub_items_actual_total, tol):
+        problems.append(f"各子项实际数之和{format_decimal(sa)}万元 ≠ 合计{format_decimal(f.sub_items_actual_total)}万元")
+    total_a = f.sub_items_actual_total if f.sub_items_actual_total is not None else sa
+    if not _money_ok(total_a, f.money.paid, tol):
+        problems.append(f"子项实际合计{format_decimal(total_a)}万元与实际支付数{format_decimal(f.money.paid)}万元"
+                        f"相差超过{format_decimal(tol)}万元")
+    if problems:
+        yield make_finding("SE-ARITH-SUBITEM-ACTUAL", detail="；".join(problems) + "。",
+                           sum=sa, total=f.sub_items_actual_total, paid=f.money.paid)
+
+
+@check
+def weights(ev: Evaluation) -> Iterator[Finding]:
+    issues = check_weights(ev.form, ev.ruleset)
+    if issues:
+        parts = []
+        for w in issues:
+            who = f"（{'、'.join(w.indicators)}）" if w.indicators else ""
+            parts.append(f"{w.what}{who}：应为{format_decimal(w.expected)}，实为{format_decimal(w.seen)}")
+        names = tuple(n for w in issues for n in w.indicators)
+        yield make_finding("SE-ARITH-WEIGHTS", names, detail="；".join(parts) + "。",
+                           issues=[(w.what, w.expected, w.seen) for w in issues])
+
+
+@check
+def stated_total(ev: Evaluation) -> Iterator[Finding]:
+    stated = ev.form.stated_total
+    if stated is not None and stated != ev.self_total:
+        yield make_finding("SE-ARITH-TOTAL", stated_total=stated, sum=ev.self_total)
+
+
+@check
+def score_range(ev: Evaluation) -> Iterator[Finding]:
+    bad = [r for r in ev.indicators
+           if r.self_score is not None and not ZERO <= r.self_score <= r.indicator.weight]
+    if bad:
+        yield make_finding(
+            "SE-ARITH-SCORE-RANGE", tuple(r.indicator.name for r in bad),
+            items=_items([f"{r.indicator.name}（权重{format_decimal(r.indicator.weight)}，自评"
+                          f"{format_decimal(r.self_score)}）" for r in bad]))
+
+
+# --- rates -------------------------------------------------------------------------------------
+
+_RATE_BASIS = {
+    "funding_rate": ("财政拨款数/（年初预算数+调整数）", "appropriated", "budget"),
+    "payment_rate": ("实际支付数/财政拨款数", "paid", "appropriated"),
+    "execution_rate": ("实际支付数/（年初预算数+调整数）", "paid", "budget"),
+}
+_ALTERNATIVE = {"payment_rate": "execution_rate", "execution_rate": "payment_rate"}
+
+
+def _money_value(form: Form, name: str) -> Decimal | None:
+    return form.money.budget if name == "budget" else getattr(form.money, name)
+
+
+@check
+def rates(ev: Evaluation) -> Iterator[Finding]:
+    form, limit = ev.form, ev.ruleset.review.rate_warning_points
+    for r in ev.indicators:
+        rate_name = rate_indicator(r.indicator, ev.ruleset)
+        claimed = parse_actual(r.indicator.actual)
+        if rate_name is None or claimed.kind != "quantity" or claimed.quantity.unit not in ("%", ""):
+            continue
+        value = ev.rates.get(rate_name)
+        if value is None:
+            continue
+        c = claimed.quantity.value
+        basis, num, den = _RATE_BASIS[rate_name]
+        diff = abs(c - value)
+        if diff >= limit:
+            m = form.money
+            extra = ""
+            if (m.quota_recovered or ZERO) > 0 or (m.recovered or ZERO) > 0:
+                extra = (f"指标结余收回{format_decimal(m.quota_recovered or ZERO)}万元，"
+                         f"财政收回{format_decimal(m.recovered or ZERO)}万元。")
+            yield make_finding(
+                "SE-RATE-MISMATCH", (r.indicator.name,), name=r.indicator.name, claimed=r.indicator.actual,
+                recomputed=pct(value), basis=basis, numerator=_money_value(form, num),
+                denominator=_money_value(form, den), diff=round_half_up(diff),
+                review_score=r.review.score, self_score=r.self_score, extra=extra,
+                rate=rate_name, claimed_value=c, recomputed_value=value,
+                quota_recovered=m.quota_recovered, recovered=m.recovered)
+            continue
+        alt = _ALTERNATIVE.get(rate_name)
+        alt_value = ev.rates.get(alt) if alt else None
+        if alt_value is not None and abs(c - alt_value) >= limit:
+            alt_basis, anum, aden = _RATE_BASIS[alt]
+            yield make_finding(
+                "SE-RATE-ALT-BASIS", (r.indicator.name,), name=r.indicator.name, claimed=r.indicator.actual,
+                basis=basis, recomputed=pct(value), alt_basis=alt_basis, alt=pct(alt_value),
+                alt_numerator=_money_value(form, anum), alt_denominator=_money_value(form, aden),
+                rate=rate_name, alt_rate=alt, claimed_value=c, recomputed_value=value,
+                alt_value=alt_value)
+
+
+@check
+def full_despite_recovery(ev: Evaluation) -> Iterator[Finding]:
+    m = ev.form.money
+    if (m.quota_recovered or ZERO) <= 0 and (m.recovered or ZERO) <= 0:
+        return
+    names = []
+    for r in ev.indicators:
+        a = parse_actual(r.indicator.actual)
+        if rate_indicator(r.indicator, ev.ruleset) and a.kind == "quantity" and a.quantity.value == HUNDRED:
+            names.append(r.indicator.name)
+    if names:
+        yield make_finding("SE-RATE-FULL-DESPITE-RECOVERY", tuple(names), items="、".join(names),
+                           quota_recovered=m.quota_recovered or ZERO, recovered=m.recovered or ZERO)
+
+
+# --- execution vs score ------------------------------------------------------------------------
+
+
+@check
+def score_vs_execution(ev: Evaluation) -> Iterator[Finding]:
+    rate = ev.rates.execution_rate
+    if rate is None or not ev.full_marks:
+        return
+    share = ev.self_total / ev.full_marks * HUNDRED
+    gap = share - rate
+    if gap > ev.ruleset.review.score_vs_execution_points:
+        yield make_finding("SE-EXEC-SCORE-GAP", self_total=ev.self_total, full_marks=ev.full_marks,
+                           share=pct(share), execution_rate=pct(rate), gap=round_half_up(gap),
+                           share_value=share, execution_value=rate)
+
+
+@check
+def unspent(ev: Evaluation) -> Iterator[Finding]:
+    budget, paid = ev.form.money.budget, ev.form.money.paid
+    if budget is None or paid is None or budget == 0:
+        return
+    share = (budget - paid) / budget * HUNDRED
+    if share > ev.ruleset.review.unspent_share:
+        yield make_finding("SE-EXEC-UNSPENT", budget=budget, unspent=budget - paid, share=pct(share),
+                           share_value=share)
+
+
+@check
+def sub_item_execution(ev: Evaluation) -> Iterator[Finding]:
+    limit = ev.ruleset.review.sub_item_execution
+    low = [(s, s.actual / s.budget * HUNDRED) for s in ev.form.sub_items
+           if s.budget and s.actual is not None and s.actual / s.budget * HUNDRED < limit]
+    if low:
+        yield make_finding(
+            "SE-EXEC-SUBITEM-LOW", threshold=limit,
+            items=_items([f"{s.name}（预算{format_decimal(s.budget)}万元，实际{format_decimal(s.actual)}万元，"
+                          f"执行率{pct(r)}）" for s, r in low]),
+            sub_items=[(s.name, r) for s, r in low])
+
+
+# --- indicators --------------------------------------------------------------------------------
+
+
+@check
+def rescore_differs(ev: Evaluation) -> Iterator[Finding]:
+    diff = [r for r in ev.indicators if r.self_score is not None and r.rescore.score is not None
+            and r.self_score != r.rescore.score]
+    if diff:
+        above = any(r.self_score > r.rescore.score for r in diff)
+        yield make_finding(
+            "SE-IND-RESCORE-DIFF", tuple(r.indicator.name for r in diff),
+            severity="warning" if above else "info",
+            items=_items([f"{r.indicator.name}自评{format_decimal(r.self_score)}分、重算"
+                          f"{format_decimal(r.rescore.score)}分（{r.rescore.reason}）" for r in diff]),
+            scores=[(r.indicator.name, r.self_score, r.rescore.score) for r in diff])
+
+
+def project_results(ev: Evaluation) -> list[IndicatorResult]:
+    """Results of the project indicators (产出/效益/满意度: the ruleset's "project" group)."""
+    return [r for r in ev.indicators if ev.ruleset.categories[r.indicator.category].group == "project"]
+
+
+def at_threshold(r: IndicatorResult, ev: Evaluation) -> bool:
+    """Actual exactly at the target value, or a qualitative actual at exactly full achievement."""
+    t, a = r.indicator.target, parse_actual(r.indicator.actual)
+    if t.kind == "quantitative":
+        return a.kind == "quantity" and a.quantity.value == t.value
+    if t.kind == "qualitative":
+        if a.kind == "quantity":
+            return a.quantity.value == HUNDRED and a.quantity.unit in ("%", "")
+        top = max(ev.ruleset.qualitative.grades.items(), key=lambda kv: kv[1])[0]
+        return a.kind == "text" and normalize(a.text) in {top, *ev.ruleset.qualitative.full_words}
+    return False
+
+
+@check
+def formulaic(ev: Evaluation) -> Iterator[Finding]:
+    th = ev.ruleset.review
+    proj = project_results(ev)
+    hits = [r for r in proj if at_threshold(r, ev)]
+    if len(proj) >= th.formulaic_min_count and hits:
+        share = Decimal(len(hits)) / len(proj) * HUNDRED
+        if share >= th.formulaic_share:
+            yield make_finding(
+                "SE-IND-FORMULAIC", tuple(r.indicator.name for r in hits), count=len(proj),
+                at=len(hits), share=pct(share),
+                items="、".join(f"{r.indicator.name}（目标{r.indicator.target.raw}，实际{r.indicator.actual}）"
+                               for r in hits))
+
+
+@check
+def all_full(ev: Evaluation) -> Iterator[Finding]:
+    rs = ev.indicators
+    if rs and all(r.self_score is not None and r.self_score == r.indicator.weight for r in rs):
+        yield make_finding("SE-IND-ALL-FULL", count=len(rs), self_total=ev.self_total)
+
+
+@check
+def missing_actual(ev: Evaluation) -> Iterator[Finding]:
+    miss = [r for r in ev.indicators if parse_actual(r.indicator.actual).kind == "blank"]
+    if miss:
+        yield make_finding(
+            "SE-IND-MISSING-ACTUAL", tuple(r.indicator.name for r in miss),
+            items=_items([f"{r.indicator.name}（{'有说明，待人工评分' if r.rescore.status == 'manual' else '无说明，按0分计'}）"
+                          for r in miss]))
+
+
+@check
+def manual(ev: Evaluation) -> Iterator[Finding]:
+    waiting = [r for r in ev.indicators if r.rescore.status == "manual"]
+    if waiting:
+        yield make_finding(
+            "SE-IND-MANUAL", tuple(r.indicator.name for r in waiting),
+            items=_items([f"{r.indicator.name}（{r.rescore.reason}"
+                          f"{'；已有复核人评分' if r.decision else ''}）" for r in waiting]),
+            pending=[r.indicator.name for r in waiting if r.decision is None])
+
+
+@check
+def no_deviation_note(ev: Evaluation) -> Iterator[Finding]:
+    if not notes_possible(ev.form):
+        return
+    bare = [r for r in ev.indicators if r.self_score is not None and r.self_score < r.indicator.weight
+            and not r.indicator.deviation_note]
+    if bare:
+        yield make_finding(
+            "SE-IND-NO-DEVIATION-NOTE", tuple(r.indicator.name for r in bare),
+            items="、".join(f"{r.indicator.name}（{format_decimal(r.self_score)}/"
+                           f"{format_decimal(r.indicator.weight)}）" for r in bare))
+
+
+@check
+def overachieved(ev: Evaluation) -> Iterator[Finding]:
+    if not notes_possible(ev.form):
+        return
+    th = ev.ruleset.review
+    hits = []
+    for r in ev.indicators:
+        t = r.indicator.target
+        if t.kind != "quantitative" or t.comparator in ("at_most", "below") or r.rescore.completion is None:
+            continue
+        limit = th.over_outcome if ev.ruleset.categories[r.indicator.category].rule == "outcome" else th.over_output
+        if r.rescore.completion >= limit and not (r.indicator.deviation_note or r.indicator.explanation):
+            hits.append(f"{r.indicator.name}（目标{t.raw}，实际{r.indicator.actual}，完成率{pct(r.rescore.completion)}）")
+    if hits:
+        yield make_finding("SE-IND-OVERACHIEVED", items=_items(hits))
+
+
+# --- plausibility ------------------------------------------------------------------------------
+
+
+@check
+def qualitative_as_percent(ev: Evaluation) -> Iterator[Finding]:
+    hits = [r for r in ev.indicators if r.indicator.target.kind == "qualitative"
+            and parse_actual(r.indicator.actual).kind == "quantity"]
+    if hits:
+        yield make_finding("SE-PLAUS-QUAL-AS-PERCENT", tuple(r.indicator.name for r in hits),
+                           count=len(hits), example=hits[0].indicator.actual,
+                           items="、".join(r.indicator.name for r in hits))
+
+
+@check
+def text_actual(ev: Evaluation) -> Iterator[Finding]:
+    hits = [r for r in ev.indicators if r.indicator.target.kind in ("quantitative", "range")
+            and parse_actual(r.indicator.actual).kind == "text"]
+    if hits:
+        yield make_finding(
+            "SE-PLAUS-TEXT-ACTUAL", tuple(r.indicator.name for r in hits),
+            items=_items([f"{r.indicator.name}（目标{r.indicator.target.raw}，实际“{r.indicator.actual}”）"
+                          for r in hits]))
+
+
+_COST = re.compile(r"成本|费用|单价")
+
+
+def is_cost_indicator(r: IndicatorResult) -> bool:
+    """A 成本指标: its 二级 says so, or its name speaks of 成本 / 费用 / 单价."""
+    level2 = normalize(r.indicator.level2 or "")
+    return "成本" in level2 or bool(_COST.search(r.indicator.name))
+
+
+@check
+def cost_at_least(ev: Evaluation) -> Iterator[Finding]:
+    hits = [r for r in ev.indicators if is_cost_indicator(r)
+            and r.indicator.target.comparator in ("at_least", "above")]
+    if hits:
+        yield make_finding("SE-PLAUS-COST-AT-LEAST", tuple(r.indicator.name for r in hits),
+                           items="、".join(f"{r.indicator.name}（{r.indicator.target.raw}）" for r in hits))
+
+
+@check
+def rate_over_100(ev: Evaluation) -> Iterator[Finding]:
+    hits = [r for r in ev.indicators if r.indicator.target.unit == "%"
+            and ((r.indicator.target.value or ZERO) > HUNDRED or (r.indicator.target.high or ZERO) > HUNDRED)]
+    if hits:
+        yield make_finding("SE-PLAUS-RATE-OVER-100", tuple(r.indicator.name for r in hits),
+                           items="、".join(f"{r.indicator.name}（{r.indicator.target.raw}）" for r in hits))
+
+
+@check
+def satisfaction_over_100(ev: Evaluation) -> Iterator[Finding]:
+    hits = []
+    for r in ev.indicators:
+        a = parse_actual(r.indicator.actual)
+        if (r.indicator.category == Category.satisfaction and a.kind == "quantity"
+                and a.quantity.unit == "%" and a.quantity.value > HUNDRED):
+            hits.append(r)
+    if hits:
+        yield make_finding("SE-PLAUS-SATISFACTION", tuple(r.indicator.name for r in hits),
+                           items="、".join(f"{r.indicator.name}（{r.indicator.actual}）" for r in hits))
+
+
+@check
+def duplicates(ev: Evaluation) -> Iterator[Finding]:
+    seen: dict[str, set[Category]] = {}
+    for r in ev.indicators:
+        seen.setdefault(normalize(r.indicator.name), set()).add(r.indicator.category)
+    dups = [n for n, cats in seen.items() if len(cats) > 1]
+    if dups:
+        yield make_finding("SE-PLAUS-DUPLICATE", tuple(dups), items="、".join(dups))
+
+
+@check
+def year_covered(ev: Evaluation) -> Iterator[Finding]:
+    if ev.form.year not in ev.ruleset.years:
+        yield make_finding("SE-PLAUS-YEAR", year=ev.form.year, ruleset=ev.ruleset.name,
+                           years="、".join(str(y) for y in ev.ruleset.years))
+
+
+# --- narrative ---------------------------------------------------------------------------------
+
+_EMPTY_WORDS = {"", "无", "暂无", "没有", "无问题", "/", "-", "—", "无。", "暂无。"}
+
+
+@check
+def empty_problems(ev: Evaluation) -> Iterator[Finding]:
+    reasons = []
+    if ev.review_total < ev.full_marks:
+        reasons.append(f"复核得分{format_decimal(round_half_up(ev.review_total))}分低于满分")
+    rate = ev.rates.execution_rate
+    if rate is not None and rate < ev.ruleset.review.low_execution:
+        reasons.append(f"预算执行率仅{pct(rate)}")
+    if not reasons:
+        return
+    n = ev.form.narrative
+    for section, text in (("项目管理存在的问题及原因", n.problems), ("进一步加强项目管理的建议", n.recommendations)):
+        if normalize(text or "") in _EMPTY_WORDS:
+            yield make_finding("SE-NARR-EMPTY", section=section, text=text or "（空）",
+                               why="、".join(reasons))
+
+
+_RATE_IN_TEXT = re.compile(r"([\u4e00-\u9fff]{2,10}率)(?:达到|达|为|是)?\s*(\d+(?:\.\d+)?)\s*[%％]")
+
+
+@check
+def narrative_numbers(ev: Evaluation) -> Iterator[Finding]:
+    n = ev.form.narrative
+    text = "".join(x or "" for x in (n.implementation, n.management_results, n.overview))
+    hits: list[str] = []
+    names: list[str] = []
+    for m in _RATE_IN_TEXT.finditer(text):
+        term, value = m.group(1), Decimal(m.group(2))
+        tail = term[-3:]
+        for r in ev.indicators:
+            a = parse_actual(r.indicator.actual)
+            name = normalize(r.indicator.name)
+            if a.kind != "quantity" or a.quantity.unit != "%" or not name.endswith(tail):
+                continue
+            if a.quantity.value != value and r.indicator.name not in names:
+                names.append(r.indicator.name)
+                hits.append(f"文字说明称“{term}{m.group(0)[len(term):].strip()}”，而表中"
+                            f"{r.indicator.name}为{r.indicator.actual}")
+    if hits:
+        yield make_finding("SE-NARR-NUMBER-MISMATCH", tuple(names), items="；".join(hits))
+
+
+# --- running the review ------------------------------------------------------------------------
+
+
+def validate_decisions(form: Form, decisions: list[Decision], raised: list[Finding], source: str = "") -> None:
+    """Refuse decisions about unknown indicators or findings, and scores outside 0..weight."""
+    where = f"{source}: " if source else ""
+    names = {normalize(i.name): i for i in form.indicators}
+    codes = {f.code for f in raised}
+    for d in decisions:
+        if d.kind == "score":
+            ind = names.get(normalize(d.subject))
+            if ind is None:
+                raise DecisionsError(f"{where}scores: unknown indicator {d.subject!r}; the form's "
+                                     f"indicators are {'、'.join(i.name for i in form.indicators)}")
+            if not ZERO <= d.score <= ind.weight:
+                raise DecisionsError(f"{where}scores: {d.subject}: score {format_decimal(d.score)} is "
+                                     f"outside 0..{format_decimal(ind.weight)} (the weight)")
+        elif d.subject not in CATALOGUE:
+            raise DecisionsError(f"{where}dismiss: unknown finding code {d.subject!r}")
+        elif d.subject not in codes:
+            raise DecisionsError(f"{where}dismiss: finding {d.subject} was not raised for this form "
+                                 f"(raised: {', '.join(sorted(codes)) or 'none'})")
+
+
+def review(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = None,
+           decisions_source: str = "") -> Evaluation:
+    """Score the form, run every check, and apply the reviewer's decisions."""
+    decisions = list(decisions or [])
+    ev = score_form(form, ruleset, decisions)
+    findings = [f for chk in CHECKS for f in chk(ev)]
+    validate_decisions(form, decisions, findings, decisions_source)
+    dismissed = {d.subject: d for d in decisions if d.kind == "dismiss"}
+    findings = [replace(f, dismissed=dismissed.get(f.code)) for f in findings]
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    findings.sort(key=lambda f: order[f.severity])
+    return replace(ev, findings=findings)
+
+
+def finding_counts(ev: Evaluation) -> dict[str, int]:
+    """Open (not dismissed) findings per severity."""
+    counts = dict.fromkeys(SEVERITIES, 0)
+    for f in ev.findings:
+        if f.dismissed is None:
+            counts[f.severity] += 1
+    return counts
