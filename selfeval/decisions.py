@@ -46,8 +46,12 @@ class Decision(BaseModel):
 _TOP_KEYS = {"reviewer", "scores", "dismiss"}
 
 
-def parse_decisions(data: Any, source: str) -> list[Decision]:
-    """Validate decisions data (already parsed YAML); errors name the source and entry."""
+def parse_decisions(data: Any, source: str, default_reviewer: str | None = None) -> list[Decision]:
+    """Validate decisions data (already parsed YAML); errors name the source and entry.
+
+    `default_reviewer` (e.g. the params file's reviewer) applies where neither the entry nor the
+    file names one.
+    """
     if data is None:
         return []
     if not isinstance(data, dict):
@@ -58,7 +62,7 @@ def parse_decisions(data: Any, source: str) -> list[Decision]:
             f"{source}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
             f"expected {', '.join(sorted(_TOP_KEYS))}"
         )
-    default_reviewer = data.get("reviewer")
+    default_reviewer = data.get("reviewer") or default_reviewer
     out: list[Decision] = []
     for key, kind, subject_key in (("scores", "score", "indicator"), ("dismiss", "dismiss", "finding")):
         entries = data.get(key) or []
@@ -100,7 +104,7 @@ def parse_decisions(data: Any, source: str) -> list[Decision]:
     return out
 
 
-def load_decisions(path: str | Path) -> list[Decision]:
+def load_decisions(path: str | Path, default_reviewer: str | None = None) -> list[Decision]:
     """Read a decisions YAML file."""
     p = Path(path)
     try:
@@ -109,4 +113,4 @@ def load_decisions(path: str | Path) -> list[Decision]:
         raise DecisionsError(f"{p}: decisions file not found") from None
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise DecisionsError(f"{p}: not valid YAML: {exc}") from None
-    return parse_decisions(data, str(p))
+    return parse_decisions(data, str(p), default_reviewer)

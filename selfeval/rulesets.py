@@ -179,3 +179,15 @@ def load_ruleset(name_or_path: str) -> Ruleset:
         known = ", ".join(available_rulesets())
         raise RulesetError(f"unknown ruleset {name_or_path!r}; known rulesets: {known}")
     return parse_ruleset(entry.read_text(encoding="utf-8"), f"ruleset {name_or_path}")
+
+
+def ruleset_for(form) -> Ruleset:
+    """The shipped ruleset for a form's layout and year (the latest one of its layout otherwise)."""
+    candidates = [load_ruleset(n) for n in available_rulesets()]
+    same_layout = [r for r in candidates if r.layout == form.layout]
+    if not same_layout:
+        raise RulesetError(f"{form.provenance.path}: no ruleset for layout {form.layout!r}")
+    for r in same_layout:
+        if form.year in r.years:
+            return r
+    return max(same_layout, key=lambda r: max(r.years))

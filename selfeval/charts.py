@@ -1,0 +1,162 @@
+"""Report charts (matplotlib), each a pure function from an `Evaluation` to a `Figure`.
+
+Figures are built with the object API (no pyplot state) so they can be made in worker
+processes and tests alike; `fonts.configure_matplotlib` must have run first for Chinese glyphs.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from matplotlib.figure import Figure
+
+from .labels import category_name
+from .scoring import HUNDRED, ZERO, Evaluation, category_points
+from .values import format_decimal
+
+SELF_COLOR = "#9aa5b1"
+REVIEW_COLOR = "#1f5f99"
+BAND_COLOR = "#d8ecd9"
+WARN_COLOR = "#c0392b"
+
+
+def _f(d: Decimal | None) -> float:
+    return float(d) if d is not None else 0.0
+
+
+def _wan(d: Decimal | None) -> str:
+    return f"{format_decimal(d)}万元" if d is not None else "—"
+
+
+def money_flow(ev: Evaluation) -> Figure:
+    """Budget → appropriation → payment, with the amounts recovered or carried at each step."""
+    m = ev.form.money
+    steps = [("预算数\n(年初+调整)", m.budget), ("财政拨款数", m.appropriated), ("实际支付数", m.paid)]
+    fig = Figure(figsize=(7.5, 3.2))
+    ax = fig.add_subplot()
+    labels = [s[0] for s in steps][::-1]
+    values = [_f(s[1]) for s in steps][::-1]
+    bars = ax.barh(labels, values, color=[REVIEW_COLOR, "#4a88c2", "#8fb8de"], height=0.55)
+    top = max(values) if values and max(values) > 0 else 1.0
+    for bar, (_, v) in zip(bars, steps[::-1], strict=True):
+        ax.text(bar.get_width() + top * 0.01, bar.get_y() + bar.get_height() / 2, _wan(v),
+                va="center", fontsize=9)
+    notes = []
+    if m.budget is not None and m.appropriated is not None:
+        gap = m.budget - m.appropriated
+        notes.append(f"未拨付 {format_decimal(gap)}（指标结余收回 {format_decimal(m.quota_recovered or ZERO)}）")
+    if m.appropriated is not None and m.paid is not None:
+        notes.append(f"未支付 {format_decimal(m.appropriated - m.paid)}（结转 {format_decimal(m.carried_forward or ZERO)}，"
+                     f"财政收回 {format_decimal(m.recovered or ZERO)}）")
+    ax.set_xlim(0, top * 1.32)
+    ax.set_xlabel("万元")
+    ax.set_title("资金流向：预算 → 拨款 → 支付", fontsize=11, loc="left")
+    if notes:
+        ax.text(0, -0.32, "；".join(notes) + "（万元）", transform=ax.transAxes, fontsize=8.5, color="#444")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def sub_items(ev: Evaluation) -> Figure:
+    """Each sub-item's budget against its actual, with the execution rate."""
+    items = ev.form.sub_items
+    fig = Figure(figsize=(7.5, 0.55 * max(len(items), 1) + 1.4))
+    ax = fig.add_subplot()
+    if not items:
+        ax.text(0.5, 0.5, "表中未列子项", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    names = [s.name for s in items][::-1]
+    budgets = [_f(s.budget) for s in items][::-1]
+    actuals = [_f(s.actual) for s in items][::-1]
+    y = list(range(len(items)))
+    ax.barh([v + 0.18 for v in y], budgets, height=0.36, color=SELF_COLOR, label="预算数")
+    ax.barh([v - 0.18 for v in y], actuals, height=0.36, color=REVIEW_COLOR, label="实际数")
+    top = max(budgets + actuals) or 1.0
+    limit = ev.ruleset.review.sub_item_execution
+    for yi, s in zip(y, items[::-1], strict=True):
+        if s.budget:
+            rate = (s.actual or ZERO) / s.budget * HUNDRED
+            color = WARN_COLOR if rate < limit else "#222"
+            ax.text(max(_f(s.budget), _f(s.actual)) + top * 0.01, yi, f"{rate:.2f}%", va="center",
+                    fontsize=9, color=color)
+    ax.set_yticks(y, names, fontsize=9)
+    ax.set_xlim(0, top * 1.18)
+    ax.set_xlabel("万元")
+    ax.set_title(f"子项预算与实际（红色：执行率低于{format_decimal(limit)}%）", fontsize=11, loc="left")
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, fontsize=8, frameon=False)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def category_scores(ev: Evaluation) -> Figure:
+    """Points per category: weight, self-score and review score."""
+    pts = category_points(ev)
+    cats = list(pts)
+    fig = Figure(figsize=(7.5, 3.2))
+    ax = fig.add_subplot()
+    x = list(range(len(cats)))
+    w = 0.27
+    ax.bar([v - w for v in x], [_f(pts[c]["weight"]) for c in cats], width=w, color="#e3e7eb",
+           edgecolor="#9aa5b1", label="权重")
+    ax.bar(x, [_f(pts[c]["self"]) for c in cats], width=w, color=SELF_COLOR, label="自评分")
+    ax.bar([v + w for v in x], [_f(pts[c]["review"]) for c in cats], width=w, color=REVIEW_COLOR,
+           label="复核分")
+    for xi, c in zip(x, cats, strict=True):
+        ax.text(xi + w, _f(pts[c]["review"]), format_decimal(pts[c]["review"]), ha="center",
+                va="bottom", fontsize=8)
+    ax.set_xticks(x, [category_name(c) for c in cats])
+    ax.set_ylabel("分")
+    ax.set_ylim(0, max(_f(pts[c]["weight"]) for c in cats) * 1.25 if cats else 1)
+    ax.set_title("分类得分：自评与复核", fontsize=11, loc="left")
+    ax.legend(fontsize=8, frameon=False, ncols=3, loc="upper left")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def completion(ev: Evaluation) -> Figure:
+    """Completion of each quantitative indicator against its category's full-mark band."""
+    rows = [r for r in ev.indicators if r.review.completion is not None or r.rescore.completion is not None]
+    fig = Figure(figsize=(7.5, 0.42 * max(len(rows), 1) + 1.5))
+    ax = fig.add_subplot()
+    if not rows:
+        ax.text(0.5, 0.5, "无可计算完成率的定量指标", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+        return fig
+    rows = rows[::-1]
+    y = list(range(len(rows)))
+    values = []
+    for yi, r in zip(y, rows, strict=True):
+        rule = ev.ruleset.rule_for(r.indicator.category)
+        hi = rule.full_to if rule.full_to is not None else rule.full_from
+        ax.barh(yi, _f(hi - rule.full_from), left=_f(rule.full_from), height=0.8, color=BAND_COLOR,
+                zorder=0)
+        claimed = r.rescore.completion
+        reviewed = r.review.completion
+        if claimed is not None:
+            ax.plot(_f(min(claimed, Decimal(250))), yi, "o", color=SELF_COLOR, zorder=3)
+            values.append(_f(claimed))
+        if reviewed is not None and reviewed != claimed:
+            ax.plot(_f(min(reviewed, Decimal(250))), yi, "D", color=WARN_COLOR, zorder=4)
+            values.append(_f(reviewed))
+    ax.axvline(100, color="#666", lw=0.8, ls="--")
+    ax.set_yticks(y, [r.indicator.name for r in rows], fontsize=8.5)
+    lo = min([*values, 80.0])
+    bands = [_f(ev.ruleset.rule_for(r.indicator.category).full_to or HUNDRED) for r in rows]
+    ax.set_xlim(max(0.0, lo - 10), min(260.0, max([*values, *bands]) + 10))
+    ax.set_xlabel("完成率 %（绿色区间为满分区间）")
+    ax.set_title("指标完成率（圆点：自评值；菱形：复核值）", fontsize=11, loc="left")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+ALL_CHARTS = {
+    "money_flow": money_flow,
+    "sub_items": sub_items,
+    "category_scores": category_scores,
+    "completion": completion,
+}

@@ -1,0 +1,208 @@
+"""The `selfeval` command line: score, review, schema, convert, report, run, portfolio.
+
+Exit codes: 0 ok (findings are results, not failures), 1 an input could not be read or validated
+(or, for batch commands, a project failed), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .errors import SelfevalError
+from .labels import category_name
+from .textable import render_table
+from .values import format_decimal
+
+
+def _fmt(d) -> str:
+    return "—" if d is None else format_decimal(d)
+
+
+def _evaluate(args: argparse.Namespace):
+    from .decisions import load_decisions
+    from .loaders import load_form
+    from .review import review
+    from .rulesets import load_ruleset, ruleset_for
+
+    form = load_form(args.form, sheet=getattr(args, "sheet", None))
+    ruleset = load_ruleset(args.ruleset) if args.ruleset else ruleset_for(form)
+    decisions_path = getattr(args, "decisions", None)
+    decisions = load_decisions(decisions_path) if decisions_path else []
+    return review(form, ruleset, decisions, decisions_source=str(decisions_path or ""))
+
+
+def _header(ev) -> str:
+    f = ev.form
+    prov = "（临时）" if ev.provisional else ""
+    return "\n".join([
+        f"{f.project_name}　{f.year}年　{f.department or ''}",
+        f"评分规则 {ev.ruleset.name}　满分 {_fmt(ev.full_marks)}",
+        f"自评 {_fmt(ev.self_total)}　重算 {_fmt(ev.rescore_total)}　复核 {_fmt(ev.review_total)}{prov}"
+        f"　评级 {ev.rating}",
+    ])
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from .summary import evaluation_dict, to_json
+
+    ev = _evaluate(args)
+    if getattr(args, "xlsx", None):
+        from .excel_out import write_scored_workbook
+
+        write_scored_workbook(ev, args.xlsx)
+    if args.json:
+        print(to_json(evaluation_dict(ev)))
+        return 0
+    rows = [
+        [category_name(r.indicator.category), r.indicator.name, r.indicator.target.raw,
+         _fmt(r.indicator.weight), r.indicator.actual or "", _fmt(r.self_score),
+         _fmt(r.rescore.score), _fmt(r.review.score)]
+        for r in ev.indicators
+    ]
+    print(_header(ev))
+    print()
+    print(render_table(["类别", "指标名称", "目标值", "权重", "实际完成值", "自评分", "重算分", "复核分"],
+                       rows, right={3, 5, 6, 7}))
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    from .summary import evaluation_dict, to_json
+
+    ev = _evaluate(args)
+    if args.json:
+        print(to_json(evaluation_dict(ev)))
+        return 0
+    print(_header(ev))
+    names = {"error": "错误", "warning": "警告", "info": "提示"}
+    for sev in ("error", "warning", "info"):
+        group = [f for f in ev.findings if f.severity == sev]
+        if not group:
+            continue
+        print(f"\n{names[sev]}（{len(group)}）")
+        for f in group:
+            mark = f"  [已撤销：{f.dismissed.reviewer}，{f.dismissed.reason}]" if f.dismissed else ""
+            print(f"  {f.code}  {f.title}{mark}\n    {f.message}")
+    changed = [r for r in ev.indicators if r.review.score != r.self_score]
+    if changed:
+        print("\n复核分与自评分不同的指标")
+        rows = [[r.indicator.name, _fmt(r.self_score), _fmt(r.review.score),
+                 {"recomputed": "按资金数据重算", "decision": "复核人评分", "claimed": "按规则"}[r.review_source],
+                 r.review.reason] for r in changed]
+        print(render_table(["指标名称", "自评分", "复核分", "依据", "说明"], rows, right={1, 2}))
+    if not ev.findings:
+        print("\n无复核发现。")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from .model import Form
+
+    print(json.dumps(Form.model_json_schema(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    from .loaders import load_form, write_yaml
+
+    form = load_form(args.form, sheet=args.sheet)
+    out = Path(args.out) if args.out else Path(args.form).with_suffix(f".{args.to}")
+    if out.resolve() == Path(args.form).resolve():
+        raise SelfevalError(f"{out}: refusing to overwrite the input file; pass --out")
+    if args.to == "yaml":
+        write_yaml(form, out)
+    else:
+        from .excel_out import write_form_workbook
+
+        write_form_workbook(form, out)
+    print(out)
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import render_report
+
+    rendered = render_report(Path(args.params), Path(args.out))
+    print(rendered.html_path)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .batch import run_batch
+
+    summary = run_batch(Path(args.params_dir), Path(args.out), jobs=args.jobs, force=args.force,
+                        dask_address=args.dask)
+    return 1 if summary.failed else 0
+
+
+def cmd_portfolio(args: argparse.Namespace) -> int:
+    from .portfolio import render_portfolio
+
+    out = render_portfolio(Path(args.source), Path(args.out), year=args.year, department=args.department)
+    print(out)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="selfeval", description="Review, rescore and report 绩效自评 forms.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def form_args(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("form", help="form file: .txt/.tsv text export, .xlsx/.xls workbook or .yaml")
+        sp.add_argument("--ruleset", help="ruleset name or file (default: detected from the form)")
+        sp.add_argument("--sheet", help="workbook sheet holding the form")
+        sp.add_argument("--decisions", help="reviewer decisions YAML file")
+        sp.add_argument("--json", action="store_true", help="print one JSON document")
+
+    sp = sub.add_parser("score", help="rescore a form by its ruleset")
+    form_args(sp)
+    sp.add_argument("--xlsx", help="also write the scored workbook here")
+    sp.set_defaults(func=cmd_score)
+    sp = sub.add_parser("review", help="review a form: findings, review scores, decisions")
+    form_args(sp)
+    sp.set_defaults(func=cmd_review)
+    sp = sub.add_parser("schema", help="print the JSON Schema of the canonical YAML form")
+    sp.set_defaults(func=cmd_schema)
+    sp = sub.add_parser("convert", help="convert a form to YAML or a workbook")
+    sp.add_argument("form")
+    sp.add_argument("--to", choices=["yaml", "xlsx"], required=True)
+    sp.add_argument("--out")
+    sp.add_argument("--sheet")
+    sp.set_defaults(func=cmd_convert)
+    sp = sub.add_parser("report", help="render one project's HTML report from a params file")
+    sp.add_argument("params")
+    sp.add_argument("--out", default="reports")
+    sp.set_defaults(func=cmd_report)
+    sp = sub.add_parser("run", help="render every params file in a folder, plus the index")
+    sp.add_argument("params_dir")
+    sp.add_argument("--out", default="reports")
+    sp.add_argument("--jobs", type=int, default=2)
+    sp.add_argument("--force", action="store_true", help="re-render unchanged projects too")
+    sp.add_argument("--dask", metavar="ADDRESS", help="send projects to a Dask cluster")
+    sp.set_defaults(func=cmd_run)
+    sp = sub.add_parser("portfolio", help="render the portfolio overview of a folder")
+    sp.add_argument("source", help="folder of forms or params files")
+    sp.add_argument("--out", default="reports/portfolio.html")
+    sp.add_argument("--year", type=int)
+    sp.add_argument("--department")
+    sp.set_defaults(func=cmd_portfolio)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `selfeval` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SelfevalError as exc:
+        print(f"selfeval: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""The report's Chinese narrative: sections rendered from templates kept as data.
+
+`data/narrative.yaml` holds one Jinja2 template per section; this module only prepares the
+numbers they talk about. Analysts override a section or add paragraphs through the params file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jinja2
+import yaml
+
+from .review import at_threshold as _at_threshold
+from .review import finding_counts, project_results
+from .scoring import HUNDRED, ZERO, Evaluation, pct, round_half_up
+from .values import format_decimal
+
+
+@dataclass(frozen=True)
+class Section:
+    """One narrative section: its id, Chinese title, paragraphs, and whether an analyst wrote it."""
+
+    id: str
+    title: str
+    paragraphs: tuple[str, ...]
+    overridden: bool = False
+
+
+@cache
+def _spec() -> dict[str, Any]:
+    text = resources.files("selfeval").joinpath("data/narrative.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@cache
+def _env() -> jinja2.Environment:
+    # Autoescape: project names and narrative come from forms and are rendered into HTML later;
+    # the templates produce text, and escaping happens once in `present`.
+    return jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+
+
+def _d(d: Decimal | None) -> str:
+    return "—" if d is None else format_decimal(d)
+
+
+def section_ids() -> list[str]:
+    """The ids of the template sections, in report order (overall, budget, …)."""
+    return [s["id"] for s in _spec()["sections"]]
+
+
+def narrative_context(ev: Evaluation) -> dict[str, Any]:
+    """The numbers the narrative templates refer to, already formatted for Chinese text."""
+    f, m = ev.form, ev.form.money
+    counts = finding_counts(ev)
+    losses = sorted(
+        [r for r in ev.indicators if r.review.score is not None and r.self_score is not None
+         and r.review.score < r.self_score],
+        key=lambda r: r.review.score - r.self_score,
+    )
+    limit = ev.ruleset.review.sub_item_execution
+    low = [f"{s.name}（{pct(s.actual / s.budget * HUNDRED)}）" for s in f.sub_items
+           if s.budget and s.actual is not None and s.actual / s.budget * HUNDRED < limit]
+    changed = [f"{r.indicator.name}（自评{_d(r.self_score)}分，复核{_d(r.review.score)}分）"
+               for r in ev.indicators if r.review.score != r.self_score]
+    open_findings = [x for x in ev.findings if x.dismissed is None]
+    advice_map = _spec()["advice"]
+    advice, seen = [], set()
+    for x in open_findings:
+        text = advice_map.get(x.code)
+        if text and text not in seen:
+            seen.add(text)
+            advice.append(text)
+    gap = ev.review_total - ev.self_total
+    return {
+        "project_name": f.project_name,
+        "department": f.department,
+        "year": f.year,
+        "ruleset_title": ev.ruleset.title,
+        "full_marks": _d(ev.full_marks),
+        "self_total": _d(round_half_up(ev.self_total)),
+        "review_total": _d(round_half_up(ev.review_total)),
+        "rating": ev.rating,
+        "provisional": ev.provisional,
+        "pending": [r.indicator.name for r in ev.indicators if r.review.score is None],
+        "gap": gap,
+        "gap_abs": _d(round_half_up(abs(gap))),
+        "main_losses": "、".join(f"{r.indicator.name}（{_d(r.review.score - r.self_score)}分）" for r in losses[:3]),
+        "budget": None if m.budget is None else _d(m.budget),
+        "initial_budget": _d(m.initial_budget),
+        "adjustment": _d(m.adjustment or ZERO),
+        "appropriated": _d(m.appropriated),
+        "paid": _d(m.paid),
+        "funding_rate": pct(ev.rates.funding_rate),
+        "execution_rate": pct(ev.rates.execution_rate),
+        "payment_rate": pct(ev.rates.payment_rate),
+        "quota_recovered": _d(m.quota_recovered or ZERO),
+        "recovered": _d(m.recovered or ZERO),
+        "quota_recovered_nonzero": (m.quota_recovered or ZERO) > 0,
+        "recovered_nonzero": (m.recovered or ZERO) > 0,
+        "low_sub_items": "、".join(low),
+        "sub_item_threshold": _d(limit),
+        "indicator_count": len(ev.indicators),
+        "weight_total": _d(sum((r.indicator.weight for r in ev.indicators), ZERO)),
+        "project_count": len(project_results(ev)),
+        "changed": changed,
+        "at_threshold": sum(1 for r in project_results(ev) if _at_threshold(r, ev)),
+        "counts": counts,
+        "finding_total": sum(counts.values()),
+        "dismissed": sum(1 for x in ev.findings if x.dismissed is not None),
+        "top_titles": [x.title for x in open_findings if x.severity in ("error", "warning")][:5],
+        "advice": advice,
+    }
+
+
+def _collapse(text: str) -> str:
+    # YAML folded scalars leave single spaces where the template broke lines; Chinese text
+    # has no spaces between sentences.
+    return "".join(part.strip() for part in text.split("\n")).replace("。 ", "。").replace("， ", "，").strip()
+
+
+def build_narrative(ev: Evaluation, overrides: dict[str, Any] | None = None) -> list[Section]:
+    """Render every section; `overrides` maps a section id to replacement text, and `extra` to a
+    list of {title, text} paragraphs appended at the end."""
+    overrides = dict(overrides or {})
+    ctx = narrative_context(ev)
+    out: list[Section] = []
+    for spec in _spec()["sections"]:
+        sid = spec["id"]
+        if sid in overrides:
+            text = overrides[sid]
+            paragraphs = tuple(p.strip() for p in str(text).split("\n\n") if p.strip())
+            out.append(Section(sid, spec["title"], paragraphs, overridden=True))
+            continue
+        text = _env().from_string(spec["template"]).render(p=ctx)
+        # "§§" separates paragraphs inside a template (folded YAML has no blank lines).
+        paragraphs = tuple(_collapse(t) for t in text.split("§§") if t.strip())
+        out.append(Section(sid, spec["title"], paragraphs))
+    for i, extra in enumerate(overrides.get("extra", []) or []):
+        paragraphs = tuple(p.strip() for p in str(extra["text"]).split("\n\n") if p.strip())
+        out.append(Section(f"extra{i + 1}", str(extra["title"]), paragraphs, overridden=True))
+    return out

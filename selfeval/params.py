@@ -1,0 +1,141 @@
+"""Params files (`params/*.yaml`): one project run of the report notebook.
+
+Validated here, before papermill runs, so a typo fails with the file and key named instead of a
+traceback inside a kernel. YAML 1.1 reads `yes`/`no`/`on`/`off` as booleans: a text field given
+such a value is refused with a hint to quote it rather than silently becoming "True".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
+
+from .decisions import Decision, load_decisions, parse_decisions
+from .errors import ParamsError
+from .narrative import section_ids
+
+
+class ExtraParagraph(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    title: StrictStr
+    text: StrictStr
+
+
+class NarrativeOverrides(BaseModel):
+    """Replacement text per narrative section and extra paragraphs."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    overall: StrictStr | None = None
+    budget: StrictStr | None = None
+    indicators: StrictStr | None = None
+    findings: StrictStr | None = None
+    recommendations: StrictStr | None = None
+    extra: list[ExtraParagraph] = Field(default_factory=list)
+
+    def as_overrides(self) -> dict[str, Any]:
+        data = {k: v for k, v in self.model_dump().items() if v not in (None, [])}
+        return data
+
+
+class Params(BaseModel):
+    """The keys a params file may carry."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    form: StrictStr
+    ruleset: StrictStr | None = None
+    sheet: StrictStr | None = None
+    reviewer: StrictStr | None = None
+    review_date: dt.date | None = None
+    decisions: StrictStr | dict[str, Any] | None = None
+    analyst_notes: StrictStr | None = None
+    narrative: NarrativeOverrides = Field(default_factory=NarrativeOverrides)
+
+    @field_validator("review_date", mode="before")
+    @classmethod
+    def _date(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            try:
+                return dt.date.fromisoformat(v.strip())
+            except ValueError:
+                raise ValueError("a date written YYYY-MM-DD") from None
+        return v
+
+
+class ResolvedParams(BaseModel):
+    """A validated params file with paths resolved and decisions loaded; what the notebook gets."""
+
+    model_config = ConfigDict(frozen=True)
+    name: str  # params file stem: the report's file name
+    params_path: Path
+    form_path: Path
+    decisions_path: Path | None
+    ruleset: str | None
+    sheet: str | None
+    reviewer: str | None
+    review_date: dt.date | None
+    decisions: list[Decision]
+    analyst_notes: str | None
+    narrative: dict[str, Any]
+
+    def notebook_parameters(self) -> dict[str, Any]:
+        """Parameters for papermill: plain JSON-able values only."""
+        return {"params_file": str(self.params_path)}
+
+    def input_files(self) -> list[Path]:
+        """Every file whose content the report depends on (for incremental reruns)."""
+        files = [self.params_path, self.form_path]
+        if self.decisions_path:
+            files.append(self.decisions_path)
+        return files
+
+
+def _explain(err: dict[str, Any]) -> str:
+    msg = err["msg"]
+    if isinstance(err.get("input"), bool) and "string" in msg:
+        msg += " (YAML reads yes/no/on/off/true/false as booleans: put the text in quotes)"
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    return msg
+
+
+def load_params(path: str | Path) -> ResolvedParams:
+    """Read and validate a params file; relative paths resolve against its folder."""
+    p = Path(path)
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ParamsError(f"{p}: params file not found") from None
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise ParamsError(f"{p}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ParamsError(f"{p}: a params file is a mapping with at least the key `form`")
+    try:
+        params = Params.model_validate(data)
+    except ValidationError as exc:
+        lines = [f"{p}: {'.'.join(str(x) for x in e['loc'])}: {_explain(e)}" for e in exc.errors()]
+        allowed = ", ".join(Params.model_fields)
+        raise ParamsError("\n".join([*lines, f"(allowed keys: {allowed})"])) from None
+    base = p.parent
+    form_path = (base / params.form).resolve()
+    if not form_path.is_file():
+        raise ParamsError(f"{p}: form: file {params.form!r} not found (looked for {form_path})")
+    decisions_path = None
+    if isinstance(params.decisions, str):
+        decisions_path = (base / params.decisions).resolve()
+        decisions = load_decisions(decisions_path, params.reviewer)
+    else:
+        decisions = parse_decisions(params.decisions, f"{p}: decisions", params.reviewer)
+    overrides = params.narrative.as_overrides()
+    unknown = set(overrides) - {*section_ids(), "extra"}
+    if unknown:  # pragma: no cover - the model already forbids unknown keys
+        raise ParamsError(f"{p}: narrative: unknown section(s) {', '.join(sorted(unknown))}")
+    return ResolvedParams(
+        name=p.stem, params_path=p.resolve(), form_path=form_path, decisions_path=decisions_path,
+        ruleset=params.ruleset, sheet=params.sheet, reviewer=params.reviewer,
+        review_date=params.review_date, decisions=decisions, analyst_notes=params.analyst_notes,
+        narrative=overrides,
+    )

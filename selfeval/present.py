@@ -1,0 +1,189 @@
+"""What the report notebook shows: a context built once, then HTML fragments per section.
+
+Every fragment is rendered by an autoescaping Jinja2 template, so text from forms and params
+files (a project called `<script>…`) appears as text. The notebook cells only call these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from . import __version__
+from .labels import LABELS, category_name, money_name
+from .narrative import Section, build_narrative
+from .review import SEVERITIES, finding_counts
+from .scoring import HUNDRED, ZERO, Evaluation, pct, round_half_up
+from .values import format_decimal
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything one project report shows."""
+
+    evaluation: Evaluation
+    narrative: list[Section]
+    name: str = ""
+    reviewer: str | None = None
+    review_date: str | None = None
+    analyst_notes: str | None = None
+    extra: dict = field(default_factory=dict)
+
+
+def example_params_file() -> Path:
+    """The bundled example's params file (the seed form), used when the notebook runs bare."""
+    return Path(str(resources.files("selfeval").joinpath("examples/seed.params.yaml")))
+
+
+def prepare(params_file: str | Path | None = None) -> ReportContext:
+    """Load, score and review the project a params file names (the bundled seed by default)."""
+    from .loaders import load_form
+    from .params import load_params
+    from .review import review
+    from .rulesets import load_ruleset, ruleset_for
+
+    rp = load_params(params_file or example_params_file())
+    form = load_form(rp.form_path, sheet=rp.sheet)
+    ruleset = load_ruleset(rp.ruleset) if rp.ruleset else ruleset_for(form)
+    ev = review(form, ruleset, rp.decisions, decisions_source=str(rp.decisions_path or rp.params_path))
+    return ReportContext(
+        evaluation=ev,
+        narrative=build_narrative(ev, rp.narrative),
+        name=rp.name,
+        reviewer=rp.reviewer,
+        review_date=rp.review_date.isoformat() if rp.review_date else None,
+        analyst_notes=rp.analyst_notes,
+    )
+
+
+@cache
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("selfeval", "templates/report"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(d=_d, pct=pct, signed=_signed)
+    return env
+
+
+def _d(value: Decimal | None) -> str:
+    return "—" if value is None else format_decimal(value)
+
+
+def _signed(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    v = round_half_up(value)
+    return f"+{format_decimal(v)}" if v > 0 else format_decimal(v)
+
+
+def _render(name: str, **ctx) -> str:
+    return _env().get_template(name).render(**ctx)
+
+
+def overview_html(ctx: ReportContext) -> str:
+    """Header and key numbers: totals out of the full marks, rating, status, rates, counts."""
+    ev = ctx.evaluation
+    return _render("overview.html.j2", f=ev.form, ev=ev, counts=finding_counts(ev))
+
+
+def money_html(ctx: ReportContext) -> str:
+    """The budget block and the sub-items table."""
+    ev = ctx.evaluation
+    m = ev.form.money
+    fields = [k for k in LABELS["money_names"] if getattr(m, k) is not None]
+    rows = [(money_name(k), _d(getattr(m, k))) for k in fields]
+    limit = ev.ruleset.review.sub_item_execution
+    items = []
+    for s in ev.form.sub_items:
+        rate = s.actual / s.budget * HUNDRED if s.budget and s.actual is not None else None
+        items.append({"name": s.name, "budget": _d(s.budget), "actual": _d(s.actual), "rate": pct(rate),
+                      "low": rate is not None and rate < limit})
+    tb = ev.form.sub_items_budget_total
+    ta = ev.form.sub_items_actual_total
+    total_rate = ta / tb * HUNDRED if tb and ta is not None else None
+    return _render("money.html.j2", money_rows=rows, sub_items=items, sub_total_budget=_d(tb),
+                   sub_total_actual=_d(ta), sub_total_rate=pct(total_rate))
+
+
+def indicators_html(ctx: ReportContext) -> str:
+    """The indicator table: target, weight, actual, self, review score, difference, decisions."""
+    ev = ctx.evaluation
+    rows = []
+    for r in ev.indicators:
+        ind = r.indicator
+        diff = None if r.review.score is None or ind.self_score is None else r.review.score - ind.self_score
+        rows.append({
+            "category": category_name(ind.category), "name": ind.name, "target": ind.target.raw,
+            "weight": _d(ind.weight), "actual": ind.actual or "", "self_score": _d(ind.self_score),
+            "review_score": "待评" if r.review.score is None else _d(r.review.score),
+            "difference": _signed(diff) if diff else "", "diff_flag": bool(diff) or r.review.score is None,
+            "reason": r.review.reason, "decision": r.decision,
+        })
+    bs = ev.budget_score
+    return _render(
+        "indicators.html.j2", rows=rows,
+        total_weight=_d(sum((r.indicator.weight for r in ev.indicators), ZERO)),
+        self_total=_d(ev.self_total), review_total=_d(ev.review_total),
+        total_diff=_signed(ev.review_total - ev.self_total),
+        budget_score=_d(bs.score) if bs else None,
+    )
+
+
+def findings_html(ctx: ReportContext) -> str:
+    """Findings grouped by severity, dismissed ones marked as the reviewer's decision."""
+    ev = ctx.evaluation
+    labels = {"error": "错误", "warning": "警告", "info": "提示"}
+    groups = [(s, labels[s], [f for f in ev.findings if f.severity == s]) for s in SEVERITIES]
+    return _render("findings.html.j2", findings=ev.findings, groups=groups)
+
+
+def narrative_html(ctx: ReportContext) -> str:
+    """The Chinese write-up, analysts' notes, and the department's own narrative sections."""
+    n = ctx.evaluation.form.narrative
+    labels = LABELS["narrative"]
+    form_sections = [(labels[k], getattr(n, k)) for k in
+                     ("overview", "annual_goal", "implementation", "management_results", "problems",
+                      "recommendations")]
+    notes = [p.strip() for p in (ctx.analyst_notes or "").split("\n\n") if p.strip()]
+    return _render("narrative.html.j2", sections=ctx.narrative, analyst_notes=notes,
+                   form_sections=form_sections)
+
+
+def appendix_html(ctx: ReportContext) -> str:
+    """Ruleset and options, source file name and sha256, version, reviewer and review date."""
+    ev = ctx.evaluation
+    rs = ev.ruleset
+    prov = ev.form.provenance
+    options = [
+        ("权重分配", rs.weights.allocation),
+        ("满意度规则", rs.categories["satisfaction"].rule),
+        ("率指标口径", "、".join(f"{k}={v}" for k, v in rs.rate_indicators.items()) or "—"),
+        ("评级", "、".join(f"{b.rating}≥{_d(b.min_share)}%" for b in rs.rating_bands)),
+    ]
+    return _render(
+        "appendix.html.j2", ruleset=rs, options=options, source_name=Path(prov.path).name,
+        loader=prov.loader, encoding=prov.encoding, sheet=prov.sheet, sha256=prov.sha256,
+        notes=prov.notes, version=__version__, reviewer=ctx.reviewer, review_date=ctx.review_date,
+    )
+
+
+def show(html: str) -> None:
+    """Display an HTML fragment in the notebook."""
+    from IPython.display import HTML, display
+
+    display(HTML(html))
+
+
+__all__ = [
+    "ReportContext", "appendix_html", "category_name", "findings_html", "indicators_html",
+    "money_html", "narrative_html", "overview_html", "prepare", "show",
+]

@@ -1,0 +1,104 @@
+"""One project report: params file → papermill run of the report notebook → offline HTML.
+
+The params file and the form are validated in this process first, so bad input fails fast with
+a clear message and never starts a kernel. Output is written atomically: a reader (or an
+interrupted run) never sees a half-written HTML file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import nbformat
+
+from .errors import SelfevalError
+from .scoring import Evaluation
+
+REPORT_NOTEBOOK = "project_report.ipynb"
+
+
+class ReportError(SelfevalError):
+    """A report could not be rendered (its notebook failed or leaked diagnostics)."""
+
+
+def notebooks_dir() -> Path:
+    """The folder of the committed notebooks (override with SELFEVAL_NOTEBOOKS)."""
+    env = os.environ.get("SELFEVAL_NOTEBOOKS")
+    path = Path(env) if env else Path(__file__).resolve().parent.parent / "notebooks"
+    if not (path / REPORT_NOTEBOOK).is_file():
+        raise ReportError(f"{path}: report notebook {REPORT_NOTEBOOK} not found (set SELFEVAL_NOTEBOOKS)")
+    return path
+
+
+def atomic_write(path: Path, data: str | bytes) -> None:
+    """Write via a temporary file in the same folder and rename, so the file is whole or absent."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; reports are for everyone to read
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A rendered report: where it went and the evaluation it shows."""
+
+    html_path: Path
+    evaluation: Evaluation
+    html: str
+
+
+def run_report_notebook(params_file: Path, executed_path: Path | None,
+                        notebook: str = REPORT_NOTEBOOK) -> nbformat.NotebookNode:
+    """Execute a notebook for a params file; the executed copy is kept at `executed_path`."""
+    from .execute import execute_notebook
+
+    nb_dir = notebooks_dir()
+    return execute_notebook(nb_dir / notebook, executed_path, {"params_file": str(params_file.resolve())},
+                            cwd=nb_dir)
+
+
+def notebook_html(nb: nbformat.NotebookNode, title: str, source: str) -> str:
+    """Offline HTML of an executed notebook; refuses one whose outputs leaked diagnostics."""
+    from .htmlexport import leaked_outputs, notebook_to_html
+
+    leaked = leaked_outputs(nb)
+    if leaked:
+        raise ReportError(f"{source}: the notebook printed diagnostics instead of a clean report:\n"
+                          + "\n".join(x[:500] for x in leaked))
+    return notebook_to_html(nb, title=title)
+
+
+def render_report(params_file: Path, out_dir: Path, failed_dir: Path | None = None) -> Rendered:
+    """Render `out_dir/<params stem>.html` from a params file; raise `SelfevalError` on failure.
+
+    On a notebook failure the executed notebook is kept in `failed_dir` (default
+    `out_dir/_failed`) for diagnosis.
+    """
+    from .present import prepare
+
+    ctx = prepare(params_file)  # validates params, form, ruleset and decisions up front
+    failed_dir = failed_dir or out_dir / "_failed"
+    with tempfile.TemporaryDirectory(prefix="selfeval-") as tmp:
+        executed = Path(tmp) / f"{params_file.stem}.ipynb"
+        try:
+            nb = run_report_notebook(params_file, executed)
+        except SelfevalError:
+            if executed.exists():
+                failed_dir.mkdir(parents=True, exist_ok=True)
+                atomic_write(failed_dir / executed.name, executed.read_bytes())
+            raise
+        html = notebook_html(nb, ctx.evaluation.form.project_name, str(params_file))
+    target = out_dir / f"{params_file.stem}.html"
+    atomic_write(target, html)
+    return Rendered(target, ctx.evaluation, html)
