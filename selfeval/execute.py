@@ -1,0 +1,195 @@
+"""Run a parameterised report notebook with papermill, safely in parallel.
+
+What this wrapper adds to ``papermill.execute_notebook``:
+
+* **IPC transport.**  With the default TCP transport jupyter_client picks five free ports by
+  binding and releasing them, then the kernel binds them again; kernels started in parallel
+  can grab the same port in between.  We use Unix-domain sockets (``transport="ipc"``) in a
+  private temporary directory per run.  The directory matters: jupyter_client's default IPC
+  socket path is the *relative* ``kernel-ipc-N`` in the current directory, picked by an
+  unlocked "first N whose file does not exist" scan, so parallel kernels sharing a cwd
+  could still collide.
+* **No process-wide chdir.**  papermill's ``cwd=`` does ``os.chdir`` in the calling process
+  (racy across threads).  We pass the directory to nbclient instead, which starts the kernel
+  process there, and resolve all paths to absolute ones up front.
+* **One retry for kernel start-up failures only.**  A cell that raises is a bug in the
+  notebook or its data and is reported at once, never retried.
+* **One exception type**, :class:`NotebookRunError`, with the failing cell's details.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import papermill
+from jupyter_client.kernelspec import NoSuchKernel
+from papermill.exceptions import PapermillExecutionError
+from traitlets.config import Config
+
+from selfeval.errors import SelfevalError
+
+__all__ = ["NotebookRunError", "execute_notebook"]
+
+#: Seconds to wait before the single retry of a failed kernel start.
+RETRY_DELAY = 1.0
+
+
+class NotebookRunError(SelfevalError):
+    """A report notebook could not be executed.
+
+    ``kind`` says why: ``"cell"`` (a cell raised; see ``ename``/``evalue``/``traceback``),
+    ``"timeout"`` (a cell exceeded the time limit), ``"kernel-start"`` (no kernel could be
+    started, even after a retry), ``"no-kernel"`` (unknown kernel name) or ``"kernel-died"``
+    (the kernel process vanished mid-run, e.g. out of memory).
+    """
+
+    def __init__(
+        self,
+        notebook: str | Path,
+        kind: str,
+        message: str,
+        *,
+        cell_index: int | None = None,
+        exec_count: int | None = None,
+        ename: str = "",
+        evalue: str = "",
+        traceback: str = "",
+    ):
+        self.notebook = str(notebook)
+        self.kind = kind
+        self.cell_index = cell_index
+        self.exec_count = exec_count
+        self.ename = ename
+        self.evalue = evalue
+        self.traceback = traceback
+        super().__init__(f"{self.notebook}: {message}")
+
+
+def _ipc_config(socket_dir: str) -> Config:
+    config = Config()
+    # KernelManager section also configures nbclient's AsyncKernelManager subclass.
+    config.KernelManager.transport = "ipc"
+    # ip is the socket path prefix for ipc (sockets are "<ip>-<n>"); keep it short:
+    # AF_UNIX paths are limited to ~107 bytes.
+    config.KernelManager.ip = os.path.join(socket_dir, "k")
+    config.KernelManager.connection_file = os.path.join(socket_dir, "kernel.json")
+    return config
+
+
+def _strip_ansi(text: str) -> str:
+    from nbconvert.filters import strip_ansi
+
+    return strip_ansi(text)
+
+
+def _run_once(
+    input_path: Path,
+    output_path: Path | None,
+    parameters: Mapping[str, Any],
+    cwd: Path,
+    kernel_name: str,
+    timeout: float | None,
+    start_timeout: float,
+    started: list[bool],
+) -> nbformat.NotebookNode:
+    def on_notebook_start(**_: Any) -> None:
+        # nbclient calls this once the kernel answered kernel_info: start-up succeeded.
+        started.append(True)
+
+    with tempfile.TemporaryDirectory(prefix="selfeval-ipc-") as socket_dir:
+        return papermill.execute_notebook(
+            str(input_path),
+            str(output_path) if output_path is not None else None,
+            parameters=dict(parameters),
+            kernel_name=kernel_name,
+            progress_bar=False,
+            log_output=False,
+            start_timeout=start_timeout,
+            cwd=None,  # see module docstring: papermill would os.chdir the whole process
+            # Everything below is forwarded by papermill to nbclient's NotebookClient.
+            execution_timeout=timeout,
+            resources={"metadata": {"path": str(cwd)}},  # kernel process cwd
+            config=_ipc_config(socket_dir),
+            on_notebook_start=on_notebook_start,
+        )
+
+
+def execute_notebook(
+    input_path: str | Path,
+    output_path: str | Path | None,
+    parameters: Mapping[str, Any],
+    cwd: str | Path,
+    kernel_name: str = "python3",
+    timeout: float | None = 600,
+    *,
+    start_timeout: float = 60,
+) -> nbformat.NotebookNode:
+    """Execute *input_path* with *parameters* injected; return the executed notebook.
+
+    The executed notebook is also written to *output_path* (unless ``None``), including
+    when a cell fails, so the traceback can be inspected.  The kernel runs in *cwd*.
+    *timeout* limits each cell (seconds, ``None`` for no limit); *start_timeout* limits
+    kernel start-up.  Safe to call from several threads or processes at once.
+
+    Raises :class:`NotebookRunError` for every failure.  Only kernel start-up failures are
+    retried (once); cell errors and timeouts are raised immediately.
+    """
+    input_path = Path(input_path).resolve()
+    output_path = Path(output_path).resolve() if output_path is not None else None
+    cwd = Path(cwd).resolve()
+    if not cwd.is_dir():
+        raise NotebookRunError(input_path, "kernel-start", f"working directory missing: {cwd}")
+    if not input_path.is_file():
+        raise NotebookRunError(input_path, "kernel-start", "notebook file not found")
+
+    for attempt in (1, 2):
+        started: list[bool] = []
+        try:
+            return _run_once(
+                input_path,
+                output_path,
+                parameters,
+                cwd,
+                kernel_name,
+                timeout,
+                start_timeout,
+                started,
+            )
+        except PapermillExecutionError as exc:
+            raise NotebookRunError(
+                input_path,
+                "cell",
+                f"cell [{exc.exec_count}] raised {exc.ename}: {exc.evalue}",
+                cell_index=exc.cell_index,
+                exec_count=exc.exec_count,
+                ename=exc.ename,
+                evalue=exc.evalue,
+                traceback=_strip_ansi("\n".join(exc.traceback)),
+            ) from exc
+        except NoSuchKernel as exc:
+            raise NotebookRunError(
+                input_path, "no-kernel", f"no Jupyter kernel named {kernel_name!r}"
+            ) from exc
+        except TimeoutError as exc:
+            if started:  # nbclient's CellTimeoutError is a TimeoutError
+                raise NotebookRunError(input_path, "timeout", f"a cell ran longer than {timeout} s") from exc
+            failure: Exception = exc
+        except Exception as exc:
+            if started:  # e.g. DeadKernelError: the kernel died while running cells
+                raise NotebookRunError(
+                    input_path, "kernel-died", f"kernel failed during execution: {exc}"
+                ) from exc
+            failure = exc
+        if attempt == 1:
+            time.sleep(RETRY_DELAY)  # a start-up hiccup (load spike, slow disk) may pass
+    raise NotebookRunError(
+        input_path,
+        "kernel-start",
+        f"kernel {kernel_name!r} failed to start twice: {type(failure).__name__}: {failure}",
+    ) from failure
