@@ -38,12 +38,16 @@ __all__ = ["NotebookRunError", "execute_notebook"]
 
 #: Seconds to wait before the single retry of a failed kernel start.
 RETRY_DELAY = 1.0
+#: Longest temp-dir path that leaves room for "/selfeval-ipc-XXXXXXXX/k-NNNNN" in 104 bytes.
+_MAX_SOCKET_PARENT = 70
 
 
 class NotebookRunError(SelfevalError):
     """A report notebook could not be executed.
 
     ``kind`` says why: ``"cell"`` (a cell raised; see ``ename``/``evalue``/``traceback``),
+    ``"input"`` (notebook or working directory missing), ``"parameters"`` (a parameter
+    value papermill cannot pass faithfully),
     ``"timeout"`` (a cell exceeded the time limit), ``"kernel-start"`` (no kernel could be
     started, even after a retry), ``"no-kernel"`` (unknown kernel name) or ``"kernel-died"``
     (the kernel process vanished mid-run, e.g. out of memory).
@@ -82,6 +86,47 @@ def _ipc_config(socket_dir: str) -> Config:
     return config
 
 
+def _plain_parameters(parameters: Mapping[str, Any], notebook: Path) -> dict[str, Any]:
+    """Check *parameters* survive papermill's translation to Python source unchanged.
+
+    papermill writes None/str/bool/int/float/list/dict as literals but silently turns any
+    other value into a *string* (a tuple becomes ``"(1, 2)"``).  Paths are converted to str
+    here on purpose; anything else is refused rather than mangled.
+    """
+
+    def plain(value: Any, where: str) -> Any:
+        if value is None or isinstance(value, str | bool | int | float):
+            return value
+        if isinstance(value, os.PathLike):
+            return os.fspath(value)
+        if isinstance(value, list):
+            return [plain(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        if isinstance(value, dict) and all(isinstance(k, str) for k in value):
+            return {k: plain(v, f"{where}[{k!r}]") for k, v in value.items()}
+        raise NotebookRunError(
+            notebook,
+            "parameters",
+            f"parameter {where} has unsupported type {type(value).__name__}; "
+            "use None, str, bool, int, float, list or dict with str keys",
+        )
+
+    return {name: plain(value, name) for name, value in parameters.items()}
+
+
+def _literal_path(path: Path | None) -> str | None:
+    # papermill runs str.format(**parameters) on both paths; braces in a real file name
+    # (or a project id used as one) must not be read as placeholders.
+    return None if path is None else str(path).replace("{", "{{").replace("}", "}}")
+
+
+def _socket_parent() -> str | None:
+    # AF_UNIX socket paths are limited to 104-108 bytes; a deep $TMPDIR (macOS, CI runners)
+    # plus "selfeval-ipc-xxxxxxxx/k-NNNNN" could overflow it. /tmp is short and always there.
+    parent = tempfile.gettempdir()
+    too_long = len(os.fsencode(parent)) > _MAX_SOCKET_PARENT and os.path.isdir("/tmp")
+    return "/tmp" if too_long else None
+
+
 def _strip_ansi(text: str) -> str:
     from nbconvert.filters import strip_ansi
 
@@ -102,10 +147,10 @@ def _run_once(
         # nbclient calls this once the kernel answered kernel_info: start-up succeeded.
         started.append(True)
 
-    with tempfile.TemporaryDirectory(prefix="selfeval-ipc-") as socket_dir:
+    with tempfile.TemporaryDirectory(prefix="selfeval-ipc-", dir=_socket_parent()) as socket_dir:
         return papermill.execute_notebook(
-            str(input_path),
-            str(output_path) if output_path is not None else None,
+            _literal_path(input_path),
+            _literal_path(output_path),
             parameters=dict(parameters),
             kernel_name=kernel_name,
             progress_bar=False,
@@ -144,9 +189,14 @@ def execute_notebook(
     output_path = Path(output_path).resolve() if output_path is not None else None
     cwd = Path(cwd).resolve()
     if not cwd.is_dir():
-        raise NotebookRunError(input_path, "kernel-start", f"working directory missing: {cwd}")
+        raise NotebookRunError(input_path, "input", f"working directory missing: {cwd}")
     if not input_path.is_file():
-        raise NotebookRunError(input_path, "kernel-start", "notebook file not found")
+        raise NotebookRunError(input_path, "input", "notebook file not found")
+    if output_path is not None and not output_path.parent.is_dir():
+        # checked here: papermill's failed first save would look like a kernel-start failure
+        raise NotebookRunError(input_path, "input", f"output directory missing: {output_path.parent}")
+
+    parameters = _plain_parameters(parameters, input_path)
 
     for attempt in (1, 2):
         started: list[bool] = []

@@ -11,11 +11,13 @@ import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 from .errors import SelfevalError
 from .scoring import Evaluation
+
+if TYPE_CHECKING:  # nbformat pulls in jsonschema (seconds); the skip path of a batch must not
+    import nbformat
 
 REPORT_NOTEBOOK = "project_report.ipynb"
 
@@ -59,7 +61,7 @@ class Rendered:
 
 
 def run_report_notebook(params_file: Path, executed_path: Path | None,
-                        notebook: str = REPORT_NOTEBOOK) -> nbformat.NotebookNode:
+                        notebook: str = REPORT_NOTEBOOK) -> "nbformat.NotebookNode":
     """Execute a notebook for a params file; the executed copy is kept at `executed_path`."""
     from .execute import execute_notebook
 
@@ -68,7 +70,7 @@ def run_report_notebook(params_file: Path, executed_path: Path | None,
                             cwd=nb_dir)
 
 
-def notebook_html(nb: nbformat.NotebookNode, title: str, source: str) -> str:
+def notebook_html(nb: "nbformat.NotebookNode", title: str, source: str) -> str:
     """Offline HTML of an executed notebook; refuses one whose outputs leaked diagnostics."""
     from .htmlexport import leaked_outputs, notebook_to_html
 

@@ -225,6 +225,8 @@ def _money_value(form: Form, name: str) -> Decimal | None:
 @check
 def rates(ev: Evaluation) -> Iterator[Finding]:
     form, limit = ev.form, ev.ruleset.review.rate_warning_points
+    mismatches: list[dict[str, Any]] = []
+    alternatives: list[dict[str, Any]] = []
     for r in ev.indicators:
         rate_name = rate_indicator(r.indicator, ev.ruleset)
         claimed = parse_actual(r.indicator.actual)
@@ -235,31 +237,38 @@ def rates(ev: Evaluation) -> Iterator[Finding]:
             continue
         c = claimed.quantity.value
         basis, num, den = _RATE_BASIS[rate_name]
-        diff = abs(c - value)
-        if diff >= limit:
-            m = form.money
-            extra = ""
-            if (m.quota_recovered or ZERO) > 0 or (m.recovered or ZERO) > 0:
-                extra = (f"指标结余收回{format_decimal(m.quota_recovered or ZERO)}万元，"
-                         f"财政收回{format_decimal(m.recovered or ZERO)}万元。")
-            yield make_finding(
-                "SE-RATE-MISMATCH", (r.indicator.name,), name=r.indicator.name, claimed=r.indicator.actual,
-                recomputed=pct(value), basis=basis, numerator=_money_value(form, num),
-                denominator=_money_value(form, den), diff=round_half_up(diff),
-                review_score=r.review.score, self_score=r.self_score, extra=extra,
-                rate=rate_name, claimed_value=c, recomputed_value=value,
-                quota_recovered=m.quota_recovered, recovered=m.recovered)
+        if abs(c - value) >= limit:
+            mismatches.append(dict(
+                name=r.indicator.name, claimed=r.indicator.actual, recomputed=pct(value), basis=basis,
+                numerator=_money_value(form, num), denominator=_money_value(form, den),
+                diff=round_half_up(abs(c - value)), review_score=r.review.score, self_score=r.self_score,
+                rate=rate_name, claimed_value=c, recomputed_value=value))
             continue
         alt = _ALTERNATIVE.get(rate_name)
         alt_value = ev.rates.get(alt) if alt else None
         if alt_value is not None and abs(c - alt_value) >= limit:
             alt_basis, anum, aden = _RATE_BASIS[alt]
-            yield make_finding(
-                "SE-RATE-ALT-BASIS", (r.indicator.name,), name=r.indicator.name, claimed=r.indicator.actual,
-                basis=basis, recomputed=pct(value), alt_basis=alt_basis, alt=pct(alt_value),
-                alt_numerator=_money_value(form, anum), alt_denominator=_money_value(form, aden),
-                rate=rate_name, alt_rate=alt, claimed_value=c, recomputed_value=value,
-                alt_value=alt_value)
+            alternatives.append(dict(
+                name=r.indicator.name, claimed=r.indicator.actual, basis=basis, recomputed=pct(value),
+                alt_basis=alt_basis, alt=pct(alt_value), alt_numerator=_money_value(form, anum),
+                alt_denominator=_money_value(form, aden), rate=rate_name, alt_rate=alt,
+                claimed_value=c, recomputed_value=value, alt_value=alt_value))
+    m = form.money
+    if mismatches:
+        extra = ""
+        if (m.quota_recovered or ZERO) > 0 or (m.recovered or ZERO) > 0:
+            extra = (f"指标结余收回{format_decimal(m.quota_recovered or ZERO)}万元，"
+                     f"财政收回{format_decimal(m.recovered or ZERO)}万元。")
+        template = CATALOGUE["SE-RATE-MISMATCH"]["item"]
+        items = "".join(template.format(**{k: _show(v) for k, v in x.items()}) for x in mismatches)
+        yield make_finding("SE-RATE-MISMATCH", tuple(x["name"] for x in mismatches), items=items,
+                           extra=extra, rates=mismatches, quota_recovered=m.quota_recovered,
+                           recovered=m.recovered)
+    if alternatives:
+        template = CATALOGUE["SE-RATE-ALT-BASIS"]["item"]
+        items = "".join(template.format(**{k: _show(v) for k, v in x.items()}) for x in alternatives)
+        yield make_finding("SE-RATE-ALT-BASIS", tuple(x["name"] for x in alternatives), items=items,
+                           rates=alternatives)
 
 
 @check
@@ -522,10 +531,11 @@ def empty_problems(ev: Evaluation) -> Iterator[Finding]:
     if not reasons:
         return
     n = ev.form.narrative
-    for section, text in (("项目管理存在的问题及原因", n.problems), ("进一步加强项目管理的建议", n.recommendations)):
-        if normalize(text or "") in _EMPTY_WORDS:
-            yield make_finding("SE-NARR-EMPTY", section=section, text=text or "（空）",
-                               why="、".join(reasons))
+    empty = [f"“{section}”填写为“{text or '（空）'}”"
+             for section, text in (("项目管理存在的问题及原因", n.problems), ("进一步加强项目管理的建议", n.recommendations))
+             if normalize(text or "") in _EMPTY_WORDS]
+    if empty:
+        yield make_finding("SE-NARR-EMPTY", items="，".join(empty), why="、".join(reasons))
 
 
 _RATE_IN_TEXT = re.compile(r"([\u4e00-\u9fff]{2,10}率)(?:达到|达|为|是)?\s*(\d+(?:\.\d+)?)\s*[%％]")

@@ -1,0 +1,212 @@
+"""Scheduled batch runs: every params file in a folder → HTML reports, index and score sheets.
+
+A failing project never stops the others: each runs in a worker that returns an outcome instead
+of raising. Unchanged projects (same params, form, decisions, notebook, ruleset and selfeval
+version) are skipped using a manifest in the output folder. All outputs are written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+log = logging.getLogger("selfeval.batch")
+
+MANIFEST = ".selfeval-manifest.json"
+
+
+@dataclass
+class Outcome:
+    """What happened to one project in a run."""
+
+    name: str
+    status: str  # rendered | skipped | failed
+    reason: str = ""
+    fingerprint: str = ""
+    row: dict[str, Any] = field(default_factory=dict)  # index_row, JSON-able
+    indicators: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class Summary:
+    rendered: int
+    skipped: int
+    failed: int
+    outcomes: list[Outcome]
+
+
+def jsonable(value: Any) -> Any:
+    """Decimals → numbers (exact up to 15 digits) so outcomes can be stored and sent between processes."""
+    if isinstance(value, Decimal):
+        return float(value) if len(value.as_tuple().digits) <= 15 else str(value)
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def fingerprint(params_file: Path) -> str:
+    """Hash of everything a report depends on; raises SelfevalError for an invalid params file."""
+    from .params import load_params
+    from .report import REPORT_NOTEBOOK, notebooks_dir
+    from .rulesets import _ruleset_dir
+
+    rp = load_params(params_file)
+    h = hashlib.sha256(__version__.encode())
+    for path in [*rp.input_files(), notebooks_dir() / REPORT_NOTEBOOK]:
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    rulesets = _ruleset_dir()
+    for entry in sorted(rulesets.iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".yaml"):
+            h.update(entry.read_bytes())
+    if rp.ruleset and Path(rp.ruleset).suffix in (".yaml", ".yml"):
+        h.update(Path(rp.ruleset).read_bytes())
+    return h.hexdigest()
+
+
+def _outcome_from(name: str, rendered, fp: str, seconds: float) -> Outcome:
+    from .summary import finding_dict, index_row, indicator_rows
+
+    ev = rendered.evaluation
+    return Outcome(name=name, status="rendered", fingerprint=fp,
+                   row=jsonable(index_row(ev)), indicators=jsonable(indicator_rows(ev)),
+                   findings=jsonable([finding_dict(f) for f in ev.findings]), seconds=seconds)
+
+
+def render_one(params_file: str, out_dir: str) -> Outcome:
+    """Render one project; never raises (the reason goes into the outcome)."""
+    from .errors import SelfevalError
+    from .report import render_report
+
+    start = time.perf_counter()
+    path = Path(params_file)
+    try:
+        fp = fingerprint(path)
+        rendered = render_report(path, Path(out_dir))
+        (Path(out_dir) / "_failed" / f"{path.stem}.ipynb").unlink(missing_ok=True)
+        return _outcome_from(path.stem, rendered, fp, time.perf_counter() - start)
+    except SelfevalError as exc:
+        reason = str(exc)
+    except Exception as exc:  # a bug must not take the batch down either; keep its type
+        reason = f"{type(exc).__name__}: {exc}"
+    return Outcome(name=path.stem, status="failed", reason=reason, seconds=time.perf_counter() - start)
+
+
+def _warm_worker() -> None:
+    # Import the heavy modules once per worker, not once per project.
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+    from . import execute, htmlexport, present  # noqa: F401
+
+
+def _load_manifest(out_dir: Path) -> dict[str, Any]:
+    try:
+        return json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def _progress(total: int):
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        return tqdm(total=total, unit="项目", file=sys.stderr)
+    return None
+
+
+def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = False,
+              dask_address: str | None = None) -> Summary:
+    """Render every `*.yaml` params file in `params_dir` into `out_dir`, plus index and scores."""
+    from .errors import SelfevalError
+    from .index import write_index
+
+    params_files = sorted(p for p in params_dir.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+    if not params_files:
+        raise SelfevalError(f"{params_dir}: no params files (*.yaml) found")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    manifest = _load_manifest(out_dir)
+    outcomes: dict[str, Outcome] = {}
+    todo: list[Path] = []
+    for p in params_files:
+        previous = manifest.get(p.stem)
+        if not force and previous and previous.get("status") in ("rendered", "skipped"):
+            try:
+                fp = fingerprint(p)
+            except SelfevalError:
+                fp = ""
+            if fp and fp == previous.get("fingerprint") and (out_dir / f"{p.stem}.html").exists():
+                outcomes[p.stem] = Outcome(**{**previous, "status": "skipped", "seconds": 0.0})
+                continue
+        todo.append(p)
+
+    bar = _progress(len(todo))
+    started = time.perf_counter()
+
+    def done(o: Outcome) -> None:
+        outcomes[o.name] = o
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix_str(o.name)
+        else:
+            extra = f": {o.reason.splitlines()[0]}" if o.reason else ""
+            log.info("%s %s (%.1f s)%s", o.status, o.name, o.seconds, extra)
+            print(f"selfeval: {o.status} {o.name} ({o.seconds:.1f} s){extra}", file=sys.stderr, flush=True)
+
+    if todo and dask_address:
+        from .distributed import run_on_dask
+
+        for o in run_on_dask(dask_address, todo, out_dir):
+            done(o)
+    elif todo and jobs > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_warm_worker) as pool:
+            futures = [pool.submit(render_one, str(p), str(out_dir)) for p in todo]
+            for fut in as_completed(futures):
+                done(fut.result())
+    else:
+        for p in todo:
+            done(render_one(str(p), str(out_dir)))
+    if bar is not None:
+        bar.close()
+
+    ordered = [outcomes[p.stem] for p in params_files]
+    new_manifest = {o.name: asdict(o) for o in ordered if o.status != "failed"}
+    from .report import atomic_write
+
+    atomic_write(out_dir / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, indent=1))
+    changed = any(o.status != "skipped" for o in ordered) or not (out_dir / "index.html").exists()
+    if changed:
+        write_index(ordered, out_dir)
+        if len(ordered) >= 2:
+            try:
+                from .portfolio import render_portfolio_from_outcomes
+
+                render_portfolio_from_outcomes(ordered, out_dir)
+            except ImportError:  # pragma: no cover - portfolio is optional until it lands
+                pass
+    summary = Summary(
+        rendered=sum(o.status == "rendered" for o in ordered),
+        skipped=sum(o.status == "skipped" for o in ordered),
+        failed=sum(o.status == "failed" for o in ordered),
+        outcomes=ordered,
+    )
+    print(f"selfeval: {summary.rendered} rendered, {summary.skipped} skipped, {summary.failed} failed "
+          f"in {time.perf_counter() - started:.1f} s → {out_dir / 'index.html'}", file=sys.stderr)
+    for o in ordered:
+        if o.status == "failed":
+            print(f"selfeval: FAILED {o.name}: {o.reason}", file=sys.stderr)
+    return summary
