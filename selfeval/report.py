@@ -61,7 +61,7 @@ class Rendered:
 
 
 def run_report_notebook(params_file: Path, executed_path: Path | None,
-                        notebook: str = REPORT_NOTEBOOK) -> "nbformat.NotebookNode":
+                        notebook: str = REPORT_NOTEBOOK) -> nbformat.NotebookNode:
     """Execute a notebook for a params file; the executed copy is kept at `executed_path`."""
     from .execute import execute_notebook
 
@@ -70,7 +70,7 @@ def run_report_notebook(params_file: Path, executed_path: Path | None,
                             cwd=nb_dir)
 
 
-def notebook_html(nb: "nbformat.NotebookNode", title: str, source: str) -> str:
+def notebook_html(nb: nbformat.NotebookNode, title: str, source: str) -> str:
     """Offline HTML of an executed notebook; refuses one whose outputs leaked diagnostics."""
     from .htmlexport import leaked_outputs, notebook_to_html
 

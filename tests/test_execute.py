@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -176,3 +177,42 @@ def test_parallel_processes(report_nb, tmp_path):
         outputs = list(pool.map(_run_in_process, jobs))
     for i, text in enumerate(outputs):
         assert f"project=P{i} " in text
+
+
+def test_paths_with_braces_and_chinese_are_literal(tmp_path):
+    nb_path = _write(tmp_path / "报告{P-1}.ipynb", "print(f'project={project_id} ')")
+    out = tmp_path / "输出{project_id}.ipynb"  # must not be filled in by papermill
+    nb = execute_notebook(nb_path, out, {"project_id": "X"}, tmp_path)
+    assert "project=X " in _stdout(nb)
+    assert out.is_file()
+
+
+def test_parameters_must_survive_translation(report_nb, tmp_path):
+    with pytest.raises(NotebookRunError) as info:
+        execute_notebook(report_nb, None, {"project_id": ("a", "b")}, tmp_path)
+    assert info.value.kind == "parameters"
+    assert "tuple" in str(info.value)
+    nb = execute_notebook(
+        report_nb, None, {"project_id": tmp_path / "x", "weight": [1, {"k": None}]}, tmp_path
+    )
+    assert f"project={tmp_path / 'x'} weight=[1, {{'k': None}}]" in _stdout(nb)
+
+
+def test_missing_inputs(report_nb, tmp_path):
+    with pytest.raises(NotebookRunError) as info:
+        execute_notebook(tmp_path / "nope.ipynb", None, {}, tmp_path)
+    assert info.value.kind == "input"
+    with pytest.raises(NotebookRunError) as info:
+        execute_notebook(report_nb, None, {}, tmp_path / "missing-dir")
+    assert info.value.kind == "input"
+    with pytest.raises(NotebookRunError) as info:
+        execute_notebook(report_nb, tmp_path / "no" / "out.ipynb", {}, tmp_path)
+    assert info.value.kind == "input"
+
+
+def test_long_tmpdir_does_not_break_ipc(report_nb, tmp_path, monkeypatch):
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+    nb = execute_notebook(report_nb, None, {"project_id": "L"}, tmp_path)
+    assert "transport=ipc" in _stdout(nb)
