@@ -15,6 +15,10 @@ What this wrapper adds to ``papermill.execute_notebook``:
 * **One retry for kernel start-up failures only.**  A cell that raises is a bug in the
   notebook or its data and is reported at once, never retried.
 * **One exception type**, :class:`NotebookRunError`, with the failing cell's details.
+
+Threads: jupyter_core gives every calling thread its own asyncio loop and never closes it
+(a few file descriptors, a ResourceWarning when the thread ends), so prefer a thread *pool*
+over one new thread per notebook.
 """
 
 from __future__ import annotations
