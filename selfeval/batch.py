@@ -156,6 +156,10 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
 
     bar = _progress(len(todo))
     started = time.perf_counter()
+    if todo:
+        from .fonts import warm_font_cache
+
+        warm_font_cache()  # once, here: a kernel building it would print into the report
 
     def done(o: Outcome) -> None:
         outcomes[o.name] = o

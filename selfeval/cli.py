@@ -99,9 +99,9 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from .model import Form
+    from .model import form_schema
 
-    print(json.dumps(Form.model_json_schema(), ensure_ascii=False, indent=2))
+    print(json.dumps(form_schema(), ensure_ascii=False, indent=2))
     return 0
 
 
@@ -123,8 +123,10 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from .fonts import warm_font_cache
     from .report import render_report
 
+    warm_font_cache()
     rendered = render_report(Path(args.params), Path(args.out))
     print(rendered.html_path)
     return 0

@@ -43,6 +43,12 @@ def _to_decimal(value: Any) -> Any:
         raise ValueError(f"a number, {exc}") from exc
 
 
+def _year(value: Any) -> Any:
+    if isinstance(value, bool):  # YAML reads `yes` as True, and bool is an int subclass
+        raise ValueError("a four-digit year, not a yes/no value")
+    return value
+
+
 def _to_target(value: Any) -> Any:
     if isinstance(value, Target | dict):
         return value
@@ -153,7 +159,7 @@ class Form(_Model):
     """One project's self-evaluation form (自评表) for one year."""
 
     project_name: str
-    year: int
+    year: Annotated[int, BeforeValidator(_year)]
     department: OptText = None
     implementing_unit: OptText = None
     layout: str = "suzhou"
@@ -181,3 +187,12 @@ class Form(_Model):
             if normalize(ind.name) == key:
                 return ind
         raise KeyError(name)
+
+
+def form_schema() -> dict[str, Any]:
+    """JSON Schema of the canonical YAML form (what a hand-written file may contain)."""
+    schema = Form.model_json_schema()
+    schema["properties"].pop("provenance", None)  # set by the loader, never read from YAML
+    schema["$defs"].pop("Provenance", None)
+    schema["title"] = "selfeval form (自评表)"
+    return schema

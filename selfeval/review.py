@@ -165,8 +165,10 @@ def sub_items(ev: Evaluation) -> Iterator[Finding]:
     if problems:
         yield make_finding("SE-ARITH-SUBITEM-BUDGET", detail="；".join(problems) + "。",
                            sum=sb, total=f.sub_items_budget_total, budget=f.money.budget)
+    if len(actuals) < len(f.sub_items) and f.sub_items_actual_total is None:
+        return  # blank actual cells: nothing is claimed, so nothing can fail to add up
     problems = []
-    if f.sub_items_actual_total is not None and not _money_ok(sa, f.sub_items_actual_total, tol):
+    if len(actuals) == len(f.sub_items) and f.sub_items_actual_total is not None and not _money_ok(sa, f.sub_items_actual_total, tol):
         problems.append(f"各子项实际数之和{format_decimal(sa)}万元 ≠ 合计{format_decimal(f.sub_items_actual_total)}万元")
     total_a = f.sub_items_actual_total if f.sub_items_actual_total is not None else sa
     if not _money_ok(total_a, f.money.paid, tol):
@@ -357,7 +359,8 @@ def at_threshold(r: IndicatorResult, ev: Evaluation) -> bool:
         if a.kind == "quantity":
             return a.quantity.value == HUNDRED and a.quantity.unit in ("%", "")
         top = max(ev.ruleset.qualitative.grades.items(), key=lambda kv: kv[1])[0]
-        return a.kind == "text" and normalize(a.text) in {top, *ev.ruleset.qualitative.full_words}
+        full = {top, *ev.ruleset.qualitative.full_words, normalize(t.word or "")}
+        return a.kind == "text" and normalize(a.text) in full
     return False
 
 
@@ -422,7 +425,7 @@ def overachieved(ev: Evaluation) -> Iterator[Finding]:
     if not notes_possible(ev.form):
         return
     th = ev.ruleset.review
-    hits = []
+    hits, names = [], []
     for r in ev.indicators:
         t = r.indicator.target
         if t.kind != "quantitative" or t.comparator in ("at_most", "below") or r.rescore.completion is None:
@@ -430,8 +433,9 @@ def overachieved(ev: Evaluation) -> Iterator[Finding]:
         limit = th.over_outcome if ev.ruleset.categories[r.indicator.category].rule == "outcome" else th.over_output
         if r.rescore.completion >= limit and not (r.indicator.deviation_note or r.indicator.explanation):
             hits.append(f"{r.indicator.name}（目标{t.raw}，实际{r.indicator.actual}，完成率{pct(r.rescore.completion)}）")
+            names.append(r.indicator.name)
     if hits:
-        yield make_finding("SE-IND-OVERACHIEVED", items=_items(hits))
+        yield make_finding("SE-IND-OVERACHIEVED", tuple(names), items=_items(hits))
 
 
 # --- plausibility ------------------------------------------------------------------------------
@@ -547,14 +551,15 @@ def narrative_numbers(ev: Evaluation) -> Iterator[Finding]:
     text = "".join(x or "" for x in (n.implementation, n.management_results, n.overview))
     hits: list[str] = []
     names: list[str] = []
+    percent = [(r, parse_actual(r.indicator.actual)) for r in ev.indicators]
+    percent = [(r, a) for r, a in percent if a.kind == "quantity" and a.quantity.unit == "%"]
     for m in _RATE_IN_TEXT.finditer(text):
         term, value = m.group(1), Decimal(m.group(2))
-        tail = term[-3:]
-        for r in ev.indicators:
-            a = parse_actual(r.indicator.actual)
-            name = normalize(r.indicator.name)
-            if a.kind != "quantity" or a.quantity.unit != "%" or not name.endswith(tail):
-                continue
+        # The indicator the sentence speaks of: one whose name the term ends with (预算执行率 in
+        # "全年预算执行率为100%"); failing that, one sharing the last three characters (处理率).
+        exact = [(r, a) for r, a in percent if term.endswith(normalize(r.indicator.name))]
+        near = exact or [(r, a) for r, a in percent if normalize(r.indicator.name).endswith(term[-3:])]
+        for r, a in near:
             if a.quantity.value != value and r.indicator.name not in names:
                 names.append(r.indicator.name)
                 hits.append(f"文字说明称“{term}{m.group(0)[len(term):].strip()}”，而表中"

@@ -8,7 +8,7 @@ score where one exists, otherwise the claimed actual).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
@@ -213,8 +213,17 @@ def _grade_factor(actual: Actual, target: Target, ruleset: Ruleset) -> tuple[str
     return None
 
 
-def assess(ind: Indicator, actual: Actual, ruleset: Ruleset) -> Assessment:
-    """Score one indicator on the given (claimed or accepted) actual."""
+def assess(ind: Indicator, actual: Actual, ruleset: Ruleset, year: int | None = None) -> Assessment:
+    """Score one indicator on the given (claimed or accepted) actual.
+
+    `year` is the form's year: a date target without a year ("12月31日前") means that year.
+    Every score is rounded half-up to 2 places, whichever rule produced it.
+    """
+    a = _assess(ind, actual, ruleset, year)
+    return a if a.score is None else replace(a, score=round_half_up(a.score))
+
+
+def _assess(ind: Indicator, actual: Actual, ruleset: Ruleset, year: int | None) -> Assessment:
     weight, target = ind.weight, ind.target
     rule = ruleset.rule_for(ind.category)
     if actual.kind == "blank":
@@ -241,7 +250,9 @@ def assess(ind: Indicator, actual: Actual, ruleset: Ruleset) -> Assessment:
         )
     if target.kind == "date":
         if actual.kind == "date":
-            on_time = (actual.month, actual.day) <= (target.month, target.day)
+            t_year = target.year or year or actual.year or 0
+            a_year = actual.year or t_year
+            on_time = (a_year, actual.month, actual.day) <= (t_year, target.month, target.day)
             return Assessment(
                 weight if on_time else ZERO, "scored", "met" if on_time else "not_met",
                 "按期完成" if on_time else "未按期完成，得0分",
@@ -281,14 +292,14 @@ def score_form(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = 
     results: list[IndicatorResult] = []
     for i, ind in enumerate(form.indicators):
         claimed = parse_actual(ind.actual)
-        rescore = assess(ind, claimed, ruleset)
+        rescore = assess(ind, claimed, ruleset, form.year)
         review, source, accepted = rescore, "claimed", claimed.raw
         rate_name = rate_indicator(ind, ruleset)
         if rate_name and rates.get(rate_name) is not None:
             value = rates.get(rate_name)
             recomputed = Actual(kind="quantity", raw=pct(value, 4),
                                 quantity=Quantity(value=value, unit="%"))
-            review = assess(ind, recomputed, ruleset)
+            review = assess(ind, recomputed, ruleset, form.year)
             source, accepted = "recomputed", pct(value)
         decision = manual.get(normalize(ind.name))
         if decision is not None:

@@ -39,8 +39,24 @@ def float_to_decimal(value: float) -> Decimal:
     """
     if value != value or value in (float("inf"), float("-inf")):
         raise ValueError(f"not a finite number: {value!r}")
-    d = Decimal(f"{value:.15g}")
-    return d.normalize() if d == d.to_integral() else d
+    shortest = repr(value)
+    if len(Decimal(shortest).as_tuple().digits) <= 15:
+        return canonical(Decimal(shortest))  # a typed (or cleanly computed) number: exact
+    # A float needing 16+ digits is arithmetic noise, e.g. a cached formula result
+    # 2077.78 - 2077.6 = 0.18000000000029104. The noise sits ~1e-12 relative to the value, so
+    # the shortest decimal of at most 12 digits that close is the number meant; else Excel's 15.
+    for digits in range(1, 13):
+        candidate = f"{value:.{digits}g}"
+        if abs(float(candidate) - value) <= abs(value) * 1e-11:
+            return canonical(Decimal(candidate))
+    return canonical(Decimal(f"{value:.15g}"))
+
+
+def canonical(d: Decimal) -> Decimal:
+    """The same number without trailing zeros (4.50 → 4.5, 100.0 → 100), never in exponent form."""
+    if d == d.to_integral_value():
+        return d.quantize(Decimal(1))
+    return d.normalize()
 
 
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^[+-]?\.\d+$")
@@ -94,6 +110,7 @@ class Target(BaseModel):
     unit: str = ""
     low: Decimal | None = None
     high: Decimal | None = None
+    year: int | None = None
     month: int | None = None
     day: int | None = None
     word: str | None = None
@@ -109,6 +126,7 @@ class Actual(BaseModel):
     kind: Literal["quantity", "date", "text", "blank"]
     raw: str = ""
     quantity: Quantity | None = None
+    year: int | None = None
     month: int | None = None
     day: int | None = None
     text: str | None = None
@@ -136,15 +154,17 @@ def _quantity(text: str) -> Quantity | None:
     return Quantity(value=Decimal(m.group(1).replace(",", "")), unit=unit)
 
 
-def _date(text: str) -> tuple[int, int] | None:
+def _date(text: str) -> tuple[int | None, int, int] | None:
     m = _DATE.match(text.replace(" ", ""))
     if not m:
         return None
     month = int(m.group(2))
-    day = int(m.group(3)) if m.group(3) else _MONTH_END[month]
-    if not 1 <= month <= 12 or not 1 <= day <= 31:
+    if not 1 <= month <= 12:
         return None
-    return month, day
+    day = int(m.group(3)) if m.group(3) else _MONTH_END[month]
+    if not 1 <= day <= 31:
+        return None
+    return (int(m.group(1)) if m.group(1) else None), month, day
 
 
 _MONTH_END = {1: 31, 2: 28, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10: 31, 11: 30, 12: 31}
@@ -161,7 +181,7 @@ def parse_target(raw: object, bare: Comparator = "equal") -> Target:
         return Target(kind="none", raw="")
     date = _date(text)
     if date:
-        return Target(kind="date", raw=text, month=date[0], day=date[1])
+        return Target(kind="date", raw=text, year=date[0], month=date[1], day=date[2])
     rng = _RANGE.match(text)
     if rng:
         lo, lo_pct, hi, hi_pct, unit = rng.groups()
@@ -194,7 +214,7 @@ def parse_actual(raw: object) -> Actual:
         return Actual(kind="blank", raw="")
     date = _date(text)
     if date:
-        return Actual(kind="date", raw=text, month=date[0], day=date[1])
+        return Actual(kind="date", raw=text, year=date[0], month=date[1], day=date[2])
     # An actual may repeat the comparator ("≥95%"); the number is what counts.
     body = text
     for spelling, _ in _COMPARATORS:

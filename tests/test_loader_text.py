@@ -347,12 +347,6 @@ def test_header_and_money_problems_reported_together(tmp_path, seed_text):
     assert sorted(p.seen for p in err.problems) == sorted(["20七七.78", "明年"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: grid._Parser.indicators returns early on `if self.problems:` (meant for a missing "
-    "header column), so once the header/money/sub-item blocks had any problem the indicator table "
-    "is not read and its problems are not reported",
-)
 def test_money_and_table_problems_reported_together(tmp_path, seed_text):
     text = set_cell(seed_text, "\t2343.7\t0", 4, "20七七.78")
     text = set_cell(text, "应用系统运营运维数", TARGET, ">=abc")
@@ -413,22 +407,11 @@ def test_bad_year(tmp_path, seed_text):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: grid._Parser.indicators sets category=None after an unknown 类别 cell, so every "
-    "following row that inherits it adds a spurious 'a category for the first indicator' problem "
-    "(one bad cell on line 34 → 5 problems)",
-)
 def test_one_bad_category_cell_is_one_problem(tmp_path, seed_text):
     err = refused(write(tmp_path, "c.txt", set_cell(seed_text, "应用系统运营运维数", 1, "产出指标x")))
     assert [p.seen for p in err.problems] == ["产出指标x"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: a month-end target with an impossible month ('13月底') makes values._date raise "
-    "KeyError, which escapes load_form instead of becoming a located FormError problem",
-)
 def test_impossible_month_target_is_a_form_error(tmp_path, seed_text):
     text = set_cell(seed_text, "驻场运维周期", TARGET, "13月底")
     try:

@@ -207,11 +207,6 @@ def test_sub_item_actual_within_money_tolerance(suzhou):
     assert "子项实际合计100.02万元与实际支付数100万元相差超过0.01万元" in f.message
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: review.sub_items treats blank sub-item actual cells as 0 and "
-    "raises an arithmetic error (子项实际合计0万元 ≠ 实际支付数) the form never claimed",
-)
 def test_sub_items_without_actual_amounts_are_not_an_arithmetic_error(suzhou):
     form = with_sub_items(
         clean_form(),
@@ -619,11 +614,6 @@ def test_overachieved_boundaries(suzhou):
     assert codes(run(outcome, suzhou)) == {"SE-IND-OVERACHIEVED"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: review.overachieved builds SE-IND-OVERACHIEVED without the "
-    "indicator names (Finding.indicators is empty), unlike every other per-indicator finding",
-)
 def test_overachieved_lists_its_indicators(suzhou):
     form = as_yaml_loaded(with_indicator(clean_form(), "应用系统运营运维数", actual="14 个"))
     form = with_indicator(form, "故障及时处理率", target=">=45%", actual="95%")
@@ -773,12 +763,6 @@ def test_narrative_number_that_agrees_is_fine(suzhou):
     assert run(form, suzhou).findings == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: review.narrative_numbers matches on the last 3 characters only, "
-    "so '预算执行率为100%' (equal to the table's 预算执行率) is reported as contradicting "
-    "运维计划项目执行率 95%",
-)
 def test_narrative_number_matching_its_own_indicator_is_not_compared_with_another(suzhou):
     form = with_indicator(
         clean_form(), "应用系统运营运维数", name="运维计划项目执行率", target=">=90%", actual="95%"

@@ -226,13 +226,10 @@ def test_date_uncomparable_is_manual(suzhou):
     assert rescore(suzhou, "12月31日前", "95%").status == "manual"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: values._date drops the year and scoring.assess compares (month, day) only, so "
-    "an actual of 2024年1月5日 counts as on time for the target 12月31日前 of a 2023 form",
-)
 def test_date_in_the_next_year_is_late(suzhou):
-    a = rescore(suzhou, "12月31日前", "2024年1月5日")
+    # the form's year gives "12月31日前" its year
+    ind = Indicator(category="output", name="指标", target="12月31日前", weight="10", actual="2024年1月5日")
+    a = assess(ind, parse_actual(ind.actual), suzhou, year=2023)
     assert a.basis != "met"
     assert a.score != D("10")
 
@@ -357,20 +354,14 @@ def test_pct():
     assert pct(None) == "—"
 
 
-def _unrounded(path: str):
-    return pytest.mark.xfail(
-        strict=True, reason=f"BUG: scoring returns the unrounded weight when a {path} target is met"
-    )
-
-
 @pytest.mark.parametrize(
     "case",
     [
         pytest.param((">=3 个", "3 个"), id="at_least"),
-        pytest.param(("<=3 个", "2 个"), id="at_most", marks=_unrounded("≤ (_assess_quantitative)")),
-        pytest.param(("90%-100%", "95%"), id="range", marks=_unrounded("range (assess)")),
-        pytest.param(("12月31日前", "12月1日"), id="date", marks=_unrounded("date (assess)")),
-        pytest.param(("=0 次", "0 次"), id="target0", marks=_unrounded("0 (_assess_quantitative)")),
+        pytest.param(("<=3 个", "2 个"), id="at_most"),
+        pytest.param(("90%-100%", "95%"), id="range"),
+        pytest.param(("12月31日前", "12月1日"), id="date"),
+        pytest.param(("=0 次", "0 次"), id="target0"),
     ],
 )
 def test_every_score_is_rounded_to_two_places(suzhou, case):

@@ -137,11 +137,6 @@ def test_parse_target_malformed_raises_value_error(raw):
         parse_target(raw)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: values._date looks up _MONTH_END[month] before checking 1<=month<=12, so a "
-    "month-end date with an impossible month raises KeyError instead of ValueError",
-)
 @pytest.mark.parametrize("raw", ["13月底", "0月底", "14月末前"])
 def test_parse_target_impossible_month_end_is_not_a_key_error(raw):
     # a ValueError (a located complaint) is fine; any other exception escapes the loaders
@@ -202,11 +197,6 @@ def test_parse_actual_date(raw, month, day):
     assert (a.month, a.day) == (month, day)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: parse_actual promises never to raise, but values._date raises KeyError for "
-    "a month-end actual with an impossible month ('13月底')",
-)
 @pytest.mark.parametrize("raw", ["13月底", "0月底", "20月末"])
 def test_parse_actual_impossible_month_end_never_raises(raw):
     a = parse_actual(raw)
@@ -258,11 +248,6 @@ def test_float_to_decimal_plain_values():
         float_to_decimal(float("-inf"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: float_to_decimal keeps 15 significant digits of the value itself, so the "
-    "cached Excel result 2077.78-2077.6 = 0.18000000000029104 becomes 0.180000000000291",
-)
 def test_float_to_decimal_drops_binary_noise_of_a_subtraction():
     assert float_to_decimal(0.18000000000029104) == D("0.18")
 

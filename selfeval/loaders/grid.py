@@ -270,16 +270,17 @@ class _Parser:
             for fld, words in spec.items():
                 if fld != "total" and key in words and fld not in cols:
                     cols[fld] = jj
-        for required in ("category", "name", "target", "weight"):
-            if required not in cols:
-                self.problem(i, None, "indicator table header", " | ".join(self.grid.rows[i]),
-                             f"a column {spec[required][0]}")
-        if self.problems:
+        missing = [r for r in ("category", "name", "target", "weight") if r not in cols]
+        for required in missing:
+            self.problem(i, None, "indicator table header", " | ".join(self.grid.rows[i]),
+                         f"a column {spec[required][0]}")
+        if missing:
             return [], meta, i + 1
         totals = {_k(t) for t in spec["total"]}
         name_col = cols["name"]
         level1 = None
         category: Category | None = None
+        bad_category = False  # rows under an unreadable category cell: reported once, above
         out: list[Indicator] = []
         k = i + 1
         closed = False
@@ -308,6 +309,7 @@ class _Parser:
             cat_raw = _cell(row, cols["category"])
             if normalize(cat_raw):
                 category = _category(cat_raw)
+                bad_category = category is None
                 if category is None:
                     self.problem(k, cols["category"], "类别", cat_raw,
                                  "决策/过程/投入/产出/效益/满意度 (optionally ending in 目标 or 指标)")
@@ -317,7 +319,7 @@ class _Parser:
                 k += 1
                 continue
             if category is None:
-                if not normalize(cat_raw):
+                if not bad_category:
                     self.problem(k, cols["category"], "类别", "", "a category for the first indicator")
                 k += 1
                 continue

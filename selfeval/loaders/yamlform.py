@@ -13,6 +13,21 @@ from ..errors import FormError, Problem
 from ..model import Form, Provenance
 
 
+class _DecimalLoader(yaml.SafeLoader):
+    """Reads YAML floats as exact Decimals: `4.50` stays 4.50, `2077.604168` never touches a float."""
+
+
+def _float_as_decimal(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    text = loader.construct_scalar(node).replace("_", "")
+    try:
+        return Decimal(text)
+    except ArithmeticError:  # .inf / .nan: leave them to the model to refuse
+        return loader.construct_yaml_float(node)
+
+
+_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _float_as_decimal)
+
+
 def _loc(loc: tuple) -> str:
     out = ""
     for part in loc:
@@ -24,7 +39,7 @@ def parse_yaml_form(text: str, provenance: Provenance) -> Form:
     """Validate YAML text as a form; every problem names its field path."""
     source = provenance.path or "<yaml>"
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_DecimalLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else ""
@@ -48,14 +63,10 @@ class _Dumper(yaml.SafeDumper):
 
 
 def _decimal(dumper: yaml.SafeDumper, d: Decimal) -> yaml.Node:
+    # A plain scalar, read back exactly by parse_yaml_form (and as a number by anyone else).
     text = format(d, "f")
-    digits = len(d.as_tuple().digits)
-    # Up to 15 significant digits survive YAML's float round trip exactly; longer ones are quoted.
-    if digits <= 15:
-        integral = d == d.to_integral() and "." not in text
-        tag = "tag:yaml.org,2002:int" if integral else "tag:yaml.org,2002:float"
-        return dumper.represent_scalar(tag, text)
-    return dumper.represent_str(text)
+    tag = "tag:yaml.org,2002:float" if "." in text else "tag:yaml.org,2002:int"
+    return dumper.represent_scalar(tag, text)
 
 
 _Dumper.add_representer(Decimal, _decimal)

@@ -1,0 +1,89 @@
+"""Rendering projects on a Dask distributed cluster (`selfeval run --dask ADDRESS`).
+
+Workers need selfeval installed but no shared filesystem: each task carries the params, form and
+decisions bytes and returns the HTML (and, on failure, the executed notebook) as bytes; this
+process writes them into the output folder.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .batch import Outcome, fingerprint, render_one
+from .report import atomic_write
+
+
+@dataclass(frozen=True)
+class Payload:
+    """Everything a worker needs to render one project."""
+
+    name: str
+    params: bytes
+    form_name: str
+    form: bytes
+    decisions: bytes | None
+    fingerprint: str
+
+
+def make_payload(params_file: Path) -> Payload:
+    """Read a project's files into a self-contained payload (paths rewritten to local names)."""
+    from .params import load_params
+
+    rp = load_params(params_file)
+    data = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+    form_name = f"form{rp.form_path.suffix}"
+    data["form"] = form_name
+    decisions = None
+    if rp.decisions_path is not None:
+        data["decisions"] = "decisions.yaml"
+        decisions = rp.decisions_path.read_bytes()
+    params = yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode("utf-8")
+    return Payload(params_file.stem, params, form_name, rp.form_path.read_bytes(), decisions,
+                   fingerprint(params_file))
+
+
+def render_payload(payload: Payload) -> tuple[Outcome, bytes | None, bytes | None]:
+    """Run on a worker: lay the files out in a temp folder, render, return outcome and bytes."""
+    with tempfile.TemporaryDirectory(prefix="selfeval-task-") as tmp:
+        root = Path(tmp)
+        (root / payload.form_name).write_bytes(payload.form)
+        if payload.decisions is not None:
+            (root / "decisions.yaml").write_bytes(payload.decisions)
+        params = root / f"{payload.name}.yaml"
+        params.write_bytes(payload.params)
+        out = root / "out"
+        outcome = render_one(str(params), str(out))
+        outcome.fingerprint = payload.fingerprint
+        html = out / f"{payload.name}.html"
+        failed_nb = out / "_failed" / f"{payload.name}.ipynb"
+        return (outcome, html.read_bytes() if html.exists() else None,
+                failed_nb.read_bytes() if failed_nb.exists() else None)
+
+
+def run_on_dask(address: str, params_files: list[Path], out_dir: Path) -> Iterator[Outcome]:
+    """Send each project to the cluster at `address`; yield outcomes as they complete."""
+    from distributed import Client, as_completed
+
+    from .errors import SelfevalError
+
+    payloads, outcomes = [], []
+    for p in params_files:
+        try:
+            payloads.append(make_payload(p))
+        except SelfevalError as exc:  # invalid here means invalid there: fail it without a trip
+            outcomes.append(Outcome(name=p.stem, status="failed", reason=str(exc)))
+    yield from outcomes
+    with Client(address) as client:
+        futures = client.map(render_payload, payloads, pure=False)
+        for fut in as_completed(futures):
+            outcome, html, notebook = fut.result()
+            if html is not None:
+                atomic_write(out_dir / f"{outcome.name}.html", html)
+            if notebook is not None:
+                atomic_write(out_dir / "_failed" / f"{outcome.name}.ipynb", notebook)
+            yield outcome
