@@ -68,7 +68,7 @@ def test_bad_params_fail_before_any_kernel_starts(tmp_path, monkeypatch):
 
     monkeypatch.setattr(report, "run_report_notebook", boom)
     (tmp_path / "p.yaml").write_text("form: nope.txt\n", encoding="utf-8")
-    with pytest.raises(ParamsError, match="nope.txt"):
+    with pytest.raises(ParamsError, match=r"nope\.txt"):
         render_report(tmp_path / "p.yaml", tmp_path / "out")
     assert not (tmp_path / "out" / "p.html").exists()
 
