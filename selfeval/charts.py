@@ -160,3 +160,84 @@ ALL_CHARTS = {
     "category_scores": category_scores,
     "completion": completion,
 }
+
+
+# --- portfolio charts (records are plain dicts, see selfeval.portfolio) --------------------------
+
+
+def share_distribution(records: list[dict]) -> Figure:
+    """Distribution of self and review totals as shares of each form's full marks."""
+    fig = Figure(figsize=(7.5, 3.2))
+    ax = fig.add_subplot()
+    low = min([min(r["self_share"], r["review_share"]) for r in records], default=0.0)
+    start = max(0, int(low // 5) * 5 - 5)
+    bins = list(range(start, 105, 5 if start < 50 else 2))
+    ax.hist([min(r["self_share"], 100.0) for r in records], bins=bins, color=SELF_COLOR, alpha=0.85,
+            label="自评得分率")
+    ax.hist([min(r["review_share"], 100.0) for r in records], bins=bins, color=REVIEW_COLOR, alpha=0.7,
+            label="复核得分率")
+    ax.set_xlabel("得分率 %（得分 / 满分）")
+    ax.set_ylabel("项目数")
+    ax.set_title("自评与复核得分率分布", fontsize=11, loc="left")
+    ax.legend(fontsize=8, frameon=False, loc="upper left")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def execution_vs_score(records: list[dict], claim: float = 95.0, low: float = 80.0) -> Figure:
+    """Execution rate against self-score share: full marks on low spending stand out."""
+    fig = Figure(figsize=(7.5, 4.2))
+    ax = fig.add_subplot()
+    pts = [r for r in records if r["execution_rate"] is not None]
+    flagged = [r for r in pts if r["self_share"] >= claim and r["execution_rate"] < low]
+    others = [r for r in pts if r not in flagged]
+    ax.axvspan(0, low, ymin=0, ymax=1, color="#fbeaea", zorder=0)
+    ax.scatter([r["execution_rate"] for r in others], [r["self_share"] for r in others], s=18,
+               color=REVIEW_COLOR, alpha=0.6, label="项目")
+    ax.scatter([r["execution_rate"] for r in flagged], [r["self_share"] for r in flagged], s=30,
+               color=WARN_COLOR, label=f"自评≥{claim:g}%且执行率<{low:g}%")
+    if len(flagged) <= 12:
+        for r in flagged:
+            ax.annotate(r["project_name"][:10], (r["execution_rate"], r["self_share"]), fontsize=7,
+                        xytext=(3, -8), textcoords="offset points")
+    ax.set_xlim(max(0.0, min([r["execution_rate"] for r in pts], default=50.0) - 5), 102)
+    ax.set_ylim(max(0.0, min([r["self_share"] for r in pts], default=50.0) - 5), 102)
+    ax.set_xlabel("预算执行率 %")
+    ax.set_ylabel("自评得分率 %")
+    ax.set_title("预算执行率与自评得分率", fontsize=11, loc="left")
+    ax.legend(fontsize=8, frameon=False, loc="lower right")
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def gap_bars(records: list[dict], limit: int = 15) -> Figure:
+    """The projects whose review falls furthest below their self-score (share points)."""
+    ranked = sorted(records, key=lambda r: -(r["self_share"] - r["review_share"]))[:limit][::-1]
+    fig = Figure(figsize=(7.5, 0.32 * max(len(ranked), 1) + 1.3))
+    ax = fig.add_subplot()
+    ax.barh([r["project_name"][:16] for r in ranked], [r["self_share"] - r["review_share"] for r in ranked],
+            color=WARN_COLOR, height=0.6)
+    ax.set_xlabel("自评得分率 − 复核得分率（百分点）")
+    ax.set_title(f"差距最大的{len(ranked)}个项目", fontsize=11, loc="left")
+    ax.tick_params(axis="y", labelsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig
+
+
+def findings_bars(codes: list[dict], limit: int = 12) -> Figure:
+    """How many projects raise each finding (most common first)."""
+    top = codes[:limit][::-1]
+    fig = Figure(figsize=(7.5, 0.32 * max(len(top), 1) + 1.3))
+    ax = fig.add_subplot()
+    colors = {"error": WARN_COLOR, "warning": "#d68910", "info": SELF_COLOR}
+    ax.barh([c["title"] for c in top], [c["projects"] for c in top], color=[colors[c["severity"]] for c in top],
+            height=0.6)
+    ax.set_xlabel("项目数")
+    ax.set_title("复核发现（按项目数）", fontsize=11, loc="left")
+    ax.tick_params(axis="y", labelsize=8)
+    ax.spines[["top", "right"]].set_visible(False)
+    fig.tight_layout()
+    return fig

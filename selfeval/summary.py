@@ -128,6 +128,8 @@ def index_row(ev: Evaluation) -> dict[str, Any]:
         "provisional": ev.provisional,
         "execution_rate": _num(ev.rates.execution_rate, 4),
         "funding_rate": _num(ev.rates.funding_rate, 4),
+        "budget": ev.form.money.budget,
+        "paid": ev.form.money.paid,
         "errors": counts["error"],
         "warnings": counts["warning"],
         "infos": counts["info"],

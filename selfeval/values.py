@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
@@ -209,6 +210,11 @@ def parse_target(raw: object, bare: Comparator = "equal") -> Target:
 
 def parse_actual(raw: object) -> Actual:
     """Parse an actual (实际完成值). Never raises: text that is not a number stays text."""
+    return _parse_actual(None if raw is None else str(raw))
+
+
+@lru_cache(maxsize=8192)  # review reads each actual several times; Actual is immutable
+def _parse_actual(raw: str | None) -> Actual:
     text = normalize(raw)
     if not text:
         return Actual(kind="blank", raw="")

@@ -34,7 +34,25 @@ PROJECT_REPORT = [
     ("", "present.show(present.appendix_html(ctx))"),
 ]
 
-NOTEBOOKS = {"project_report.ipynb": PROJECT_REPORT}
+PORTFOLIO = [
+    ("parameters", "# Parameters (papermill injects a cell after this one).\n"
+                   "# source: a folder of forms or params files; records_file: records a batch run wrote.\n"
+                   "source = \"../params\"\nrecords_file = None\nyear = None\ndepartment = None\n"
+                   "reports_dir = None\nload_errors = []"),
+    ("", "from selfeval import charts, portfolio, present\n"
+         "from selfeval.fonts import configure_matplotlib, show_figure\n\n"
+         "configure_matplotlib()\n"
+         "ctx = portfolio.prepare(source, records_file, year, department, reports_dir, load_errors)"),
+    ("", "present.show(portfolio.page_html(ctx, \"summary\"))"),
+    ("", "show_figure(charts.share_distribution(ctx[\"records\"]))\n"
+         "show_figure(charts.execution_vs_score(ctx[\"records\"]))"),
+    ("", "present.show(portfolio.page_html(ctx, \"ranking\"))\nshow_figure(charts.gap_bars(ctx[\"records\"]))"),
+    ("", "present.show(portfolio.page_html(ctx, \"findings\"))\nshow_figure(charts.findings_bars(ctx[\"codes\"]))"),
+    ("", "present.show(portfolio.page_html(ctx, \"departments\"))"),
+    ("", "present.show(portfolio.page_html(ctx, \"projects\"))"),
+]
+
+NOTEBOOKS = {"project_report.ipynb": PROJECT_REPORT, "portfolio.ipynb": PORTFOLIO}
 
 
 def build(name: str, cells: list[tuple[str, str]]) -> None:
