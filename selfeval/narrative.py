@@ -65,7 +65,8 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
     limit = ev.ruleset.review.sub_item_execution
     low = [f"{s.name}（{pct(s.actual / s.budget * HUNDRED)}）" for s in f.sub_items
            if s.budget and s.actual is not None and s.actual / s.budget * HUNDRED < limit]
-    changed = [f"{r.indicator.name}（自评{_d(r.self_score)}分，复核{_d(r.review.score)}分）"
+    changed = [f"{r.indicator.name}（自评{_d(r.self_score)}分，"
+               + ("复核待人工评分）" if r.review.score is None else f"复核{_d(r.review.score)}分）")
                for r in ev.indicators if r.review.score != r.self_score]
     open_findings = [x for x in ev.findings if x.dismissed is None]
     advice_map = _spec()["advice"]
