@@ -284,24 +284,12 @@ def test_convert_refuses_to_overwrite_its_input(capsys, tmp_path, seed_path):
     assert src.read_bytes() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ModuleNotFoundError,
-    reason="BUG: cli.cmd_convert imports selfeval.excel_out, which does not exist; "
-    "`convert --to xlsx` (documented in the README) dies with a traceback",
-)
 def test_convert_to_xlsx(capsys, seed_path, tmp_path):
     out_path = tmp_path / "seed.xlsx"
     rc, _, _ = run(capsys, "convert", seed_path, "--to", "xlsx", "--out", out_path)
     assert rc == 0 and out_path.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ModuleNotFoundError,
-    reason="BUG: loaders.load_form imports selfeval.loaders.excel, which does not exist; "
-    "any .xlsx form (even a broken one) dies with a traceback instead of exit 1",
-)
 def test_broken_xlsx_form_exits_1(capsys, tmp_path):
     path = tmp_path / "bad.xlsx"
     path.write_bytes(b"not a workbook")
