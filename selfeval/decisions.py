@@ -18,11 +18,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import DecisionsError
 from .values import parse_decimal
+from .yamlio import read_yaml
 
 
 class Decision(BaseModel):
@@ -107,10 +107,4 @@ def parse_decisions(data: Any, source: str, default_reviewer: str | None = None)
 def load_decisions(path: str | Path, default_reviewer: str | None = None) -> list[Decision]:
     """Read a decisions YAML file."""
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise DecisionsError(f"{p}: decisions file not found") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise DecisionsError(f"{p}: not valid YAML: {exc}") from None
-    return parse_decisions(data, str(p), default_reviewer)
+    return parse_decisions(read_yaml(p, DecisionsError, "decisions file"), str(p), default_reviewer)

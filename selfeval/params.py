@@ -11,12 +11,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
 from .decisions import Decision, load_decisions, parse_decisions
 from .errors import ParamsError
 from .narrative import section_ids
+from .yamlio import read_yaml
 
 
 class ExtraParagraph(BaseModel):
@@ -105,12 +105,7 @@ def _explain(err: dict[str, Any]) -> str:
 def load_params(path: str | Path) -> ResolvedParams:
     """Read and validate a params file; relative paths resolve against its folder."""
     p = Path(path)
-    try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ParamsError(f"{p}: params file not found") from None
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise ParamsError(f"{p}: not valid YAML: {exc}") from None
+    data = read_yaml(p, ParamsError, "params file")
     if not isinstance(data, dict):
         raise ParamsError(f"{p}: a params file is a mapping with at least the key `form`")
     try:
