@@ -18,6 +18,8 @@ from pydantic import (
     Field,
     PlainSerializer,
     WithJsonSchema,
+    field_validator,
+    model_validator,
 )
 
 from .values import Target, format_decimal, normalize, parse_decimal, parse_target
@@ -107,21 +109,51 @@ class MoneyBlock(_Model):
     fund_balance: Money | None = None
     carried_forward: Money | None = None
     recovered: Money | None = None
+    # National layout (财政部 项目支出绩效自评表), the 年度资金总额 row: 全年预算数 (A), 全年执行数 (B)
+    # and the 执行率 the form states, in % points. `paid` is filled from `executed` when absent, so
+    # the rates, charts and checks written for 实际支付数 read the national form too.
+    full_year_budget: Money | None = None
+    executed: Money | None = None
+    stated_execution_rate: Money | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _paid_from_executed(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("executed") is None:
+            return data
+        executed = data["executed"]
+        if data.get("paid") is None:
+            # A separate object: YAML would otherwise write the shared value as an anchor and alias.
+            paid = Decimal(executed.as_tuple()) if isinstance(executed, Decimal) else executed
+            return {**data, "paid": paid}
+        try:
+            differ = parse_decimal(data["paid"]) != parse_decimal(executed)
+        except ValueError:
+            return data  # the field validators name the bad value
+        if differ:
+            raise ValueError(f"paid ({data['paid']}) and executed ({executed}) differ: on the national "
+                             "form both are the 全年执行数; give executed only")
+        return data
 
     @property
     def budget(self) -> Decimal | None:
-        """年初预算数 + 调整数: the year's budget, denominator of the funding and execution rates."""
+        """The year's budget, denominator of the funding and execution rates: 全年预算数 where the
+        form states it (national layout), else 年初预算数 + 调整数."""
+        if self.full_year_budget is not None:
+            return self.full_year_budget
         if self.initial_budget is None:
             return None
         return self.initial_budget + (self.adjustment or Decimal(0))
 
 
 class SubItem(_Model):
-    """子项: one line of the project's funding structure."""
+    """子项: one line of the project's funding structure. In the national layout, one funding
+    source (本年财政拨款 / 上年结转资金 / 其他资金): `budget` is its 全年预算数, `actual` its 全年执行数."""
 
     name: str
     budget: Money | None = None
     actual: Money | None = None
+    initial_budget: Money | None = None  # national layout: the source's 年初预算数
     row: int | None = Field(default=None, exclude=True, repr=False)
 
 
@@ -131,7 +163,7 @@ class Indicator(_Model):
     category: Category
     name: str
     target: TargetField
-    weight: Money
+    weight: Money | None = None  # None only when the form gives no weights at all (see Form)
     actual: OptText = None
     self_score: Money | None = None
     level1: OptText = None
@@ -171,7 +203,27 @@ class Form(_Model):
     sub_items: list[SubItem] = Field(default_factory=list)
     indicators: list[Indicator] = Field(default_factory=list)
     narrative: Narrative = Field(default_factory=Narrative)
+    # National layout: the 年度资金总额 row's 分值 and 得分, and the reason given for it.
+    budget_weight: Money | None = None
+    budget_self_score: Money | None = None
+    budget_note: OptText = None
     provenance: Provenance = Field(default_factory=Provenance, exclude=True)
+
+    @field_validator("indicators")
+    @classmethod
+    def _weights_all_or_none(cls, indicators: list[Indicator]) -> list[Indicator]:
+        """A form gives every indicator a weight, or none (then the ruleset's default split applies)."""
+        missing = [n for n, ind in enumerate(indicators) if ind.weight is None]
+        if missing and len(missing) < len(indicators):
+            names = "、".join(f"indicators[{n}] {indicators[n].name}" for n in missing)
+            raise ValueError(f"no weight (分值) for {names} while other indicators have one; "
+                             "give every indicator a weight, or none for the default split")
+        return indicators
+
+    @property
+    def weights_given(self) -> bool:
+        """Whether the form states its indicators' weights (else the ruleset's default split)."""
+        return all(ind.weight is not None for ind in self.indicators)
 
     def content(self) -> dict[str, Any]:
         """The form's content as plain data, without provenance or source rows.

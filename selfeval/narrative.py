@@ -18,7 +18,7 @@ import yaml
 from .review import at_threshold as _at_threshold
 from .review import finding_counts, project_results
 from .scoring import HUNDRED, ZERO, Evaluation, pct, round_half_up
-from .values import format_decimal
+from .values import canonical, format_decimal
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,8 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
     limit = ev.ruleset.review.sub_item_execution
     low = [f"{s.name}（{pct(s.actual / s.budget * HUNDRED)}）" for s in f.sub_items
            if s.budget and s.actual is not None and s.actual / s.budget * HUNDRED < limit]
+    if f.layout == "national" and sum(1 for s in f.sub_items if s.budget) < 2:
+        low = []  # one funding source is the whole budget: the execution rate already says it
     changed = [f"{r.indicator.name}（自评{_d(r.self_score)}分，"
                + ("复核待人工评分）" if r.review.score is None else f"复核{_d(r.review.score)}分）")
                for r in ev.indicators if r.review.score != r.self_score]
@@ -105,8 +107,19 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
         "recovered_nonzero": (m.recovered or ZERO) > 0,
         "low_sub_items": "、".join(low),
         "sub_item_threshold": _d(limit),
+        "stated_execution_rate": None if m.stated_execution_rate is None else pct(m.stated_execution_rate),
+        "full_year_budget": _d(m.full_year_budget),
+        "executed": _d(m.executed if m.executed is not None else m.paid),
+        "budget_weight": None if ev.ruleset.budget_score is None else _d(ev.ruleset.budget_score.weight),
+        "budget_review": None if ev.budget_score is None or ev.budget_score.score is None
+        else _d(ev.budget_score.score),
+        "budget_reason": None if ev.budget_score is None else ev.budget_score.reason,
+        "budget_self": None if f.budget_self_score is None else _d(f.budget_self_score),
+        "budget_note": f.budget_note,
+        "self_claimed": f.stated_total is not None or f.budget_self_score is not None
+        or any(r.self_score is not None for r in ev.indicators),
         "indicator_count": len(ev.indicators),
-        "weight_total": _d(sum((r.indicator.weight for r in ev.indicators), ZERO)),
+        "weight_total": _d(_weight_total(ev)),
         "project_count": len(project_results(ev)),
         "changed": changed,
         "at_threshold": sum(1 for r in project_results(ev) if _at_threshold(r, ev)),
@@ -116,6 +129,12 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
         "top_titles": [x.title for x in open_findings if x.severity in ("error", "warning")][:5],
         "advice": advice,
     }
+
+
+def _weight_total(ev: Evaluation) -> Decimal:
+    total = sum((r.indicator.weight for r in ev.indicators), ZERO)
+    # Weights from the national default split (12.5 × 4 …) sum to 90.0: show 90.
+    return canonical(total) if ev.form.layout == "national" else total
 
 
 def _collapse(text: str) -> str:
@@ -137,7 +156,9 @@ def build_narrative(ev: Evaluation, overrides: dict[str, Any] | None = None) -> 
             paragraphs = tuple(p.strip() for p in str(text).split("\n\n") if p.strip())
             out.append(Section(sid, spec["title"], paragraphs, overridden=True))
             continue
-        text = _env().from_string(spec["template"]).render(p=ctx)
+        # A section may read differently for a layout (the national form has no 财政拨款数).
+        template = spec.get("layouts", {}).get(ev.form.layout, spec["template"])
+        text = _env().from_string(template).render(p=ctx)
         # "§§" separates paragraphs inside a template (folded YAML has no blank lines).
         paragraphs = tuple(_collapse(t) for t in text.split("§§") if t.strip())
         out.append(Section(sid, spec["title"], paragraphs))

@@ -19,7 +19,7 @@ from .labels import LABELS, category_name, money_name
 from .narrative import Section, build_narrative
 from .review import SEVERITIES, finding_counts
 from .scoring import HUNDRED, ZERO, Evaluation, pct, round_half_up
-from .values import format_decimal
+from .values import canonical, format_decimal
 
 
 @dataclass(frozen=True)
@@ -89,15 +89,66 @@ def _render(name: str, **ctx) -> str:
     return _env().get_template(name).render(**ctx)
 
 
+def _budget_weight(ev: Evaluation) -> Decimal | None:
+    bs = ev.ruleset.budget_score
+    return None if bs is None else bs.weight
+
+
+def _claimed(ev: Evaluation) -> bool:
+    """Whether the form claims any score (national forms often leave every 得分 blank: show that
+    as not filled in rather than as 0)."""
+    f = ev.form
+    return (f.stated_total is not None or f.budget_self_score is not None
+            or any(r.self_score is not None for r in ev.indicators))
+
+
 def overview_html(ctx: ReportContext) -> str:
-    """Header and key numbers: totals out of the full marks, rating, status, rates, counts."""
+    """Header and key numbers: totals out of the full marks, rating, status, rates, counts.
+
+    Under a scheme with a budget-execution score (national 10 + 90) that score is shown, and the
+    资金到位率 only where the form's money block gives it.
+    """
     ev = ctx.evaluation
-    return _render("overview.html.j2", f=ev.form, ev=ev, counts=finding_counts(ev))
+    bs = ev.budget_score
+    budget = None if bs is None else {"score": "待评" if bs.score is None else _d(bs.score),
+                                      "weight": _d(_budget_weight(ev))}
+    show_funding = bs is None or ev.rates.funding_rate is not None
+    return _render("overview.html.j2", f=ev.form, ev=ev, counts=finding_counts(ev), budget=budget,
+                   show_funding=show_funding, claimed=_claimed(ev))
+
+
+def _funds_rows(ev: Evaluation) -> list[dict]:
+    """National layout: the 年度资金总额 row and each funding source, with 执行率 B/A."""
+    m, f = ev.form.money, ev.form
+    limit = ev.ruleset.review.sub_item_execution
+
+    def rate(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+        return a / b * HUNDRED if a is not None and b else None
+
+    bs = ev.budget_score
+    rows = [{"name": "年度资金总额", "total": True, "initial": _d(m.initial_budget), "budget": _d(m.full_year_budget),
+             "actual": _d(m.executed if m.executed is not None else m.paid), "rate": pct(ev.rates.execution_rate),
+             "stated_rate": pct(m.stated_execution_rate) if m.stated_execution_rate is not None else "",
+             "weight": _d(f.budget_weight if f.budget_weight is not None else _budget_weight(ev)),
+             "self_score": _d(f.budget_self_score),
+             "review_score": "" if bs is None else ("待评" if bs.score is None else _d(bs.score)), "low": False}]
+    several = sum(1 for s in f.sub_items if s.budget) > 1
+    for s in f.sub_items:
+        r = rate(s.actual, s.budget)
+        rows.append({"name": s.name, "total": False, "initial": _d(s.initial_budget), "budget": _d(s.budget),
+                     "actual": _d(s.actual), "rate": pct(r), "stated_rate": "", "weight": "", "self_score": "",
+                     "review_score": "", "low": several and r is not None and r < limit})
+    return rows
 
 
 def money_html(ctx: ReportContext) -> str:
-    """The budget block and the sub-items table."""
+    """The budget block and the sub-items table; for the national layout, the funds table
+    (年度资金总额 and its funding sources with 年初预算数, 全年预算数, 全年执行数, 执行率, 得分)."""
     ev = ctx.evaluation
+    if ev.form.layout == "national":
+        return _render("money.html.j2", funds=_funds_rows(ev), note=ev.form.budget_note or "",
+                       money_rows=[], sub_items=[], sub_total_budget="", sub_total_actual="",
+                       sub_total_rate="")
     m = ev.form.money
     fields = [k for k in LABELS["money_names"] if getattr(m, k) is not None]
     rows = [(money_name(k), _d(getattr(m, k))) for k in fields]
@@ -111,30 +162,45 @@ def money_html(ctx: ReportContext) -> str:
     ta = ev.form.sub_items_actual_total
     total_rate = ta / tb * HUNDRED if tb and ta is not None else None
     return _render("money.html.j2", money_rows=rows, sub_items=items, sub_total_budget=_d(tb),
-                   sub_total_actual=_d(ta), sub_total_rate=pct(total_rate))
+                   sub_total_actual=_d(ta), sub_total_rate=pct(total_rate), funds=None, note="")
 
 
 def indicators_html(ctx: ReportContext) -> str:
     """The indicator table: target, weight, actual, self, review score, difference, decisions."""
     ev = ctx.evaluation
     rows = []
+    national = ev.form.layout == "national"
     for r in ev.indicators:
         ind = r.indicator
         diff = None if r.review.score is None or ind.self_score is None else r.review.score - ind.self_score
         rows.append({
-            "category": category_name(ind.category), "name": ind.name, "target": ind.target.raw,
+            "category": category_name(ind.category), "level2": (ind.level2 or "") if national else "",
+            "name": ind.name, "target": ind.target.raw,
             "weight": _d(ind.weight), "actual": ind.actual or "", "self_score": _d(ind.self_score),
             "review_score": "待评" if r.review.score is None else _d(r.review.score),
             "difference": _signed(diff) if diff else "", "diff_flag": bool(diff) or r.review.score is None,
             "reason": r.review.reason, "decision": r.decision,
         })
     bs = ev.budget_score
+    total_weight = sum((r.indicator.weight for r in ev.indicators), ZERO)
+    budget_row = None
+    if bs is not None:
+        weight = _budget_weight(ev) or ZERO
+        total_weight += weight
+        own = ev.form.budget_self_score
+        diff = None if bs.score is None or own is None else bs.score - own
+        budget_row = {
+            "category": "预算执行", "level2": "", "name": "预算执行率", "target": "全年执行数/全年预算数",
+            "weight": _d(weight), "actual": pct(bs.completion), "self_score": _d(own),
+            "review_score": "待评" if bs.score is None else _d(bs.score),
+            "difference": _signed(diff) if diff else "", "diff_flag": bool(diff) or bs.score is None,
+            "reason": bs.reason, "decision": None,
+        }
     return _render(
-        "indicators.html.j2", rows=rows,
-        total_weight=_d(sum((r.indicator.weight for r in ev.indicators), ZERO)),
-        self_total=_d(ev.self_total), review_total=_d(ev.review_total),
-        total_diff=_signed(ev.review_total - ev.self_total),
-        budget_score=_d(bs.score) if bs else None,
+        "indicators.html.j2", rows=rows, budget_row=budget_row,
+        total_weight=_d(canonical(total_weight) if national else total_weight),
+        self_total=_d(ev.self_total) if _claimed(ev) else "—", review_total=_d(ev.review_total),
+        total_diff=_signed(ev.review_total - ev.self_total) if _claimed(ev) else "",
     )
 
 
@@ -169,6 +235,12 @@ def appendix_html(ctx: ReportContext) -> str:
         ("率指标口径", "、".join(f"{k}={v}" for k, v in rs.rate_indicators.items()) or "—"),
         ("评级", "、".join(f"{b.rating}≥{_d(b.min_share)}%" for b in rs.rating_bands)),
     ]
+    if rs.budget_score is not None:
+        w = _d(rs.budget_score.weight)
+        options.insert(0, ("预算执行得分", f"{w}分×执行率（全年执行数/全年预算数），最高{w}分"))
+    if rs.qualitative.mode == "tiers":
+        options.append(("定性指标分档", "、".join(f"{name}{_d(t.low)}–{_d(t.high)}%"
+                                               for name, t in rs.qualitative.tiers.items())))
     return _render(
         "appendix.html.j2", ruleset=rs, options=options, source_name=Path(prov.path).name,
         loader=prov.loader, encoding=prov.encoding, sheet=prov.sheet, sha256=prov.sha256,

@@ -18,6 +18,7 @@ import yaml
 
 from .decisions import Decision
 from .errors import DecisionsError
+from .labels import LABELS
 from .model import Category, Form
 from .rulesets import Ruleset
 from .scoring import (
@@ -26,6 +27,8 @@ from .scoring import (
     Evaluation,
     IndicatorResult,
     check_weights,
+    is_budget_row,
+    parts_execution_rate,
     pct,
     rate_indicator,
     round_half_up,
@@ -100,6 +103,14 @@ def notes_possible(form: Form) -> bool:
     return form.provenance.loader == "yaml" or form.layout != "suzhou"
 
 
+BUDGET_ROW = LABELS["national"]["budget_row"][0]  # how findings name the national budget-execution row
+
+
+def national_funds(form: Form) -> bool:
+    """Whether the money block is the national one: a 年度资金总额 row over funding-source rows."""
+    return form.layout == "national"
+
+
 # --- arithmetic --------------------------------------------------------------------------------
 
 
@@ -152,6 +163,9 @@ def sub_items(ev: Evaluation) -> Iterator[Finding]:
     f, tol = ev.form, ev.ruleset.tolerances.money
     if not f.sub_items:
         return
+    if national_funds(f):
+        yield from _funds_total(f, tol)
+        return
     budgets = [s.budget for s in f.sub_items if s.budget is not None]
     actuals = [s.actual for s in f.sub_items if s.actual is not None]
     sb, sa = sum(budgets, ZERO), sum(actuals, ZERO)
@@ -177,6 +191,32 @@ def sub_items(ev: Evaluation) -> Iterator[Finding]:
     if problems:
         yield make_finding("SE-ARITH-SUBITEM-ACTUAL", detail="；".join(problems) + "。",
                            sum=sa, total=f.sub_items_actual_total, paid=f.money.paid)
+
+
+_FUND_COLUMNS = (("initial_budget", "initial_budget", "年初预算数", "SE-ARITH-SUBITEM-BUDGET"),
+                 ("full_year_budget", "budget", "全年预算数", "SE-ARITH-SUBITEM-BUDGET"),
+                 ("executed", "actual", "全年执行数", "SE-ARITH-SUBITEM-ACTUAL"))
+
+
+def _funds_total(f: Form, tol: Decimal) -> Iterator[Finding]:
+    """National layout: the 年度资金总额 row against the funding-source rows below it, per column
+    (年初预算数 and 全年预算数 as SE-ARITH-SUBITEM-BUDGET, 全年执行数 as SE-ARITH-SUBITEM-ACTUAL).
+
+    A blank total (or "/") states nothing; a total of 0 while the sources carry money contradicts them.
+    """
+    found: dict[str, list[tuple[str, Decimal, Decimal]]] = {}
+    for total_field, part_field, label, code in _FUND_COLUMNS:
+        total = getattr(f.money, total_field)
+        values = [getattr(s, part_field) for s in f.sub_items if getattr(s, part_field) is not None]
+        if total is None or not values:
+            continue
+        got = sum(values, ZERO)
+        if not _money_ok(got, total, tol):
+            found.setdefault(code, []).append((label, got, total))
+    for code, cols in found.items():
+        detail = "；".join(f"各资金来源{label}之和{format_decimal(got)}万元 ≠ 年度资金总额{format_decimal(total)}万元"
+                          for label, got, total in cols)
+        yield make_finding(code, detail=detail + "。", sum=cols[0][1], total=cols[0][2], columns=cols)
 
 
 @check
@@ -255,6 +295,9 @@ def rates(ev: Evaluation) -> Iterator[Finding]:
                 alt_basis=alt_basis, alt=pct(alt_value), alt_numerator=_money_value(form, anum),
                 alt_denominator=_money_value(form, aden), rate=rate_name, alt_rate=alt,
                 claimed_value=c, recomputed_value=value, alt_value=alt_value))
+    national = _national_rate(ev)
+    if national is not None and abs(national["claimed_value"] - national["recomputed_value"]) >= limit:
+        mismatches.append(national)
     m = form.money
     if mismatches:
         extra = ""
@@ -271,6 +314,28 @@ def rates(ev: Evaluation) -> Iterator[Finding]:
         items = "".join(template.format(**{k: _show(v) for k, v in x.items()}) for x in alternatives)
         yield make_finding("SE-RATE-ALT-BASIS", tuple(x["name"] for x in alternatives), items=items,
                            rates=alternatives)
+
+
+def _national_rate(ev: Evaluation) -> dict[str, Any] | None:
+    """National layout: the 执行率 the 年度资金总额 row states, against 全年执行数 / 全年预算数 (or, where
+    that row cannot give it, the sums of the funding sources)."""
+    f = ev.form
+    stated = f.money.stated_execution_rate
+    if stated is None or not national_funds(f):
+        return None
+    value, basis = ev.rates.execution_rate, "全年执行数/全年预算数"
+    num, den = f.money.paid, f.money.budget
+    if value is None:
+        value, basis = parts_execution_rate(f), "各资金来源全年执行数合计/全年预算数合计"
+        num = sum((s.actual for s in f.sub_items if s.actual is not None), ZERO)
+        den = sum((s.budget for s in f.sub_items if s.budget is not None), ZERO)
+    if value is None:
+        return None
+    bs = ev.budget_score
+    return dict(name="预算执行率", claimed=f"{format_decimal(stated)}%", recomputed=pct(value), basis=basis, numerator=num,
+                denominator=den, diff=round_half_up(abs(stated - value)),
+                review_score=None if bs is None else bs.score, self_score=f.budget_self_score,
+                rate="execution_rate", claimed_value=stated, recomputed_value=value)
 
 
 @check
@@ -318,11 +383,15 @@ def unspent(ev: Evaluation) -> Iterator[Finding]:
 @check
 def sub_item_execution(ev: Evaluation) -> Iterator[Finding]:
     limit = ev.ruleset.review.sub_item_execution
-    low = [(s, s.actual / s.budget * HUNDRED) for s in ev.form.sub_items
+    items = ev.form.sub_items
+    national = national_funds(ev.form)
+    if national and sum(1 for s in items if s.budget) < 2:
+        return  # one funding source carries the whole budget: SE-EXEC-UNSPENT says it already
+    low = [(s, s.actual / s.budget * HUNDRED) for s in items
            if s.budget and s.actual is not None and s.actual / s.budget * HUNDRED < limit]
     if low:
         yield make_finding(
-            "SE-EXEC-SUBITEM-LOW", threshold=limit,
+            "SE-EXEC-SUBITEM-LOW", threshold=limit, what="资金来源" if national else "子项",
             items=_items([f"{s.name}（预算{format_decimal(s.budget)}万元，实际{format_decimal(s.actual)}万元，"
                           f"执行率{pct(r)}）" for s, r in low]),
             sub_items=[(s.name, r) for s, r in low])
@@ -333,16 +402,25 @@ def sub_item_execution(ev: Evaluation) -> Iterator[Finding]:
 
 @check
 def rescore_differs(ev: Evaluation) -> Iterator[Finding]:
-    diff = [r for r in ev.indicators if r.self_score is not None and r.rescore.score is not None
-            and r.self_score != r.rescore.score]
+    rows = [(r.indicator.name, r.self_score, r.rescore) for r in ev.indicators]
+    bs, claimed = ev.budget_score, ev.form.budget_self_score
+    if ev.budget_rescore is not None:
+        bs = ev.budget_rescore
+    if bs is not None and claimed is not None:
+        rows.insert(0, (BUDGET_ROW, claimed, bs))  # national: the budget-execution row is scored too
+    diff = [(name, own, a) for name, own, a in rows
+            if own is not None and a.score is not None and own != a.score]
     if diff:
-        above = any(r.self_score > r.rescore.score for r in diff)
+        # A self-score above the rescore, or one outside its qualitative tier (rules.md §2), is a
+        # claim the review contradicts: a warning.
+        warn = any(own > a.score or a.basis == "tier_clipped" for _, own, a in diff)
         yield make_finding(
-            "SE-IND-RESCORE-DIFF", tuple(r.indicator.name for r in diff),
-            severity="warning" if above else "info",
-            items=_items([f"{r.indicator.name}自评{format_decimal(r.self_score)}分、重算"
-                          f"{format_decimal(r.rescore.score)}分（{r.rescore.reason}）" for r in diff]),
-            scores=[(r.indicator.name, r.self_score, r.rescore.score) for r in diff])
+            "SE-IND-RESCORE-DIFF", tuple(name for name, _, _ in diff),
+            severity="warning" if warn else "info",
+            items=_items([f"{name}自评{format_decimal(own)}分、重算{format_decimal(a.score)}分（{a.reason}）"
+                          for name, own, a in diff]),
+            scores=[(name, own, a.score) for name, own, a in diff],
+            clipped=[name for name, _, a in diff if a.basis == "tier_clipped"])
 
 
 def project_results(ev: Evaluation) -> list[IndicatorResult]:
@@ -358,8 +436,13 @@ def at_threshold(r: IndicatorResult, ev: Evaluation) -> bool:
     if t.kind == "qualitative":
         if a.kind == "quantity":
             return a.quantity.value == HUNDRED and a.quantity.unit in ("%", "")
-        top = max(ev.ruleset.qualitative.grades.items(), key=lambda kv: kv[1])[0]
-        full = {top, *ev.ruleset.qualitative.full_words, normalize(t.word or "")}
+        q = ev.ruleset.qualitative
+        if q.mode == "tiers":
+            top_name, top_tier = next(iter(q.tiers.items()))
+            top = {top_name, *top_tier.words}
+        else:
+            top = {max(q.grades.items(), key=lambda kv: kv[1])[0]}
+        full = {*(normalize(w) for w in top), *(normalize(w) for w in q.full_words), normalize(t.word or "")}
         return a.kind == "text" and normalize(a.text) in full
     return False
 
@@ -411,13 +494,19 @@ def manual(ev: Evaluation) -> Iterator[Finding]:
 def no_deviation_note(ev: Evaluation) -> Iterator[Finding]:
     if not notes_possible(ev.form):
         return
-    bare = [r for r in ev.indicators if r.self_score is not None and r.self_score < r.indicator.weight
-            and not r.indicator.deviation_note]
+    # The score the form would carry: its self-score, or where 得分 is left blank the rescore. A
+    # missing actual is SE-IND-MISSING-ACTUAL's business, not this check's.
+    bare = []
+    for r in ev.indicators:
+        score = r.self_score if r.self_score is not None else r.rescore.score
+        if (score is not None and score < r.indicator.weight and not r.indicator.deviation_note
+                and parse_actual(r.indicator.actual).kind != "blank"):
+            bare.append((r, score))
     if bare:
         yield make_finding(
-            "SE-IND-NO-DEVIATION-NOTE", tuple(r.indicator.name for r in bare),
-            items="、".join(f"{r.indicator.name}（{format_decimal(r.self_score)}/"
-                           f"{format_decimal(r.indicator.weight)}）" for r in bare))
+            "SE-IND-NO-DEVIATION-NOTE", tuple(r.indicator.name for r, _ in bare),
+            items="、".join(f"{r.indicator.name}（{'' if r.self_score is not None else '未填自评分，按规则'}"
+                           f"{format_decimal(score)}/{format_decimal(r.indicator.weight)}）" for r, score in bare))
 
 
 @check
@@ -535,9 +624,11 @@ def empty_problems(ev: Evaluation) -> Iterator[Finding]:
     if not reasons:
         return
     n = ev.form.narrative
+    # The national table has no such sections: absent there is not empty.
+    absent_ok = national_funds(ev.form)
     empty = [f"“{section}”填写为“{text or '（空）'}”"
              for section, text in (("项目管理存在的问题及原因", n.problems), ("进一步加强项目管理的建议", n.recommendations))
-             if normalize(text or "") in _EMPTY_WORDS]
+             if normalize(text or "") in _EMPTY_WORDS and not (absent_ok and text is None)]
     if empty:
         yield make_finding("SE-NARR-EMPTY", items="，".join(empty), why="、".join(reasons))
 
@@ -571,12 +662,23 @@ def narrative_numbers(ev: Evaluation) -> Iterator[Finding]:
 # --- running the review ------------------------------------------------------------------------
 
 
-def validate_decisions(form: Form, decisions: list[Decision], raised: list[Finding], source: str = "") -> None:
-    """Refuse decisions about unknown indicators or findings, and scores outside 0..weight."""
+def validate_decisions(form: Form, decisions: list[Decision], raised: list[Finding], source: str = "",
+                       ruleset: Ruleset | None = None) -> None:
+    """Refuse decisions about unknown indicators or findings, and scores outside 0..weight.
+
+    Under a scheme with a budget-execution score, a score decision may also name that row
+    (预算执行 / 年度资金总额).
+    """
     where = f"{source}: " if source else ""
     names = {normalize(i.name): i for i in form.indicators}
     codes = {f.code for f in raised}
+    budget = ruleset.budget_score if ruleset is not None else None
     for d in decisions:
+        if d.kind == "score" and budget is not None and normalize(d.subject) not in names and is_budget_row(d.subject):
+            if not ZERO <= d.score <= budget.weight:
+                raise DecisionsError(f"{where}scores: {d.subject}: score {format_decimal(d.score)} is "
+                                     f"outside 0..{format_decimal(budget.weight)} (the budget-execution weight)")
+            continue
         if d.kind == "score":
             ind = names.get(normalize(d.subject))
             if ind is None:
@@ -598,7 +700,7 @@ def review(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = None
     decisions = list(decisions or [])
     ev = score_form(form, ruleset, decisions)
     findings = [f for chk in CHECKS for f in chk(ev)]
-    validate_decisions(form, decisions, findings, decisions_source)
+    validate_decisions(ev.form, decisions, findings, decisions_source, ruleset)
     dismissed = {d.subject: d for d in decisions if d.kind == "dismiss"}
     findings = [replace(f, dismissed=dismissed.get(f.code)) for f in findings]
     order = {s: i for i, s in enumerate(SEVERITIES)}

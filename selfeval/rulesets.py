@@ -54,12 +54,41 @@ class BandRule(_Strict):
     at_most: Literal["inverse", "excess"] = "inverse"
 
 
+class TierRule(_Strict):
+    """A qualitative tier (national scheme): a self-score between `low` and `high` % of the weight
+    is accepted; one outside is clipped to the range. `default` is the % given when the form states
+    no self-score; `words` are the actuals that place an indicator in this tier."""
+
+    low: Decimal = Field(ge=0, le=100)
+    high: Decimal = Field(ge=0, le=100)
+    default: Decimal
+    words: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> TierRule:
+        if not self.low <= self.default <= self.high:
+            raise ValueError("a tier needs low <= default <= high")
+        return self
+
+
 class QualitativeRules(_Strict):
     mode: Literal["grades", "tiers"] = "grades"
     grades: dict[str, Decimal] = Field(default_factory=dict)
     full_words: list[str] = Field(default_factory=list)
     words: list[str] = Field(default_factory=list)
-    tiers: dict[str, tuple[Decimal, Decimal]] = Field(default_factory=dict)
+    tiers: dict[str, TierRule] = Field(default_factory=dict)  # highest tier first
+
+    @model_validator(mode="after")
+    def _mode_has_data(self) -> QualitativeRules:
+        if self.mode == "grades" and not self.grades:
+            raise ValueError("mode grades needs `grades`")
+        if self.mode == "tiers":
+            if not self.tiers:
+                raise ValueError("mode tiers needs `tiers`")
+            highs = [t.high for t in self.tiers.values()]
+            if highs != sorted(highs, reverse=True):
+                raise ValueError("tiers must be listed highest first")
+        return self
 
 
 class RatingBand(_Strict):

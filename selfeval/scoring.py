@@ -13,9 +13,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Literal
 
 from .decisions import Decision
+from .errors import FormError, Problem
+from .labels import LABELS, category_name
 from .model import Category, Form, Indicator
-from .rulesets import BandRule, Ruleset
-from .values import Actual, Quantity, Target, format_decimal, normalize, parse_actual
+from .rulesets import BandRule, Ruleset, TierRule
+from .values import Actual, Quantity, Target, canonical, format_decimal, normalize, parse_actual
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
@@ -100,9 +102,10 @@ class Evaluation:
     rating: str
     self_rating: str
     provisional: bool
-    budget_score: Assessment | None = None
+    budget_score: Assessment | None = None  # national scheme: the budget-execution row's review score
     findings: list = field(default_factory=list)  # list[review.Finding]
     decisions: list[Decision] = field(default_factory=list)
+    budget_rescore: Assessment | None = None  # the same row by the rule alone (before any decision)
 
     def result(self, name: str) -> IndicatorResult:
         key = normalize(name)
@@ -213,6 +216,55 @@ def _grade_factor(actual: Actual, target: Target, ruleset: Ruleset) -> tuple[str
     return None
 
 
+def tier_for(actual: Actual, target: Target, ruleset: Ruleset) -> tuple[str, TierRule] | None:
+    """The qualitative tier (national scheme) an actual places its indicator in, or None.
+
+    A tier word, a word meaning full achievement or the target word itself place it; a
+    percentage p places it in the highest tier whose low end is ≤ p (100 % or more: the top).
+    """
+    tiers = list(ruleset.qualitative.tiers.items())
+    if actual.kind == "text":
+        word = normalize(actual.text)
+        for name, tier in tiers:
+            if word == normalize(name) or word in {normalize(w) for w in tier.words}:
+                return name, tier
+        full = {normalize(w) for w in ruleset.qualitative.full_words}
+        if word in full or (target.word and word == normalize(target.word)):
+            return tiers[0]
+        return None
+    if actual.kind == "quantity" and actual.quantity and actual.quantity.unit in ("%", ""):
+        p = actual.quantity.value
+        if p >= HUNDRED:
+            return tiers[0]
+        for name, tier in tiers:
+            if tier.low <= p:
+                return name, tier
+        return tiers[-1]
+    return None
+
+
+def _assess_tier(ind: Indicator, actual: Actual, ruleset: Ruleset) -> Assessment:
+    """National qualitative tiers: a self-score inside its tier stands; one outside is clipped."""
+    found = tier_for(actual, ind.target, ruleset)
+    if found is None:
+        return _manual(f"定性指标实际值“{actual.raw}”无法对应档次，待人工评分")
+    name, tier = found
+    weight = ind.weight
+    low = round_half_up(weight * tier.low / HUNDRED)
+    high = round_half_up(weight * tier.high / HUNDRED)
+    band = f"“{name}”档（{format_decimal(low)}–{format_decimal(high)}分）"
+    claimed = ind.self_score
+    if claimed is None:
+        score = round_half_up(weight * tier.default / HUNDRED)
+        return Assessment(score, "scored", "tier",
+                          f"{band}，未填自评分，按{format_decimal(tier.default)}%计")
+    if low <= claimed <= high:
+        return Assessment(claimed, "scored", "tier", f"{band}，自评分在档内")
+    clipped = min(max(claimed, low), high)
+    return Assessment(clipped, "scored", "tier_clipped",
+                      f"自评{format_decimal(claimed)}分超出{band}，按{format_decimal(clipped)}分计")
+
+
 def assess(ind: Indicator, actual: Actual, ruleset: Ruleset, year: int | None = None) -> Assessment:
     """Score one indicator on the given (claimed or accepted) actual.
 
@@ -230,6 +282,8 @@ def _assess(ind: Indicator, actual: Actual, ruleset: Ruleset, year: int | None) 
         if ind.explanation or ind.deviation_note:
             return _manual("无实际值但有说明，待人工评分")
         return Assessment(ZERO, "scored", "missing", "无实际值且无说明，得0分")
+    if target.kind == "qualitative" and ruleset.qualitative.mode == "tiers":
+        return _assess_tier(ind, actual, ruleset)
     if target.kind == "qualitative":
         grade = _grade_factor(actual, target, ruleset)
         if grade is None:
@@ -287,6 +341,7 @@ def rate_indicator(ind: Indicator, ruleset: Ruleset) -> str | None:
 def score_form(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = None) -> Evaluation:
     """Rescore and review-score every indicator; totals, rating, provisional flag."""
     decisions = list(decisions or [])
+    form = resolve_weights(form, ruleset)
     manual = {normalize(d.subject): d for d in decisions if d.kind == "score"}
     rates = compute_rates(form)
     results: list[IndicatorResult] = []
@@ -310,32 +365,95 @@ def score_form(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = 
             source = "decision"
         results.append(IndicatorResult(i, ind, rescore, review, source, accepted, decision))
 
-    budget_score = _budget_score(rates, ruleset)
+    budget_score = budget_rescore = _budget_score(form, rates, ruleset)
+    names = {normalize(i.name) for i in form.indicators}
+    budget_decision = next((d for d in decisions if d.kind == "score" and normalize(d.subject) not in names
+                            and is_budget_row(d.subject)), None)
+    if budget_score is not None and budget_decision is not None and ruleset.budget_score is not None:
+        budget_score = Assessment(
+            _clamp(budget_decision.score, ruleset.budget_score.weight), "scored", "decision",
+            f"复核人{budget_decision.reviewer}人工评分：{budget_decision.reason}", budget_score.completion)
     extra = budget_score.score if budget_score and budget_score.score is not None else ZERO
+    extra_rescore = budget_rescore.score if budget_rescore and budget_rescore.score is not None else ZERO
     full = form.full_marks if form.full_marks is not None else ruleset.full_marks
-    self_total = sum((r.indicator.self_score or ZERO for r in results), ZERO)
-    rescore_total = sum((r.rescore.score or ZERO for r in results), ZERO) + extra
+    self_total = sum((r.indicator.self_score or ZERO for r in results), form.budget_self_score or ZERO)
+    rescore_total = sum((r.rescore.score or ZERO for r in results), ZERO) + extra_rescore
     review_total = sum((r.review.score or ZERO for r in results), ZERO) + extra
-    provisional = any(r.review.score is None for r in results)
+    provisional = any(r.review.score is None for r in results) or (
+        budget_score is not None and budget_score.score is None)
     return Evaluation(
         form=form, ruleset=ruleset, indicators=results, rates=rates, full_marks=full,
         self_total=self_total, rescore_total=rescore_total, review_total=review_total,
         rating=rating_for(review_total, full, ruleset),
         self_rating=rating_for(self_total, full, ruleset),
         provisional=provisional, budget_score=budget_score, decisions=decisions,
+        budget_rescore=budget_rescore,
     )
 
 
-def _budget_score(rates: Rates, ruleset: Ruleset) -> Assessment | None:
-    """National scheme: weight × execution rate, capped at the weight."""
+def _budget_score(form: Form, rates: Rates, ruleset: Ruleset) -> Assessment | None:
+    """National scheme: weight × execution rate, capped at the weight.
+
+    Where the 年度资金总额 row cannot give the rate (blank or 0) but the funding-source rows below
+    it can, the rate of their sums is used and the reason says so.
+    """
     bs = ruleset.budget_score
     if bs is None:
         return None
-    rate = rates.get(bs.rate)
+    rate, basis = rates.get(bs.rate), ""
+    if rate is None and bs.rate == "execution_rate":
+        rate = parts_execution_rate(form)
+        basis = "（年度资金总额行无法计算，按各资金来源合计）"
     if rate is None:
         return _manual("预算执行率无法计算，待人工评分")
     score = round_half_up(min(bs.weight, bs.weight * rate / HUNDRED))
-    return Assessment(score, "scored", "met", f"执行率{pct(rate)} × {format_decimal(bs.weight)}分", rate)
+    return Assessment(score, "scored", "met" if score == bs.weight else "shortfall",
+                      f"执行率{pct(rate)}{basis} × {format_decimal(bs.weight)}分", rate)
+
+
+def is_budget_row(name: str) -> bool:
+    """Whether a decision's subject names the budget-execution row (预算执行, 年度资金总额)."""
+    return normalize(name) in {normalize(x) for x in LABELS["national"]["budget_row"]}
+
+
+def parts_execution_rate(form: Form) -> Decimal | None:
+    """Σ 全年执行数 / Σ 全年预算数 over the funding-source rows (national layout), in %."""
+    budgets = [s.budget for s in form.sub_items if s.budget is not None]
+    actuals = [s.actual for s in form.sub_items if s.actual is not None]
+    b, a = sum(budgets, ZERO), sum(actuals, ZERO)
+    if not budgets or not actuals or b == 0:
+        return None
+    return a / b * HUNDRED
+
+
+def resolve_weights(form: Form, ruleset: Ruleset) -> Form:
+    """The form itself when it gives weights; otherwise a copy weighted by the ruleset's default
+    split (each category's points shared evenly, the rounding residual on its last indicator)."""
+    if form.weights_given:
+        return form
+    split = ruleset.weights.default_split
+    source = form.provenance.path or "<form>"
+    missing = sorted({i.category for i in form.indicators if i.category not in split}, key=list(Category).index)
+    if missing:
+        have = "、".join(f"{category_name(c)}{format_decimal(v)}" for c, v in split.items()) or "none"
+        raise FormError([Problem(
+            source, "indicators", "分值 (weights)", "blank for every indicator",
+            f"weights on the form: ruleset {ruleset.name} has no default split for "
+            f"{'、'.join(category_name(c) for c in missing)} (its default split: {have})")])
+    weights: dict[int, Decimal] = {}
+    for cat, total in split.items():
+        members = [n for n, i in enumerate(form.indicators) if i.category == cat]
+        if not members:
+            continue
+        each = canonical(round_half_up(total / len(members), ruleset.weights.decimals))
+        for n in members:
+            weights[n] = each
+        weights[members[-1]] = canonical(total - each * (len(members) - 1))
+    inds = [i.model_copy(update={"weight": weights[n]}) for n, i in enumerate(form.indicators)]
+    shares = "、".join(f"{category_name(c)}{format_decimal(v)}分" for c, v in split.items())
+    note = f"表中未填分值：按评分规则{ruleset.name}的默认分配（{shares}，各类内平均）"
+    prov = form.provenance.model_copy(update={"notes": [*form.provenance.notes, note]})
+    return form.model_copy(update={"indicators": inds, "provenance": prov})
 
 
 # --- weights -----------------------------------------------------------------------------------
@@ -357,6 +475,9 @@ def check_weights(form: Form, ruleset: Ruleset) -> list[WeightIssue]:
     full = form.full_marks if form.full_marks is not None else ruleset.full_marks
     if ruleset.budget_score is not None:
         full -= ruleset.budget_score.weight
+        if form.budget_weight is not None and form.budget_weight != ruleset.budget_score.weight:
+            issues.append(WeightIssue("预算执行分值与评分规则不符", ruleset.budget_score.weight,
+                                      form.budget_weight))
     total = sum((i.weight for i in form.indicators), ZERO)
     if total != full:
         issues.append(WeightIssue("权重合计不等于满分", full, total))

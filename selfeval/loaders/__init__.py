@@ -8,6 +8,7 @@ from pathlib import Path
 from ..errors import FormError, Problem
 from ..model import Form, Provenance
 from .grid import Grid, parse_suzhou
+from .national import looks_like_national, parse_national
 from .text import decode, text_to_grid
 from .yamlform import dump_yaml, parse_yaml_form
 
@@ -17,7 +18,9 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 
 
 def parse_grid(grid: Grid, provenance: Provenance, bare: str = "equal") -> Form:
-    """Detect the layout of a grid and parse it."""
+    """Detect the layout of a grid (national 项目支出绩效自评表, else Suzhou) and parse it."""
+    if looks_like_national(grid):
+        return parse_national(grid, provenance, bare)
     return parse_suzhou(grid, provenance, bare)
 
 

@@ -1,0 +1,601 @@
+"""The national layout (财政部 项目支出绩效自评表, rules.md §2) and its common variant.
+
+Two shapes of the same form, both read label-anchored from a `Grid` (text export or workbook):
+
+- the template: funds rows 年度资金总额 / 其中：本年财政拨款 / 上年结转资金 / 其他资金 with columns
+  年初预算数, 全年预算数 (A), 全年执行数 (B), 分值, 执行率, 得分; indicator columns 一级 / 二级 /
+  三级指标, 年度指标值, 实际完成值, 分值, 得分, 偏差原因分析及改进措施;
+- the common variant (Sichuan and others): funds columns 年初预算, 调整后预算, 预算执行数,
+  预算执行率, 权重, 得分, 原因; indicator columns with 指标性质 (=, ≥, ≤, 定性), 指标值 and 度量单位
+  split out, 权重 and 原因.
+
+Published forms leave 完成值 and 得分 blank, write "/" or "—" for not applicable (read as blank)
+and close with a 合计 / 总分 row. The money block maps onto the model as the glossary says: the
+年度资金总额 row gives `initial_budget`, `full_year_budget` (A) and `executed` (B); each funding
+source becomes a `SubItem` (budget = its A, actual = its B, initial_budget = its 年初预算数).
+
+`dump_national_text` writes a form back in either shape (fixtures, examples, round trips).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+from ..errors import FormError, Problem
+from ..labels import LABELS
+from ..model import Category, Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
+from ..values import Target, format_decimal, label_key, normalize, parse_decimal, parse_target
+from .grid import Grid, _category, _Parser
+
+Variant = Literal["template", "common"]
+VARIANT_NAMES = {"template": "财政部模板", "common": "通用变体（指标性质、指标值、度量单位分列）"}
+
+_N = LABELS["national"]
+_SUFFIX = re.compile(r"\((?:万元|元|[A-Za-z/]+|%)\)$")
+_YEAR = re.compile(r"((?:19|20)\d\d)\s*年度?")
+
+
+def _k(text: str) -> str:
+    return label_key(text)
+
+
+def _hk(text: str) -> str:
+    """A header cell as matched: key without a trailing (万元) / (A) / (B/A) / (%)."""
+    key = _k(text)
+    while True:
+        stripped = _SUFFIX.sub("", key)
+        if stripped == key:
+            return key
+        key = stripped
+
+
+_NA = {normalize(x) for x in _N["not_applicable"]}
+
+
+def _na(text: str | None) -> bool:
+    return normalize(text) in _NA
+
+
+def _clean(text: str | None) -> str:
+    """The cell's text as written (trimmed), or "" when blank or "not applicable" ("/", "—")."""
+    return "" if _na(text) else str(text or "").strip()
+
+
+def _words(key: str) -> set[str]:
+    return {_k(w) for w in _N[key]} if isinstance(_N[key], list) else set()
+
+
+def _cell(row: list[str], j: int | None) -> str:
+    return row[j] if j is not None and 0 <= j < len(row) else ""
+
+
+def _source_name(text: str) -> str:
+    """A funding source's name without the 其中： that introduces the first one."""
+    s = normalize(text)
+    prefix = normalize(_N["funds"]["source_prefix"])
+    for p in (prefix, prefix.rstrip(":")):
+        if s.startswith(p):
+            return s[len(p):].strip()
+    return s
+
+
+def _funds_totals() -> set[str]:
+    return {_k(w) for w in _N["funds"]["total"]}
+
+
+def looks_like_national(grid: Grid) -> bool:
+    """True when the grid carries the national layout's labels (年度资金总额 and 三级指标)."""
+    keys = {_k(c) for row in grid.rows for c in row if c and c.strip()}
+    totals = _funds_totals()
+    has_funds = any(_k(_source_name(k)) in totals for k in keys)
+    has_table = bool(keys & {_k(w) for w in _N["indicators"]["name"]})
+    return has_funds and has_table
+
+
+@dataclass
+class _NationalParser:
+    grid: Grid
+    bare: str = "equal"
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    funds_headers: dict[str, str] = field(default_factory=dict)  # field → the header the form uses
+    headers: dict[str, str] = field(default_factory=dict)  # same for the indicator table
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def problem(self, i: int | None, col: int | None, what: str, seen: str, expected: str) -> None:
+        where = "" if i is None else self.grid.where(i, col)
+        self.problems.append(Problem(self.grid.source, where, what, seen, expected))
+
+    def rows(self, start: int = 0, stop: int | None = None):
+        rows = self.grid.rows
+        for i in range(start, len(rows) if stop is None else min(stop, len(rows))):
+            yield i, rows[i]
+
+    def number(self, raw: str, i: int, j: int | None, what: str) -> Decimal | None:
+        text = _clean(raw)
+        if not text:
+            return None
+        try:
+            return parse_decimal(text)
+        except ValueError as exc:
+            self.problem(i, j, what, raw.strip(), f"a number, blank, or “/” ({exc})")
+            return None
+
+    def rate(self, raw: str, i: int, j: int | None, what: str) -> Decimal | None:
+        """A rate cell: "91.67%" → 91.67; a bare fraction ≤ 1 (a %-formatted workbook cell) × 100."""
+        text = _clean(raw)
+        if not text:
+            return None
+        if text.endswith("%"):
+            return self.number(text[:-1], i, j, what)
+        value = self.number(text, i, j, what)
+        if value is not None and value <= 1:
+            self.notes.append(f"{what}: {text} read as {format_decimal(value * 100)}%")
+            return value * 100
+        return value
+
+    # -- header ----------------------------------------------------------------------------------
+    def header(self, stop: int) -> dict[str, object]:
+        out: dict[str, object] = {}
+        every_label = {_k(x) for labels in LABELS["header"].values() for x in labels}
+        for fld, labels in LABELS["header"].items():
+            keys = {_k(x) for x in labels}
+            hit = next(((i, j) for i, row in self.rows(0, stop) for j, c in enumerate(row)
+                        if c and _k(c) in keys), None)
+            if hit is None:
+                continue
+            i, j = hit
+            row = self.grid.rows[i]
+            value = next(((c.strip(), jj) for jj, c in enumerate(row) if jj > j and normalize(c)), None)
+            if value is None or _k(value[0]) in every_label:
+                if fld == "project_name":
+                    self.problem(i, j, labels[0], "", "a value right of the label")
+                continue
+            if fld == "year":
+                m = _YEAR.fullmatch(normalize(value[0]).replace(" ", "")) or re.fullmatch(
+                    r"((?:19|20)\d\d)", normalize(value[0]))
+                if m:
+                    out["year"] = int(m.group(1))
+                else:
+                    self.problem(i, value[1], labels[0], value[0], "a four-digit year such as 2023")
+                    out["year"] = 0
+                continue
+            out[fld] = value[0]
+        if "project_name" not in out and not any(p.what == "项目名称" for p in self.problems):
+            self.problem(None, None, "project_name", "", "a cell labelled 项目名称")
+        if "year" not in out:
+            # The template states the year in its title: （2023年度）
+            for _, row in self.rows(0, stop):
+                for c in row:
+                    m = _YEAR.search(normalize(c))
+                    if m and len(normalize(c)) <= 20:
+                        out["year"] = int(m.group(1))
+                        break
+                if "year" in out:
+                    break
+            else:
+                self.problem(None, None, "year", "", "a title such as （2023年度） or a cell labelled 年度")
+        return out
+
+    # -- funds -----------------------------------------------------------------------------------
+    def funds(self) -> tuple[dict, int, int]:
+        """Read the funds block; returns (values, first row of the block, next row)."""
+        spec = _N["funds"]
+        columns = {fld: {_k(w) for w in words} for fld, words in spec["columns"].items()}
+        header_i = None
+        cols: dict[str, int] = {}
+        for i, row in self.rows():
+            found = {}
+            for j, c in enumerate(row):
+                key = _hk(c) if c else ""
+                for fld, words in columns.items():
+                    if key in words and fld not in found:
+                        found[fld] = j
+            if "full_year_budget" in found and "executed" in found:
+                header_i, cols = i, found
+                self.funds_headers = {fld: _hk(row[j]) for fld, j in found.items()}
+                break
+        if header_i is None:
+            self.problem(None, None, "项目资金", "", "a header row with 全年预算数 (or 调整后预算) and "
+                         "全年执行数 (or 预算执行数)")
+            return {}, 0, 0
+        first_value_col = min(cols.values())
+        label = _k(spec["label"])
+        totals = _funds_totals()
+        stops = {_k(_N["goal"]["label"]), *(_k(w) for w in _N["indicators"]["name"]), "绩效指标"}
+        out: dict = {"sources": []}
+        k = header_i + 1
+        while k < len(self.grid.rows):
+            row = self.grid.rows[k]
+            cells = [(j, c) for j, c in enumerate(row) if normalize(c)]
+            if not cells:
+                k += 1
+                continue
+            keys = {_k(c) for _, c in cells}
+            if keys & stops or any(x.startswith(s) for x in keys for s in stops):
+                break
+            names = [(j, c) for j, c in cells if j < first_value_col and not _k(c).startswith(label)
+                     and _k(c) not in {_k(w) for w in spec["name_headers"]}]
+            if not names:
+                if any(j >= first_value_col for j, _ in cells):
+                    self.problem(k, cells[0][0], "项目资金", cells[0][1].strip(),
+                                 "a row name such as 年度资金总额 or 上年结转资金 left of the amounts")
+                k += 1
+                continue
+            name_col, name = names[-1]
+            values = self._fund_values(row, cols, k, name)
+            if _k(_source_name(name)) in totals:
+                if "total" in out:
+                    self.problem(k, name_col, "项目资金", name.strip(), "one 年度资金总额 row")
+                out["total"] = values
+            else:
+                out["sources"].append((_source_name(name), values, k))
+            k += 1
+        if "total" not in out:
+            self.problem(header_i, None, "项目资金", "no 年度资金总额 row", "a 年度资金总额 row below the header")
+        return out, header_i, k
+
+    def _fund_values(self, row: list[str], cols: dict[str, int], k: int, name: str) -> dict:
+        values: dict = {}
+        for fld, j in cols.items():
+            raw = _cell(row, j)
+            label = f"{_source_name(name)} {self.funds_headers[fld]}"  # as the form's header says
+            if fld == "note":
+                values[fld] = _clean(raw) or None
+            elif fld == "rate":
+                values[fld] = self.rate(raw, k, j, label)
+            else:
+                values[fld] = self.number(raw, k, j, label)
+        return values
+
+    # -- 年度总体目标 ---------------------------------------------------------------------------
+    def goal(self, start: int, stop: int) -> dict[str, str]:
+        spec = _N["goal"]
+        label = _k(spec["label"])
+        hit = next(((i, j) for i, row in self.rows(start, stop) for j, c in enumerate(row)
+                    if c and _k(c).startswith(label)), None)
+        if hit is None:
+            return {}
+        gi, gj = hit
+        expected, achieved = {_k(w) for w in spec["expected"]}, {_k(w) for w in spec["achieved"]}
+        ecol = acol = None
+        hdr = gi
+        for i, row in self.rows(gi, min(gi + 2, stop)):
+            for j, c in enumerate(row):
+                if c and _k(c) in expected:
+                    ecol, hdr = j, i
+                elif c and _k(c) in achieved:
+                    acol, hdr = j, i
+        parts: dict[str, list[str]] = {"annual_goal": [], "implementation": []}
+        for i, row in self.rows(hdr + 1, stop):
+            cells = [(j, c.strip()) for j, c in enumerate(row) if normalize(c) and not (i == gi and j == gj)]
+            if not cells:
+                continue
+            if ecol is not None or acol is not None:
+                e, a = _cell(row, ecol).strip(), _cell(row, acol).strip()
+                if not e and not a:
+                    e = cells[0][1]
+                    a = cells[1][1] if len(cells) > 1 else ""
+            else:
+                e, a = cells[0][1], (cells[1][1] if len(cells) > 1 else "")
+            if e:
+                parts["annual_goal"].append(e)
+            if a:
+                parts["implementation"].append(a)
+        return {k: "".join(v) for k, v in parts.items() if v}
+
+    # -- indicators ------------------------------------------------------------------------------
+    def _indicator_header(self, start: int) -> tuple[int, dict[str, int]] | None:
+        spec = _N["indicators"]
+        words = {fld: {_hk(w) for w in ws} for fld, ws in spec.items()}
+        for i, row in self.rows(start):
+            cols: dict[str, int] = {}
+            for j, c in enumerate(row):
+                key = _hk(c) if c else ""
+                for fld, ws in words.items():
+                    if fld != "total" and key in ws and fld not in cols:
+                        cols[fld] = j
+                        break
+            if "name" in cols and "target" in cols:
+                return i, cols
+        return None
+
+    def indicators(self, start: int) -> tuple[list[Indicator], dict, int, str]:
+        found = self._indicator_header(start)
+        meta: dict = {}
+        if found is None:
+            self.problem(None, None, "绩效指标", "", "a header row with 三级指标 and 年度指标值 (or 指标值)")
+            return [], meta, len(self.grid.rows), "template"
+        hi, cols = found
+        self.headers = {fld: _hk(self.grid.rows[hi][j]) for fld, j in cols.items()}
+        variant: Variant = "common" if "nature" in cols else "template"
+        for required, word in (("level1", "一级指标"),):
+            if required not in cols:
+                self.problem(hi, None, "绩效指标 header", " | ".join(c.strip() for c in self.grid.rows[hi]),
+                             f"a column {word}")
+        if "level1" not in cols:
+            return [], meta, hi + 1, variant
+        totals = {_k(w) for w in _N["indicators"]["total"]}
+        ends = {_k(v) for v in LABELS["narrative"].values()} | {_k(h) for h in LABELS["headings"]}
+        name_col = cols["name"]
+        level1 = level2 = None
+        category: Category | None = None
+        bad_category = False
+        rows: list[tuple[int, dict]] = []
+        k = hi + 1
+        while k < len(self.grid.rows):
+            row = self.grid.rows[k]
+            cells = [(j, c) for j, c in enumerate(row) if normalize(c)]
+            if not cells:
+                k += 1
+                continue
+            first_key = _k(cells[0][1])
+            if first_key in totals and cells[0][0] < name_col:
+                self._total_row(row, k, cols, meta)
+                k += 1
+                break
+            if first_key in ends or any(first_key.startswith(e + ":") for e in ends):
+                break
+            l1 = _cell(row, cols["level1"])
+            if normalize(l1):
+                level1, level2 = l1.strip(), None
+                category = _category(l1)
+                bad_category = category is None
+                if category is None:
+                    self.problem(k, cols["level1"], "一级指标", l1.strip(),
+                                 "产出指标 / 效益指标 / 满意度指标 (or 成本指标)")
+            l2 = _cell(row, cols.get("level2"))
+            if normalize(l2):
+                level2 = l2.strip()
+            name = _cell(row, name_col).strip()
+            if not name:
+                others = [j for j, _ in cells if j not in (cols["level1"], cols.get("level2"))
+                          and j > cols["level1"]]
+                if others:
+                    self.problem(k, name_col, "三级指标", "", "an indicator name")
+                k += 1
+                continue
+            if category is None:
+                if not bad_category:
+                    self.problem(k, cols["level1"], "一级指标", "", "a 一级指标 for the first indicator")
+                k += 1
+                continue
+            rows.append((k, self._indicator_row(row, k, cols, name, category, level1, level2)))
+            k += 1
+        out = [fields for _, fields in rows if fields is not None]
+        weighted = [f for f in out if f["weight"] is not None]
+        if weighted and len(weighted) < len(out):
+            w = self.headers.get("weight", "分值")
+            for k_row, f in rows:
+                if f is not None and f["weight"] is None and not _clean(_cell(self.grid.rows[k_row], cols.get("weight"))):
+                    self.problem(k_row, cols.get("weight"), f"{f['name']} {w}", "",
+                                 f"a number (other indicators have one; leave every {w} blank for the "
+                                 "ruleset's default split)")
+        if not rows and not self.problems:
+            self.problem(hi, None, "绩效指标", "no indicator rows", "at least one indicator")
+        inds = [Indicator(**f) for f in out] if not self.problems else []
+        return inds, meta, k, variant
+
+    def _indicator_row(self, row, k, cols, name, category, level1, level2) -> dict | None:
+        unit = _clean(_cell(row, cols.get("unit")))
+        target_text = _clean(_cell(row, cols["target"]))
+        if "nature" in cols:
+            target_text = self._compose_target(_clean(_cell(row, cols["nature"])), target_text, unit, k,
+                                               cols["nature"], name)
+            if target_text is None:
+                return None
+        try:
+            target = parse_target(target_text, self.bare)  # type: ignore[arg-type]
+        except ValueError as exc:
+            self.problem(k, cols["target"], f"{name} {self.headers['target']}", target_text, str(exc))
+            return None
+        actual = _clean(_cell(row, cols.get("actual"))) or None
+        if actual and unit and _is_plain_number(actual):
+            actual = f"{actual}{unit}"  # the variant's 度量单位 applies to the actual too
+        return dict(
+            category=category, name=name, target=target,
+            weight=self.number(_cell(row, cols.get("weight")), k, cols.get("weight"),
+                               f"{name} {self.headers.get('weight', '分值')}"),
+            actual=actual,
+            self_score=self.number(_cell(row, cols.get("self_score")), k, cols.get("self_score"),
+                                   f"{name} {self.headers.get('self_score', '得分')}"),
+            level1=level1, level2=level2,
+            deviation_note=_clean(_cell(row, cols.get("deviation_note"))) or None,
+            row=self.grid.numbers[k],
+        )
+
+    def _compose_target(self, nature: str, value: str, unit: str, k: int, col: int, name: str) -> str | None:
+        """指标性质 + 指标值 + 度量单位 → one target text ("≥" "95" "%" → "≥95%")."""
+        if not nature:
+            return f"{value}{unit}" if value and unit and not value.endswith(unit) else value
+        kinds = {normalize(w): v for w, v in _N["nature"].items()}
+        comparators = {normalize(w): v for w, v in LABELS["comparators"].items()}
+        kind = kinds.get(normalize(nature)) or comparators.get(normalize(nature))
+        if kind is None:
+            self.problem(k, col, f"{name} {self.headers['nature']}", nature, "=, ≥, ≤, >, < or 定性")
+            return None
+        if kind == "qualitative":
+            return value
+        if not value:
+            return ""
+        symbol = LABELS["comparator_symbols"][kind]
+        body = value if not unit or value.endswith(unit) else f"{value}{unit}"
+        return f"{symbol}{body}"
+
+    def _total_row(self, row: list[str], k: int, cols: dict[str, int], meta: dict) -> None:
+        """合计 / 总分: 分值 → full marks, 得分 → stated total (values may sit one column off)."""
+        nums = [(j, parse_decimal(_clean(c))) for j, c in enumerate(row) if _is_plain_number(_clean(c))]
+        wcol, scol = cols.get("weight"), cols.get("self_score")
+        for j, value in nums:
+            if scol is not None and j == scol:
+                meta["stated_total"] = value
+            elif wcol is not None and j == wcol:
+                meta["full_marks"] = value
+        rest = [(j, v) for j, v in nums if j not in (wcol, scol)]
+        if rest and len(nums) == 2 and not meta:
+            meta["full_marks"], meta["stated_total"] = nums[0][1], nums[1][1]
+            self.notes.append("总分: values read in order (分值, 得分)")
+        elif rest and len(nums) == 1 and not meta:
+            meta["stated_total"] = nums[0][1]
+            self.notes.append("总分: one number, read as the stated total")
+
+
+def _is_plain_number(text: str) -> bool:
+    try:
+        parse_decimal(text)
+        return True
+    except ValueError:
+        return False
+
+
+def parse_national(grid: Grid, provenance: Provenance, bare: str = "equal") -> Form:
+    """Parse a national-layout grid (either variant) into a `Form`, or raise `FormError`."""
+    if not any(normalize(c) for row in grid.rows for c in row):
+        raise FormError([Problem(grid.source, "", "file", "no text", "a 自评表 export")])
+    if not looks_like_national(grid):
+        raise FormError([Problem(grid.source, "", "file", "no 年度资金总额 / 三级指标 labels",
+                                 "a national 项目支出绩效自评表")])
+    p = _NationalParser(grid, bare)
+    funds, funds_start, after_funds = p.funds()
+    head = p.header(funds_start or len(grid.rows))
+    found = p._indicator_header(after_funds)
+    table_start = found[0] if found else len(grid.rows)
+    goal = p.goal(after_funds, table_start)
+    indicators, meta, after_table, variant = p.indicators(after_funds)
+    narrative = _Parser(grid).narrative(after_table)
+    if p.problems:
+        raise FormError(p.problems)
+    total = funds.get("total", {})
+    sources = [
+        SubItem(name=name, initial_budget=v.get("initial_budget"), budget=v.get("full_year_budget"),
+                actual=v.get("executed"), row=grid.numbers[k])
+        for name, v, k in funds.get("sources", [])
+    ]
+    money = MoneyBlock(initial_budget=total.get("initial_budget"), full_year_budget=total.get("full_year_budget"),
+                       executed=total.get("executed"), stated_execution_rate=total.get("rate"))
+    story = narrative.model_dump()
+    for fld, text in goal.items():
+        story[fld] = story.get(fld) or text
+    notes = [f"全国模板：{VARIANT_NAMES[variant]}", *p.notes]
+    prov = provenance.model_copy(update={"notes": [*provenance.notes, *notes]})
+    return Form(
+        project_name=str(head["project_name"]),
+        year=int(head["year"]),  # type: ignore[arg-type]
+        department=head.get("department"),
+        implementing_unit=head.get("implementing_unit"),
+        layout="national",
+        full_marks=meta.get("full_marks"),
+        stated_total=meta.get("stated_total"),
+        money=money,
+        sub_items=sources,
+        indicators=indicators,
+        narrative=Narrative(**story),
+        budget_weight=total.get("weight"),
+        budget_self_score=total.get("score"),
+        budget_note=total.get("note"),
+        provenance=prov,
+    )
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+_LEVEL1 = {Category.output: "产出指标", Category.outcome: "效益指标", Category.satisfaction: "满意度指标",
+           Category.input: "投入指标", Category.decision: "决策指标", Category.process: "过程指标"}
+
+
+def _d(value: Decimal | None, blank: str = "") -> str:
+    return blank if value is None else format_decimal(value)
+
+
+def _rate_text(value: Decimal | None) -> str:
+    return "" if value is None else f"{format_decimal(value)}%"
+
+
+def _split_target(t: Target) -> tuple[str, str, str]:
+    """A target as (指标性质, 指标值, 度量单位) for the common variant."""
+    if t.kind == "quantitative" and t.value is not None:
+        return LABELS["comparator_symbols"][t.comparator or "equal"], format_decimal(t.value), t.unit
+    if t.kind == "qualitative":
+        return "定性", t.raw, ""
+    return "", t.raw, ""
+
+
+def _split_actual(actual: str | None, unit: str) -> str:
+    """The actual without the unit the 度量单位 column already gives ("12个" → "12")."""
+    text = normalize(actual)
+    if unit and text.endswith(unit) and _is_plain_number(text[: -len(unit)].strip()):
+        return text[: -len(unit)].strip()
+    return text
+
+
+def dump_national_text(form: Form, variant: Variant = "template") -> str:
+    """The form as a national 项目支出绩效自评表 tab-separated text export.
+
+    `variant` "template" is the 财政部 template; "common" splits 指标性质 / 指标值 / 度量单位 and
+    uses 调整后预算 / 预算执行数 / 预算执行率 / 权重 / 原因. Blank cells stay blank; the funding
+    sources' 分值 and 得分 are "—" as on the printed template.
+    """
+    m = form.money
+    common = variant == "common"
+    width = 11 if common else 9
+    rows: list[list[str]] = [["项目支出绩效自评表"], [f"（{form.year}年度）"]]
+    rows.append(["项目名称", form.project_name])
+    rows.append(["主管部门", form.department or "", "", "实施单位", form.implementing_unit or ""])
+    if common:
+        rows.append(["项目资金（万元）", "资金来源", "年初预算", "调整后预算", "预算执行数", "预算执行率", "权重",
+                     "得分", "原因"])
+    else:
+        rows.append(["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"])
+    executed = m.executed if m.executed is not None else m.paid
+    amounts = ["", "年度资金总额", _d(m.initial_budget), _d(m.full_year_budget), _d(executed)]
+    rate, weight, score = _rate_text(m.stated_execution_rate), _d(form.budget_weight), _d(form.budget_self_score)
+    if common:  # 预算执行率, 权重, 得分, 原因
+        rows.append([*amounts, rate, weight, score, form.budget_note or ""])
+    else:  # 分值, 执行率, 得分
+        rows.append([*amounts, weight, rate, score])
+    for n, s in enumerate(form.sub_items):
+        name = f"其中：{s.name}" if n == 0 else s.name
+        rows.append(["", name, _d(s.initial_budget), _d(s.budget), _d(s.actual), "—", "—", "—"])
+    narrative = form.narrative
+    rows.append(["年度总体目标", "预期目标", "", "", "", "实际完成情况"])
+    rows.append(["", narrative.annual_goal or "", "", "", "", narrative.implementation or ""])
+    if common:
+        rows.append(["绩效指标", "一级指标", "二级指标", "三级指标", "指标性质", "指标值", "度量单位", "实际完成值",
+                     "权重", "得分", "原因"])
+    else:
+        rows.append(["绩效指标", "一级指标", "二级指标", "三级指标", "年度指标值", "实际完成值", "分值", "得分",
+                     "偏差原因分析及改进措施"])
+    last_l1 = last_l2 = None
+    for ind in form.indicators:
+        l1 = ind.level1 or _LEVEL1[ind.category]
+        shown_l1 = l1 if l1 != last_l1 else ""
+        l2 = ind.level2 or ""
+        shown_l2 = l2 if (l2 != last_l2 or shown_l1) else ""
+        last_l1, last_l2 = l1, l2
+        if common:
+            nature, value, unit = _split_target(ind.target)
+            rows.append(["", shown_l1, shown_l2, ind.name, nature, value, unit, _split_actual(ind.actual, unit),
+                         _d(ind.weight), _d(ind.self_score), ind.deviation_note or ""])
+        else:
+            rows.append(["", shown_l1, shown_l2, ind.name, ind.target.raw, ind.actual or "", _d(ind.weight),
+                         _d(ind.self_score), ind.deviation_note or ""])
+    weight_col, score_col = (8, 9) if common else (6, 7)
+    total_row = ["总分"] + [""] * (width - 1)
+    total_row[weight_col] = _d(form.full_marks)
+    total_row[score_col] = _d(form.stated_total)
+    rows.append(total_row)
+    for key, label in LABELS["narrative"].items():
+        if key in ("annual_goal", "implementation"):
+            continue
+        text = getattr(narrative, key)
+        if text:
+            rows.append([label, text])
+    if narrative.footnote:
+        rows.extend([[""], [narrative.footnote]])
+    return "\n".join("\t".join(r).rstrip("\t") for r in rows) + "\n"
+
+
+__all__ = ["dump_national_text", "looks_like_national", "parse_national"]
