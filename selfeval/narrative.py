@@ -116,8 +116,7 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
         "budget_reason": None if ev.budget_score is None else ev.budget_score.reason,
         "budget_self": None if f.budget_self_score is None else _d(f.budget_self_score),
         "budget_note": f.budget_note,
-        "self_claimed": f.stated_total is not None or f.budget_self_score is not None
-        or any(r.self_score is not None for r in ev.indicators),
+        "self_claimed": ev.self_claimed,
         "indicator_count": len(ev.indicators),
         "weight_total": _d(_weight_total(ev)),
         "project_count": len(project_results(ev)),

@@ -94,14 +94,6 @@ def _budget_weight(ev: Evaluation) -> Decimal | None:
     return None if bs is None else bs.weight
 
 
-def _claimed(ev: Evaluation) -> bool:
-    """Whether the form claims any score (national forms often leave every 得分 blank: show that
-    as not filled in rather than as 0)."""
-    f = ev.form
-    return (f.stated_total is not None or f.budget_self_score is not None
-            or any(r.self_score is not None for r in ev.indicators))
-
-
 def overview_html(ctx: ReportContext) -> str:
     """Header and key numbers: totals out of the full marks, rating, status, rates, counts.
 
@@ -114,7 +106,7 @@ def overview_html(ctx: ReportContext) -> str:
                                       "weight": _d(_budget_weight(ev))}
     show_funding = bs is None or ev.rates.funding_rate is not None
     return _render("overview.html.j2", f=ev.form, ev=ev, counts=finding_counts(ev), budget=budget,
-                   show_funding=show_funding, claimed=_claimed(ev))
+                   show_funding=show_funding, claimed=ev.self_claimed)
 
 
 def _funds_rows(ev: Evaluation) -> list[dict]:
@@ -199,8 +191,8 @@ def indicators_html(ctx: ReportContext) -> str:
     return _render(
         "indicators.html.j2", rows=rows, budget_row=budget_row,
         total_weight=_d(canonical(total_weight) if national else total_weight),
-        self_total=_d(ev.self_total) if _claimed(ev) else "—", review_total=_d(ev.review_total),
-        total_diff=_signed(ev.review_total - ev.self_total) if _claimed(ev) else "",
+        self_total=_d(ev.self_total) if ev.self_claimed else "—", review_total=_d(ev.review_total),
+        total_diff=_signed(ev.review_total - ev.self_total) if ev.self_claimed else "",
     )
 
 

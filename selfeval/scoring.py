@@ -107,6 +107,14 @@ class Evaluation:
     decisions: list[Decision] = field(default_factory=list)
     budget_rescore: Assessment | None = None  # the same row by the rule alone (before any decision)
 
+    @property
+    def self_claimed(self) -> bool:
+        """Whether the form claims any score at all. National forms often leave every 得分 blank:
+        then `self_total` is 0 by arithmetic, not a claim, and views should show it as not filled."""
+        f = self.form
+        return (f.stated_total is not None or f.budget_self_score is not None
+                or any(r.indicator.self_score is not None for r in self.indicators))
+
     def result(self, name: str) -> IndicatorResult:
         key = normalize(name)
         for r in self.indicators:

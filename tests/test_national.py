@@ -801,3 +801,32 @@ def test_batch_renders_national_projects_into_the_index(tmp_path, capsys):
     assert rows["national_culture"]["临时"] == "True" and rows["seed"]["评分规则"] == "suzhou-2023"
     report = (out / "national_farmland.html").read_text(encoding="utf-8")
     assert "年度资金总额" in report and "预算执行得分" in report and "达成年度指标80–100%" in report
+
+
+def test_self_claimed_tells_blank_from_zero(national):
+    blank = [i.model_copy(update={"self_score": None}) for i in national_form().indicators]
+    form = national_form(indicators=blank, stated_total=None, budget_self_score=None)
+    assert not score_form(form, national).self_claimed
+    assert score_form(replace_fields(form, budget_self_score="0"), national).self_claimed
+    assert score_form(national_form(), national).self_claimed
+
+
+def test_writer_keeps_the_forms_own_variant(tmp_path):
+    from selfeval.loaders.national import variant_of
+
+    culture = load_form(EXAMPLES / "national_culture.txt")
+    assert variant_of(culture) == "common" and "指标性质" in dump_national_text(culture)
+    farm = load_form(EXAMPLES / "national_farmland.txt")
+    assert variant_of(farm) == "template" and "指标性质" not in dump_national_text(farm)
+    # a YAML form with a funds-row 原因 needs the variant that has the column
+    noted = national_form(budget_note="招标延后")
+    assert variant_of(noted) == "common"
+    assert load_form(as_text(noted, variant_of(noted), tmp_path)).budget_note == "招标延后"
+
+
+@pytest.mark.parametrize("name", ["national_farmland", "national_culture"])
+def test_convert_to_a_workbook_and_back(name, tmp_path, capsys):
+    pytest.importorskip("selfeval.excel_out")
+    out = tmp_path / f"{name}.xlsx"
+    assert main(["convert", str(EXAMPLES / f"{name}.txt"), "--to", "xlsx", "--out", str(out)]) == 0
+    assert load_form(out).content() == load_form(EXAMPLES / f"{name}.txt").content()

@@ -531,13 +531,22 @@ def _split_actual(actual: str | None, unit: str) -> str:
     return text
 
 
-def dump_national_text(form: Form, variant: Variant = "template") -> str:
+def variant_of(form: Form) -> Variant:
+    """The variant a form was read from (its provenance says), else the one that holds all of it:
+    the template has no place for the funds row's 原因 (`budget_note`)."""
+    if any(VARIANT_NAMES["common"] in n for n in form.provenance.notes) or form.budget_note:
+        return "common"
+    return "template"
+
+
+def dump_national_text(form: Form, variant: Variant | None = None) -> str:
     """The form as a national 项目支出绩效自评表 tab-separated text export.
 
     `variant` "template" is the 财政部 template; "common" splits 指标性质 / 指标值 / 度量单位 and
-    uses 调整后预算 / 预算执行数 / 预算执行率 / 权重 / 原因. Blank cells stay blank; the funding
-    sources' 分值 and 得分 are "—" as on the printed template.
+    uses 调整后预算 / 预算执行数 / 预算执行率 / 权重 / 原因; None keeps the form's own (`variant_of`).
+    Blank cells stay blank; the funding sources' 分值 and 得分 are "—" as on the printed template.
     """
+    variant = variant or variant_of(form)
     m = form.money
     common = variant == "common"
     width = 11 if common else 9
@@ -598,4 +607,4 @@ def dump_national_text(form: Form, variant: Variant = "template") -> str:
     return "\n".join("\t".join(r).rstrip("\t") for r in rows) + "\n"
 
 
-__all__ = ["dump_national_text", "looks_like_national", "parse_national"]
+__all__ = ["dump_national_text", "looks_like_national", "parse_national", "variant_of"]
