@@ -71,7 +71,7 @@ def main() -> None:
     records1, errors1 = pf.collect(forms, jobs=1)
     one = time.perf_counter() - t
     t = time.perf_counter()
-    records2, errors2 = pf.collect(forms, jobs=2)
+    records2, _ = pf.collect(forms, jobs=2)
     two = time.perf_counter() - t
     assert len(records1) == len(records2) == n, (len(records1), errors1[:3])
 

@@ -31,12 +31,17 @@ def _wan(d: Decimal | None) -> str:
 def money_flow(ev: Evaluation) -> Figure:
     """Budget → appropriation → payment, with the amounts recovered or carried at each step."""
     m = ev.form.money
-    steps = [("预算数\n(年初+调整)", m.budget), ("财政拨款数", m.appropriated), ("实际支付数", m.paid)]
-    fig = Figure(figsize=(7.5, 3.2))
+    if m.full_year_budget is not None or m.executed is not None:  # national form: A → B
+        steps = [("全年预算数", m.budget), ("全年执行数", m.paid)]
+        title = "资金流向：全年预算 → 执行"
+    else:
+        steps = [("预算数\n(年初+调整)", m.budget), ("财政拨款数", m.appropriated), ("实际支付数", m.paid)]
+        title = "资金流向：预算 → 拨款 → 支付"
+    fig = Figure(figsize=(7.5, 1.1 * len(steps) + 0.9))
     ax = fig.add_subplot()
     labels = [s[0] for s in steps][::-1]
     values = [_f(s[1]) for s in steps][::-1]
-    bars = ax.barh(labels, values, color=[REVIEW_COLOR, "#4a88c2", "#8fb8de"], height=0.55)
+    bars = ax.barh(labels, values, color=[REVIEW_COLOR, "#4a88c2", "#8fb8de"][: len(steps)], height=0.55)
     top = max(values) if values and max(values) > 0 else 1.0
     for bar, (_, v) in zip(bars, steps[::-1], strict=True):
         ax.text(bar.get_width() + top * 0.01, bar.get_y() + bar.get_height() / 2, _wan(v),
@@ -50,7 +55,7 @@ def money_flow(ev: Evaluation) -> Figure:
                      f"财政收回 {format_decimal(m.recovered or ZERO)}）")
     ax.set_xlim(0, top * 1.32)
     ax.set_xlabel("万元")
-    ax.set_title("资金流向：预算 → 拨款 → 支付", fontsize=11, loc="left")
+    ax.set_title(title, fontsize=11, loc="left")
     if notes:
         ax.text(0, -0.32, "；".join(notes) + "（万元）", transform=ax.transAxes, fontsize=8.5, color="#444")
     ax.spines[["top", "right"]].set_visible(False)
@@ -84,7 +89,8 @@ def sub_items(ev: Evaluation) -> Figure:
     ax.set_yticks(y, names, fontsize=9)
     ax.set_xlim(0, top * 1.18)
     ax.set_xlabel("万元")
-    ax.set_title(f"子项预算与实际（红色：执行率低于{format_decimal(limit)}%）", fontsize=11, loc="left")
+    what = "子项" if ev.form.layout == "suzhou" else "资金来源"
+    ax.set_title(f"{what}预算与实际（红色：执行率低于{format_decimal(limit)}%）", fontsize=11, loc="left")
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
@@ -131,7 +137,7 @@ def completion(ev: Evaluation) -> Figure:
     values = []
     for yi, r in zip(y, rows, strict=True):
         rule = ev.ruleset.rule_for(r.indicator.category)
-        hi = rule.full_to if rule.full_to is not None else rule.full_from
+        hi = rule.full_to if rule.full_to is not None else Decimal(260)  # no upper bound: full beyond
         ax.barh(yi, _f(hi - rule.full_from), left=_f(rule.full_from), height=0.8, color=BAND_COLOR,
                 zorder=0)
         claimed = r.rescore.completion
@@ -145,7 +151,7 @@ def completion(ev: Evaluation) -> Figure:
     ax.axvline(100, color="#666", lw=0.8, ls="--")
     ax.set_yticks(y, [r.indicator.name for r in rows], fontsize=8.5)
     lo = min([*values, 80.0])
-    bands = [_f(ev.ruleset.rule_for(r.indicator.category).full_to or HUNDRED) for r in rows]
+    bands = [_f(ev.ruleset.rule_for(r.indicator.category).full_to or HUNDRED + 30) for r in rows]
     ax.set_xlim(max(0.0, lo - 10), min(260.0, max([*values, *bands]) + 10))
     ax.set_xlabel("完成率 %（绿色区间为满分区间）")
     ax.set_title("指标完成率（圆点：自评值；菱形：复核值）", fontsize=11, loc="left")

@@ -32,6 +32,7 @@ from selfeval.values import parse_actual
 
 D = Decimal
 EXAMPLES = Path(__file__).resolve().parent.parent / "selfeval" / "examples"
+PARAMS = Path(__file__).resolve().parent.parent / "params"
 VARIANTS = ["template", "common"]
 
 
@@ -674,15 +675,15 @@ def test_bundled_examples(national):
     assert culture.provisional and culture.review_total == D("69.44")
     assert [r.indicator.weight for r in culture.indicators] == [D("12.5")] * 4 + [D(15), D(15), D(10)]
     for name in ("national_farmland", "national_culture"):
-        params = yaml.safe_load((EXAMPLES / f"{name}.params.yaml").read_text(encoding="utf-8"))
-        assert (EXAMPLES / params["form"]).resolve() == (EXAMPLES / f"{name}.txt").resolve()
+        params = yaml.safe_load((PARAMS / f"{name}.yaml").read_text(encoding="utf-8"))
+        assert (PARAMS / params["form"]).resolve() == (EXAMPLES / f"{name}.txt").resolve()
 
 
 @pytest.fixture(scope="module")
 def farm_ctx():
     from selfeval.present import prepare
 
-    return prepare(EXAMPLES / "national_farmland.params.yaml")
+    return prepare(PARAMS / "national_farmland.yaml")
 
 
 def test_report_fragments_adapt_to_the_scheme(farm_ctx):
@@ -707,7 +708,7 @@ def test_report_fragments_adapt_to_the_scheme(farm_ctx):
 def test_report_for_a_form_that_claims_no_scores():
     from selfeval import present
 
-    ctx = present.prepare(EXAMPLES / "national_culture.params.yaml")
+    ctx = present.prepare(PARAMS / "national_culture.yaml")
     assert "未填" in present.overview_html(ctx)
     overall = next(s for s in ctx.narrative if s.id == "overall").paragraphs[0]
     assert "自评表未填自评分" in overall and "复核较自评" not in overall
