@@ -175,10 +175,11 @@ def share_distribution(records: list[dict]) -> Figure:
     """Distribution of self and review totals as shares of each form's full marks."""
     fig = Figure(figsize=(7.5, 3.2))
     ax = fig.add_subplot()
-    low = min([min(r["self_share"], r["review_share"]) for r in records], default=0.0)
+    claimed = [r for r in records if r["self_share"] is not None]
+    low = min([r["review_share"] for r in records] + [r["self_share"] for r in claimed], default=0.0)
     start = max(0, int(low // 5) * 5 - 5)
     bins = list(range(start, 105, 5 if start < 50 else 2))
-    ax.hist([min(r["self_share"], 100.0) for r in records], bins=bins, color=SELF_COLOR, alpha=0.85,
+    ax.hist([min(r["self_share"], 100.0) for r in claimed], bins=bins, color=SELF_COLOR, alpha=0.85,
             label="自评得分率")
     ax.hist([min(r["review_share"], 100.0) for r in records], bins=bins, color=REVIEW_COLOR, alpha=0.7,
             label="复核得分率")
@@ -195,7 +196,7 @@ def execution_vs_score(records: list[dict], claim: float = 95.0, low: float = 80
     """Execution rate against self-score share: full marks on low spending stand out."""
     fig = Figure(figsize=(7.5, 4.2))
     ax = fig.add_subplot()
-    pts = [r for r in records if r["execution_rate"] is not None]
+    pts = [r for r in records if r["execution_rate"] is not None and r["self_share"] is not None]
     flagged = [r for r in pts if r["self_share"] >= claim and r["execution_rate"] < low]
     others = [r for r in pts if r not in flagged]
     ax.axvspan(0, low, ymin=0, ymax=1, color="#fbeaea", zorder=0)
@@ -220,10 +221,10 @@ def execution_vs_score(records: list[dict], claim: float = 95.0, low: float = 80
 
 def gap_bars(records: list[dict], limit: int = 15) -> Figure:
     """The projects whose review falls furthest below their self-score (share points)."""
-    ranked = sorted(records, key=lambda r: -(r["self_share"] - r["review_share"]))[:limit][::-1]
+    ranked = sorted((r for r in records if r["gap"] is not None), key=lambda r: -r["gap"])[:limit][::-1]
     fig = Figure(figsize=(7.5, 0.32 * max(len(ranked), 1) + 1.3))
     ax = fig.add_subplot()
-    ax.barh([r["project_name"][:16] for r in ranked], [r["self_share"] - r["review_share"] for r in ranked],
+    ax.barh([r["project_name"][:16] for r in ranked], [r["gap"] for r in ranked],
             color=WARN_COLOR, height=0.6)
     ax.set_xlabel("自评得分率 − 复核得分率（百分点）")
     ax.set_title(f"差距最大的{len(ranked)}个项目", fontsize=11, loc="left")

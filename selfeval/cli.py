@@ -40,7 +40,7 @@ def _header(ev) -> str:
     return "\n".join([
         f"{f.project_name}　{f.year}年　{f.department or ''}",
         f"评分规则 {ev.ruleset.name}　满分 {_fmt(ev.full_marks)}",
-        f"自评 {_fmt(ev.self_total)}　重算 {_fmt(ev.rescore_total)}　复核 {_fmt(ev.review_total)}{prov}"
+        f"自评 {_fmt(ev.self_total) if ev.self_claimed else '未填'}　重算 {_fmt(ev.rescore_total)}　复核 {_fmt(ev.review_total)}{prov}"
         f"　评级 {ev.rating}",
     ])
 

@@ -36,6 +36,7 @@ def index_rows(outcomes: list) -> list[dict[str, Any]]:
             "self_total": _num(r["self_total"]), "self_total_v": r["self_total"],
             "review_total": _num(r["review_total"]), "review_total_v": r["review_total"],
             "difference": _num(r["difference"]), "difference_v": r["difference"],
+            "negative": r["difference"] is not None and r["difference"] < 0,
             "rating": r["rating"], "provisional": r["provisional"],
             "execution_rate": _pct(r["execution_rate"]), "execution_rate_v": r["execution_rate"] or -1,
             "funding_rate": _pct(r["funding_rate"]), "funding_rate_v": r["funding_rate"] or -1,

@@ -28,52 +28,34 @@ def _f(value: Any) -> float | None:
 
 def record(ev, name: str) -> dict[str, Any]:
     """One project's portfolio record from its evaluation."""
-    from .summary import index_row
+    from .batch import jsonable
+    from .summary import finding_dict, index_row
 
-    row = index_row(ev)
-    full = float(ev.full_marks) or 1.0
-    m = ev.form.money
+    findings = [finding_dict(f) for f in ev.findings]
+    return _record(name, jsonable(index_row(ev)), jsonable(findings))
+
+
+def _record(name: str, r: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str, Any]:
+    full = float(r["full_marks"]) or 1.0
+    self_share = None if r["self_total"] is None else round(float(r["self_total"]) / full * 100, 4)
+    review_share = round(float(r["review_total"]) / full * 100, 4)
     return {
-        "name": name,
-        "project_name": row["project_name"],
-        "department": row["department"] or "（未填写）",
-        "year": row["year"],
-        "ruleset": row["ruleset"],
-        "full_marks": float(ev.full_marks),
-        "self_total": float(ev.self_total),
-        "review_total": float(ev.review_total),
-        "self_share": round(float(ev.self_total) / full * 100, 4),
-        "review_share": round(float(ev.review_total) / full * 100, 4),
-        "rating": row["rating"],
-        "provisional": row["provisional"],
-        "execution_rate": _f(row["execution_rate"]),
-        "funding_rate": _f(row["funding_rate"]),
-        "budget": _f(m.budget),
-        "paid": _f(m.paid),
-        "findings": [[f.code, f.severity, f.title] for f in ev.findings if f.dismissed is None],
+        "name": name, "project_name": r["project_name"], "department": r["department"] or "（未填写）",
+        "year": r["year"], "ruleset": r["ruleset"], "full_marks": float(r["full_marks"]),
+        "self_total": _f(r["self_total"]), "review_total": float(r["review_total"]),
+        "self_share": self_share, "review_share": review_share,
+        # share points the review takes off the claim; None where the form claims no scores
+        "gap": None if self_share is None else round(self_share - review_share, 4),
+        "rating": r["rating"], "provisional": r["provisional"],
+        "execution_rate": _f(r["execution_rate"]), "funding_rate": _f(r["funding_rate"]),
+        "budget": _f(r.get("budget")), "paid": _f(r.get("paid")),
+        "findings": [[f["code"], f["severity"], f["title"]] for f in findings if not f.get("dismissed")],
     }
 
 
 def records_from_outcomes(outcomes: Iterable) -> list[dict[str, Any]]:
     """Records from a batch run's outcomes (no form is loaded again)."""
-    out = []
-    for o in outcomes:
-        if o.status == "failed" or not o.row:
-            continue
-        r = o.row
-        full = float(r["full_marks"]) or 1.0
-        out.append({
-            "name": o.name, "project_name": r["project_name"], "department": r["department"] or "（未填写）",
-            "year": r["year"], "ruleset": r["ruleset"], "full_marks": float(r["full_marks"]),
-            "self_total": float(r["self_total"]), "review_total": float(r["review_total"]),
-            "self_share": round(float(r["self_total"]) / full * 100, 4),
-            "review_share": round(float(r["review_total"]) / full * 100, 4),
-            "rating": r["rating"], "provisional": r["provisional"],
-            "execution_rate": _f(r["execution_rate"]), "funding_rate": _f(r["funding_rate"]),
-            "budget": _f(r.get("budget")), "paid": _f(r.get("paid")),
-            "findings": [[f["code"], f["severity"], f["title"]] for f in o.findings if not f.get("dismissed")],
-        })
-    return out
+    return [_record(o.name, o.row, o.findings) for o in outcomes if o.status != "failed" and o.row]
 
 
 def _is_params(path: Path) -> bool:
@@ -131,8 +113,13 @@ def select(records: list[dict[str, Any]], year: int | None = None,
 # --- aggregates --------------------------------------------------------------------------------
 
 
-def _mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
+def _mean(values: list[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return sum(present) / len(present) if present else None
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
 
 
 def department_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -151,13 +138,13 @@ def department_table(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "budget": round(budget, 6),
             "paid": round(paid, 6),
             "execution_rate": round(paid / budget * 100, 4) if budget else None,
-            "self_share": round(_mean([r["self_share"] for r in rs]), 4),
-            "review_share": round(_mean([r["review_share"] for r in rs]), 4),
-            "gap": round(_mean([r["self_share"] - r["review_share"] for r in rs]), 4),
+            "self_share": _round(_mean([r["self_share"] for r in rs])),
+            "review_share": _round(_mean([r["review_share"] for r in rs])),
+            "gap": _round(_mean([r["gap"] for r in rs])),
             "errors": sev["error"],
             "warnings": sev["warning"],
         })
-    return sorted(rows, key=lambda row: (-row["gap"], row["department"]))
+    return sorted(rows, key=lambda row: (row["gap"] is None, -(row["gap"] or 0), row["department"]))
 
 
 def findings_by_code(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -184,13 +171,13 @@ def findings_by_department(records: list[dict[str, Any]]) -> dict[str, dict[str,
 
 def gap_ranking(records: list[dict[str, Any]], limit: int | None = None) -> list[dict[str, Any]]:
     """Projects by self − review gap in share points, largest first."""
-    ranked = sorted(records, key=lambda r: (-(r["self_share"] - r["review_share"]), r["name"]))
+    ranked = sorted(records, key=lambda r: (r["gap"] is None, -(r["gap"] or 0), r["name"]))
     return ranked[:limit] if limit else ranked
 
 
 def full_marks_on_low_spending(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Projects that claim (nearly) full marks while spending little of their budget."""
-    return [r for r in records if r["self_share"] >= FULL_MARKS_CLAIM
+    return [r for r in records if r["self_share"] is not None and r["self_share"] >= FULL_MARKS_CLAIM
             and r["execution_rate"] is not None and r["execution_rate"] < LOW_EXECUTION]
 
 

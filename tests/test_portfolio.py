@@ -15,7 +15,8 @@ ROOT = Path(__file__).parent.parent
 def rec(name, dept, self_share, review_share, exe, budget, paid, findings=(), year=2023, full=80.0):
     return {"name": name, "project_name": f"项目{name}", "department": dept, "year": year, "ruleset": "suzhou-2023",
             "full_marks": full, "self_total": self_share * full / 100, "review_total": review_share * full / 100,
-            "self_share": self_share, "review_share": review_share, "rating": "优", "provisional": False,
+            "self_share": self_share, "review_share": review_share, "gap": self_share - review_share,
+            "rating": "优", "provisional": False,
             "execution_rate": exe, "funding_rate": 100.0, "budget": budget, "paid": paid,
             "findings": [list(f) for f in findings]}
 
@@ -126,3 +127,15 @@ def test_page_parts_escape_text(part):
         r["href"] = None
     html = pf.page_html(ctx, part)
     assert "<script>" not in html and "<b>部门</b>" not in html
+
+
+def test_a_form_claiming_no_scores_stays_out_of_self_share_aggregates():
+    blank = rec("z", "民政局", 0.0, 50.0, 70.0, 100.0, 70.0)
+    blank.update(self_total=None, self_share=None, gap=None)
+    records = [*RECORDS, blank]
+    civ = next(r for r in pf.department_table(records) if r["department"] == "民政局")
+    assert civ["projects"] == 3 and civ["self_share"] == 90.0 and civ["gap"] == 6.0
+    assert civ["review_share"] == round((90 + 78 + 50) / 3, 4)
+    assert pf.gap_ranking(records)[-1]["name"] == "z"
+    assert pf.summary(records)["self_share"] == 86.5
+    assert "z" not in [r["name"] for r in pf.full_marks_on_low_spending(records)]
