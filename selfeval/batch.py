@@ -45,6 +45,7 @@ class Summary:
     skipped: int
     failed: int
     outcomes: list[Outcome]
+    portfolio_error: str = ""  # the overview page failed (the project reports are still fine)
 
 
 def jsonable(value: Any) -> Any:
@@ -130,7 +131,7 @@ def _progress(total: int):
 
 
 def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = False,
-              dask_address: str | None = None) -> Summary:
+              dask_address: str | None = None, portfolio: bool = True) -> Summary:
     """Render every `*.yaml` params file in `params_dir` into `out_dir`, plus index and scores."""
     from .errors import SelfevalError
     from .index import write_index
@@ -193,24 +194,30 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
 
     atomic_write(out_dir / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, indent=1))
     changed = any(o.status != "skipped" for o in ordered) or not (out_dir / "index.html").exists()
+    portfolio_error = ""
     if changed:
-        write_index(ordered, out_dir)
-        if len(ordered) >= 2:
-            try:
-                from .portfolio import render_portfolio_from_outcomes
+        if portfolio and len(ordered) >= 2:
+            from .portfolio import render_portfolio_from_outcomes
 
+            try:
                 render_portfolio_from_outcomes(ordered, out_dir)
-            except ImportError:  # pragma: no cover - portfolio is optional until it lands
-                pass
+            except SelfevalError as exc:  # the reports stand; say what is missing and exit non-zero
+                portfolio_error = str(exc)
+        # Linked only when this run made it (a stale page from an earlier run is not offered).
+        has_portfolio = portfolio and len(ordered) >= 2 and not portfolio_error
+        write_index(ordered, out_dir, portfolio=has_portfolio)
     summary = Summary(
         rendered=sum(o.status == "rendered" for o in ordered),
         skipped=sum(o.status == "skipped" for o in ordered),
         failed=sum(o.status == "failed" for o in ordered),
         outcomes=ordered,
+        portfolio_error=portfolio_error,
     )
     print(f"selfeval: {summary.rendered} rendered, {summary.skipped} skipped, {summary.failed} failed "
           f"in {time.perf_counter() - started:.1f} s → {out_dir / 'index.html'}", file=sys.stderr)
     for o in ordered:
         if o.status == "failed":
             print(f"selfeval: FAILED {o.name}: {o.reason}", file=sys.stderr)
+    if portfolio_error:
+        print(f"selfeval: FAILED portfolio.html: {portfolio_error}", file=sys.stderr)
     return summary

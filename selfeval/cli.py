@@ -136,8 +136,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from .batch import run_batch
 
     summary = run_batch(Path(args.params_dir), Path(args.out), jobs=args.jobs, force=args.force,
-                        dask_address=args.dask)
-    return 1 if summary.failed else 0
+                        dask_address=args.dask, portfolio=not args.no_portfolio)
+    return 1 if summary.failed or summary.portfolio_error else 0
 
 
 def cmd_portfolio(args: argparse.Namespace) -> int:
@@ -184,6 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--jobs", type=int, default=2)
     sp.add_argument("--force", action="store_true", help="re-render unchanged projects too")
     sp.add_argument("--dask", metavar="ADDRESS", help="send projects to a Dask cluster")
+    sp.add_argument("--no-portfolio", action="store_true", help="do not render portfolio.html")
     sp.set_defaults(func=cmd_run)
     sp = sub.add_parser("portfolio", help="render the portfolio overview of a folder")
     sp.add_argument("source", help="folder of forms or params files")

@@ -89,14 +89,14 @@ def _xlsx_bytes(projects, indicators) -> bytes:
     return buf.getvalue()
 
 
-def write_index(outcomes: list, out_dir: Path) -> None:
+def write_index(outcomes: list, out_dir: Path, portfolio: bool = False) -> None:
     """Write index.html, scores.csv and scores.xlsx for a run's outcomes."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("selfeval", "templates/index"), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True)
     rows = index_rows(outcomes)
     html = env.get_template("index.html.j2").render(
         rows=rows, ok=sum(not r["failed"] for r in rows), failed=sum(r["failed"] for r in rows),
-        portfolio=len(outcomes) >= 2)
+        portfolio=portfolio)
     atomic_write(out_dir / "index.html", html)
     projects, indicators = score_tables(outcomes)
     # utf-8-sig: Excel opens a BOM-less UTF-8 CSV as GBK on Chinese Windows and garbles it.

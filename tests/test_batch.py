@@ -40,6 +40,7 @@ def test_run_isolates_failures_and_skips_unchanged(tmp_path, capsys):
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "c_missing" in index and "nowhere.txt" in index and "d_broken" in index
     assert "电子政务项目运行维护资金" in index and "79.43" in index and 'href="a_seed.html"' in index
+    assert 'href="portfolio.html"' in index and (out / "portfolio.html").exists()
     assert "<script src" not in index and "http" not in index.replace('href="a_seed', "")
     assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
 
@@ -130,3 +131,21 @@ def test_dask_cluster_renders_without_shared_files(tmp_path):
     assert (summary.rendered, summary.failed) == (2, 0)
     assert "79.43" in (out / "a_seed.html").read_text(encoding="utf-8")
     assert (out / "index.html").exists()
+
+
+def test_a_failing_portfolio_page_does_not_cost_the_reports(tmp_path, monkeypatch, capsys):
+    nb_dir = tmp_path / "notebooks"
+    nb_dir.mkdir()
+    shutil.copy(ROOT / "notebooks" / "project_report.ipynb", nb_dir / "project_report.ipynb")
+    monkeypatch.setenv("SELFEVAL_NOTEBOOKS", str(nb_dir))  # no portfolio.ipynb there
+    params = make_params_dir(tmp_path)
+    (params / "c_missing.yaml").unlink()
+    (params / "d_broken.yaml").unlink()
+    out = tmp_path / "out"
+    assert main(["run", str(params), "--out", str(out), "--jobs", "1"]) == 1
+    assert "FAILED portfolio.html" in capsys.readouterr().err
+    assert (out / "a_seed.html").exists() and (out / "b_elder.html").exists() and (out / "index.html").exists()
+    assert not (out / "portfolio.html").exists()
+    assert "portfolio.html" not in (out / "index.html").read_text(encoding="utf-8")
+    # --no-portfolio skips the page altogether
+    assert main(["run", str(params), "--out", str(tmp_path / "out2"), "--jobs", "1", "--no-portfolio"]) == 0
