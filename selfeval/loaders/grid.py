@@ -27,6 +27,10 @@ class Grid:
     source: str
     unit: str = "line"  # "line" for text exports, "row" for sheets
 
+    def filled(self, i: int) -> list[tuple[int, str]]:
+        """The non-blank cells of row `i` as (column, text) pairs."""
+        return [(j, c) for j, c in enumerate(self.rows[i]) if normalize(c)]
+
     def where(self, i: int, col: int | None = None) -> str:
         base = f"{self.unit} {self.numbers[i]}"
         return base if col is None else f"{base}, column {col + 1}"
@@ -226,7 +230,7 @@ class _Parser:
             row = self.grid.rows[k]
             if self._is_indicator_header(row):
                 break
-            cells = [(jj, c) for jj, c in enumerate(row) if normalize(c)]
+            cells = self.grid.filled(k)
             if not cells:
                 k += 1
                 continue
@@ -286,7 +290,7 @@ class _Parser:
         closed = False
         while k < len(self.grid.rows):
             row = self.grid.rows[k]
-            cells = [(jj, c) for jj, c in enumerate(row) if normalize(c)]
+            cells = self.grid.filled(k)
             if not cells:
                 k += 1
                 continue

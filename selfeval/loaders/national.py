@@ -210,7 +210,7 @@ class _NationalParser:
         k = header_i + 1
         while k < len(self.grid.rows):
             row = self.grid.rows[k]
-            cells = [(j, c) for j, c in enumerate(row) if normalize(c)]
+            cells = self.grid.filled(k)
             if not cells:
                 k += 1
                 continue
@@ -328,7 +328,7 @@ class _NationalParser:
         k = hi + 1
         while k < len(self.grid.rows):
             row = self.grid.rows[k]
-            cells = [(j, c) for j, c in enumerate(row) if normalize(c)]
+            cells = self.grid.filled(k)
             if not cells:
                 k += 1
                 continue
