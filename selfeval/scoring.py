@@ -171,10 +171,9 @@ def _assess_quantitative(
             shortfall = (a - t) if literal else HUNDRED - completion
         raw, basis = _band_score(weight, rule, completion, shortfall, over_ok=False)
         score = _clamp(raw, weight)
-        return Assessment(
-            score, "scored", basis, f"超出目标上限，差距{format_decimal(round_half_up(shortfall))}个点",
-            completion,
-        )
+        return Assessment(score, "scored", basis,
+                          _shortfall_reason(a, t, target.unit, completion, shortfall, rule, "高", is_pct),
+                          completion)
     # at_least / above / equal
     if t == 0:
         met = a == 0 if target.comparator == "equal" else a >= 0
@@ -194,11 +193,25 @@ def _assess_quantitative(
     if basis == "met":
         reason = f"完成率{pct(completion)}，在满分区间内"
     elif basis == "over":
-        reason = f"完成率{pct(completion)}，超过{format_decimal(rule.full_to)}%扣分"
+        over = (completion - rule.full_to) * rule.over_deduction
+        reason = (f"完成率{pct(completion)}，超过{format_decimal(rule.full_to)}%的部分"
+                  f"扣减权重{format_decimal(round_half_up(over))}%")
     else:
-        unit = "个百分点" if (rule.shortfall_basis == "literal" and is_pct) else "个点"
-        reason = f"完成率{pct(completion)}，低于目标{format_decimal(round_half_up(shortfall))}{unit}"
+        reason = _shortfall_reason(a, t, target.unit, completion, shortfall, rule, "低", is_pct)
     return Assessment(score, "scored", basis, reason, completion)
+
+
+def _shortfall_reason(a: Decimal, t: Decimal, unit: str, completion: Decimal, shortfall: Decimal,
+                      rule: BandRule, side: str, is_pct: bool) -> str:
+    """What was measured and what it cost, e.g. '实际88.9%，较目标99%低10.1个百分点，扣减权重50.5%'."""
+    deduct = format_decimal(round_half_up(min(HUNDRED, shortfall * rule.shortfall_deduction)))
+    sep = "" if unit == "%" else " "
+    actual, target = f"{format_decimal(a)}{sep}{unit}", f"{format_decimal(t)}{sep}{unit}"
+    if rule.shortfall_basis == "literal" and is_pct:
+        gap = f"较目标{target}{side}{format_decimal(round_half_up(shortfall))}个百分点"
+        return f"实际{actual}，{gap}，扣减权重{deduct}%"
+    where = f"低于目标{target}" if side == "低" else f"超出目标上限{target}"
+    return f"实际{actual}，{where}，完成率{pct(completion)}，扣减权重{deduct}%"
 
 
 def _grade_factor(actual: Actual, target: Target, ruleset: Ruleset) -> tuple[str, Decimal] | None:
