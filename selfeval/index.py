@@ -35,6 +35,9 @@ def index_rows(outcomes: list) -> list[dict[str, Any]]:
             "full_marks": _num(r["full_marks"], 0) if float(r["full_marks"]).is_integer() else _num(r["full_marks"]),
             "self_total": _num(r["self_total"]), "self_total_v": r["self_total"],
             "review_total": _num(r["review_total"]), "review_total_v": r["review_total"],
+            # 80- and 100-point schemes side by side: compare them by share of the full marks
+            "review_share": _pct(float(r["review_total"]) / float(r["full_marks"]) * 100),
+            "review_share_v": float(r["review_total"]) / float(r["full_marks"]) * 100,
             "difference": _num(r["difference"]), "difference_v": r["difference"],
             "negative": r["difference"] is not None and r["difference"] < 0,
             "rating": r["rating"], "provisional": r["provisional"],

@@ -171,7 +171,9 @@ def indicators_html(ctx: ReportContext) -> str:
             "weight": _d(ind.weight), "actual": ind.actual or "", "self_score": _d(ind.self_score),
             "review_score": "待评" if r.review.score is None else _d(r.review.score),
             "difference": _signed(diff) if diff else "", "diff_flag": bool(diff) or r.review.score is None,
-            "reason": r.review.reason, "decision": r.decision,
+            # With a decision, the rule's own reading stays visible and the decision follows it once.
+            "reason": r.rescore.reason if r.decision else r.review.reason, "decision": r.decision,
+            "note": ind.deviation_note or ind.explanation,
         })
     bs = ev.budget_score
     total_weight = sum((r.indicator.weight for r in ev.indicators), ZERO)
@@ -186,7 +188,7 @@ def indicators_html(ctx: ReportContext) -> str:
             "weight": _d(weight), "actual": pct(bs.completion), "self_score": _d(own),
             "review_score": "待评" if bs.score is None else _d(bs.score),
             "difference": _signed(diff) if diff else "", "diff_flag": bool(diff) or bs.score is None,
-            "reason": bs.reason, "decision": None,
+            "reason": bs.reason, "decision": None, "note": ev.form.budget_note,
         }
     return _render(
         "indicators.html.j2", rows=rows, budget_row=budget_row,
@@ -221,11 +223,14 @@ def appendix_html(ctx: ReportContext) -> str:
     ev = ctx.evaluation
     rs = ev.ruleset
     prov = ev.form.provenance
+    names = LABELS["option_names"]
+    bands = rs.rating_bands
     options = [
-        ("权重分配", rs.weights.allocation),
-        ("满意度规则", rs.categories["satisfaction"].rule),
-        ("率指标口径", "、".join(f"{k}={v}" for k, v in rs.rate_indicators.items()) or "—"),
-        ("评级", "、".join(f"{b.rating}≥{_d(b.min_share)}%" for b in rs.rating_bands)),
+        ("权重分配", names["allocation"][rs.weights.allocation]),
+        ("满意度规则", names["rule"].get(rs.categories["satisfaction"].rule, rs.categories["satisfaction"].rule)),
+        ("率指标口径", "；".join(f"{k}按{names['rate'][v]}复核" for k, v in rs.rate_indicators.items()) or "—"),
+        ("评级（得分率）", "、".join([f"{b.rating}≥{_d(b.min_share)}%" for b in bands[:-1]]
+                               + [f"{bands[-1].rating}<{_d(bands[-2].min_share)}%"] if len(bands) > 1 else [])),
     ]
     if rs.budget_score is not None:
         w = _d(rs.budget_score.weight)
@@ -235,7 +240,7 @@ def appendix_html(ctx: ReportContext) -> str:
                                                for name, t in rs.qualitative.tiers.items())))
     return _render(
         "appendix.html.j2", ruleset=rs, options=options, source_name=Path(prov.path).name,
-        loader=prov.loader, encoding=prov.encoding, sheet=prov.sheet, sha256=prov.sha256,
+        loader=names["loader"].get(prov.loader, prov.loader), encoding=prov.encoding, sheet=prov.sheet, sha256=prov.sha256,
         notes=prov.notes, version=__version__, reviewer=ctx.reviewer, review_date=ctx.review_date,
     )
 

@@ -483,11 +483,18 @@ def missing_actual(ev: Evaluation) -> Iterator[Finding]:
 def manual(ev: Evaluation) -> Iterator[Finding]:
     waiting = [r for r in ev.indicators if r.rescore.status == "manual"]
     if waiting:
+        def settled(r: IndicatorResult) -> str:
+            if r.decision is not None:
+                return "；已由复核人评分"
+            return "；已按资金数据复核评分" if r.review.score is not None else ""
+
+        pending = [r.indicator.name for r in waiting if r.review.score is None]
+        status = ("需复核人人工评分，在此之前总分为临时结果。" if pending
+                  else "复核分已确定，总分为最终结果。")
         yield make_finding(
             "SE-IND-MANUAL", tuple(r.indicator.name for r in waiting),
-            items=_items([f"{r.indicator.name}（{r.rescore.reason}"
-                          f"{'；已有复核人评分' if r.decision else ''}）" for r in waiting]),
-            pending=[r.indicator.name for r in waiting if r.decision is None])
+            items=_items([f"{r.indicator.name}（{r.rescore.reason}{settled(r)}）" for r in waiting]),
+            status=status, pending=pending)
 
 
 @check

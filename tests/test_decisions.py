@@ -280,6 +280,6 @@ def test_manual_decision_makes_the_total_final(suzhou):
     assert ev.review_total == pending.review_total + D(10) == D("74.38")
     # the manual finding stays (the rules could not score it) but says the reviewer has decided
     [m] = [f for f in ev.findings if f.code == "SE-IND-MANUAL"]
-    assert "已有复核人评分" in m.message
+    assert "已由复核人评分" in m.message
     assert m.evidence["pending"] == []
     assert evaluation_dict(ev)["provisional"] is False

@@ -74,7 +74,7 @@ def test_shift_is_recorded_in_provenance(seed_form):
     notes = seed_form.provenance.notes
     assert len(notes) == 1
     assert "财政资金使用情况" in notes[0]
-    assert "shift -1" in notes[0]
+    assert "左移一列" in notes[0]
 
 
 def test_aligned_use_row_reads_the_same_without_a_note(tmp_path, seed_text, seed_form):

@@ -284,7 +284,7 @@ def test_rate_cell_as_fraction_and_total_row_in_order():
     form = parse_grid(grid_of("\n".join(lines)), Provenance(path="mem.txt"))
     assert form.money.stated_execution_rate == D(100)
     assert (form.full_marks, form.stated_total) == (D(100), D("99.44"))
-    assert any("read as 100%" in n for n in form.provenance.notes)
+    assert any("按 100% 读取" in n for n in form.provenance.notes)
 
 
 def test_year_from_a_label_instead_of_the_title():

@@ -209,7 +209,8 @@ class _Parser:
             if q > best_q:
                 best_label, best, best_q = label, cand, q
         if best_label != "shift 0":
-            self.notes.append(f"{LABELS['money_blocks'][name]['label']}: values read {best_label}")
+            how = LABELS["option_names"]["alignment"][best_label]
+            self.notes.append(f"{LABELS['money_blocks'][name]['label']}：{how}")
         return best
 
     # -- sub-items --------------------------------------------------------------------------------

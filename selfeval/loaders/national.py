@@ -133,7 +133,7 @@ class _NationalParser:
             return self.number(text[:-1], i, j, what)
         value = self.number(text, i, j, what)
         if value is not None and value <= 1:
-            self.notes.append(f"{what}: {text} read as {format_decimal(value * 100)}%")
+            self.notes.append(f"{what}：{text} 按 {format_decimal(value * 100)}% 读取")
             return value * 100
         return value
 
@@ -437,10 +437,10 @@ class _NationalParser:
         rest = [(j, v) for j, v in nums if j not in (wcol, scol)]
         if rest and len(nums) == 2 and not meta:
             meta["full_marks"], meta["stated_total"] = nums[0][1], nums[1][1]
-            self.notes.append("总分: values read in order (分值, 得分)")
+            self.notes.append("总分：两个数值与表头错位，按顺序读作分值、得分")
         elif rest and len(nums) == 1 and not meta:
             meta["stated_total"] = nums[0][1]
-            self.notes.append("总分: one number, read as the stated total")
+            self.notes.append("总分：只有一个数值，读作表中总得分")
 
 
 def _is_plain_number(text: str) -> bool:
