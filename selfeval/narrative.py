@@ -57,11 +57,6 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
     """The numbers the narrative templates refer to, already formatted for Chinese text."""
     f, m = ev.form, ev.form.money
     counts = finding_counts(ev)
-    losses = sorted(
-        [r for r in ev.indicators if r.review.score is not None and r.self_score is not None
-         and r.review.score < r.self_score],
-        key=lambda r: r.review.score - r.self_score,
-    )
     limit = ev.ruleset.review.sub_item_execution
     low = [f"{s.name}（{pct(s.actual / s.budget * HUNDRED)}）" for s in f.sub_items
            if s.budget and s.actual is not None and s.actual / s.budget * HUNDRED < limit]
@@ -70,6 +65,20 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
     changed = [f"{r.indicator.name}（自评{_d(r.self_score)}分，"
                + ("复核待人工评分）" if r.review.score is None else f"复核{_d(r.review.score)}分）")
                for r in ev.indicators if r.review.score != r.self_score]
+    bs = ev.budget_score
+    budget_delta = None
+    if bs is not None and bs.score is not None and f.budget_self_score is not None:
+        budget_delta = bs.score - f.budget_self_score
+        if budget_delta:
+            changed.insert(0, f"预算执行（自评{_d(f.budget_self_score)}分，复核{_d(bs.score)}分）")
+    # Every change that makes up the gap, largest first, so the parts add up to the whole.
+    moves = [(r.indicator.name, r.review.score - r.self_score) for r in ev.indicators
+             if r.review.score is not None and r.self_score is not None and r.review.score != r.self_score]
+    if budget_delta:
+        moves.append(("预算执行", budget_delta))
+    moves.sort(key=lambda m: m[1])
+    pending = [r for r in ev.indicators if r.review.score is None]
+    pending_weight = sum((r.self_score or r.indicator.weight for r in pending), ZERO)
     open_findings = [x for x in ev.findings if x.dismissed is None]
     advice_map = _spec()["advice"]
     advice, seen = [], set()
@@ -92,7 +101,11 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
         "pending": [r.indicator.name for r in ev.indicators if r.review.score is None],
         "gap": gap,
         "gap_abs": _d(round_half_up(abs(gap))),
-        "main_losses": "、".join(f"{r.indicator.name}（{_d(r.review.score - r.self_score)}分）" for r in losses[:3]),
+        "main_losses": "、".join(f"{name}（{'+' if d > 0 else ''}{_d(d)}分）" for name, d in moves[:6])
+        + ("等" if len(moves) > 6 else ""),
+        "moves_count": len(moves),
+        "pending_note": (f"其中{len(pending)}项指标待人工评分，暂按0分计入复核分（自评{_d(pending_weight)}分）"
+                         if pending else ""),
         "budget": None if m.budget is None else _d(m.budget),
         "initial_budget": _d(m.initial_budget),
         "adjustment": _d(m.adjustment or ZERO),
