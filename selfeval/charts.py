@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .labels import category_name
 from .scoring import HUNDRED, ZERO, Evaluation, category_points
@@ -178,13 +179,15 @@ def share_distribution(records: list[dict]) -> Figure:
     claimed = [r for r in records if r["self_share"] is not None]
     low = min([r["review_share"] for r in records] + [r["self_share"] for r in claimed], default=0.0)
     start = max(0, int(low // 5) * 5 - 5)
-    bins = list(range(start, 105, 5 if start < 50 else 2))
+    step = 5 if start < 50 else 2
+    bins = [*range(start, 100, step), 100.001]  # the last bin closes at 100 %: nothing drawn beyond
     ax.hist([min(r["self_share"], 100.0) for r in claimed], bins=bins, color=SELF_COLOR, alpha=0.85,
             label="自评得分率")
     ax.hist([min(r["review_share"], 100.0) for r in records], bins=bins, color=REVIEW_COLOR, alpha=0.7,
             label="复核得分率")
     ax.set_xlabel("得分率 %（得分 / 满分）")
     ax.set_ylabel("项目数")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_title("自评与复核得分率分布", fontsize=11, loc="left")
     ax.legend(fontsize=8, frameon=False, loc="upper left")
     ax.spines[["top", "right"]].set_visible(False)
@@ -199,15 +202,16 @@ def execution_vs_score(records: list[dict], claim: float = 95.0, low: float = 80
     pts = [r for r in records if r["execution_rate"] is not None and r["self_share"] is not None]
     flagged = [r for r in pts if r["self_share"] >= claim and r["execution_rate"] < low]
     others = [r for r in pts if r not in flagged]
-    ax.axvspan(0, low, ymin=0, ymax=1, color="#fbeaea", zorder=0)
+    # Shade exactly the flagged corner: high self-score on low spending.
+    ax.fill_between([0, low], claim, 102, color="#fbeaea", zorder=0)
     ax.scatter([r["execution_rate"] for r in others], [r["self_share"] for r in others], s=18,
                color=REVIEW_COLOR, alpha=0.6, label="项目")
     ax.scatter([r["execution_rate"] for r in flagged], [r["self_share"] for r in flagged], s=30,
                color=WARN_COLOR, label=f"自评≥{claim:g}%且执行率<{low:g}%")
     if len(flagged) <= 12:
         for r in flagged:
-            ax.annotate(r["project_name"][:10], (r["execution_rate"], r["self_share"]), fontsize=7,
-                        xytext=(3, -8), textcoords="offset points")
+            ax.annotate(r["project_name"], (r["execution_rate"], r["self_share"]), fontsize=7,
+                        xytext=(-4, -9), textcoords="offset points", ha="right")
     ax.set_xlim(max(0.0, min([r["execution_rate"] for r in pts], default=50.0) - 5), 102)
     ax.set_ylim(max(0.0, min([r["self_share"] for r in pts], default=50.0) - 5), 102)
     ax.set_xlabel("预算执行率 %")

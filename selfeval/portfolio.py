@@ -184,11 +184,16 @@ def full_marks_on_low_spending(records: list[dict[str, Any]]) -> list[dict[str, 
 def summary(records: list[dict[str, Any]]) -> dict[str, Any]:
     """Headline numbers for the page."""
     n = len(records)
+    claimed = [r for r in records if r["self_share"] is not None]
     return {
         "projects": n,
         "departments": len({r["department"] for r in records}),
-        "self_share": _mean([r["self_share"] for r in records]),
-        "review_share": _mean([r["review_share"] for r in records]),
+        # Self and review shares are averaged over the same projects (those that claim a score),
+        # so their difference is the average gap; the review average over all is given as well.
+        "claimed": len(claimed),
+        "self_share": _mean([r["self_share"] for r in claimed]),
+        "review_share": _mean([r["review_share"] for r in claimed]),
+        "review_share_all": _mean([r["review_share"] for r in records]),
         "provisional": sum(r["provisional"] for r in records),
         "with_errors": sum(any(s == "error" for _, s, _ in r["findings"]) for r in records),
         "low_spending_full_marks": len(full_marks_on_low_spending(records)),
