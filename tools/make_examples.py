@@ -49,15 +49,15 @@ def main() -> None:
     # 1. Eldercare (canonical YAML): shortfalls explained in deviation notes, one actual missing
     #    but explained (manual scoring), reviewer decisions inline in the params file.
     f = vary(seed, random.Random(11), 0)
-    f = _rename(f, "应用系统运营运维数", "服务老年人数", ">=12000 人")
+    f = _rename(f, "服务站点数", "服务老年人数", ">=12000 人")
     f = _ind(f, "服务老年人数", actual="11200 人", self_score=D("4.58"),
              deviation_note="部分街道助餐点下半年才开放，服务人数未达目标。")
-    f = _rename(f, "驻场运维人数", "助餐点建设数", ">=40 个")
+    f = _rename(f, "助老服务人员数", "助餐点建设数", ">=40 个")
     f = _ind(f, "助餐点建设数", actual="40 个", self_score=D("4.62"))
-    f = _rename(f, "部门反馈满意度", "老年人满意度", ">=90%")
+    f = _rename(f, "老年人满意度", "老年人满意度", ">=90%")
     f = _ind(f, "老年人满意度", actual=None, self_score=D("4.58"),
              explanation="满意度问卷于次年1月开展，结果尚未汇总。")
-    f = _rename(f, "驻场运维周期", "人均服务成本", "<=1500 元")
+    f = _rename(f, "服务合同周期", "人均服务成本", "<=1500 元")
     f = _ind(f, "人均服务成本", actual="1620 元", self_score=D("4.58"))
     f = f.model_copy(update={"narrative": f.narrative.model_copy(update={
         "problems": "无", "recommendations": "暂无",
@@ -83,11 +83,11 @@ def main() -> None:
     # 2. Rural roads (GB18030 text export): a text actual, an over-achieved output, a cost
     #    indicator written with ≥; decisions in a separate file.
     f = vary(seed, random.Random(22), 1)
-    f = _rename(f, "应用系统运营运维数", "养护里程", ">=300 公里")
+    f = _rename(f, "养护路段数", "养护里程", ">=300 公里")
     f = _ind(f, "养护里程", actual="420 公里", self_score=D("4.58"))
-    f = _rename(f, "驻场运维考核次数", "路面病害处治", "=100%")
+    f = _rename(f, "养护质量检查次数", "路面病害处治", "=100%")
     f = _ind(f, "路面病害处治", actual="完成", self_score=D("4.58"))
-    f = _rename(f, "驻场运维周期", "每公里养护成本", ">=1.2 万元")
+    f = _rename(f, "养护合同周期", "每公里养护成本", ">=1.2 万元")
     f = _ind(f, "每公里养护成本", actual="1.1 万元", self_score=D("4.58"))
     (EX / "rural_roads.txt").write_bytes(dump_suzhou_text(_restate(f)).encode("gb18030"))
     (EX / "rural_roads.decisions.yaml").write_text(
