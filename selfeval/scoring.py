@@ -278,7 +278,7 @@ def _assess_tier(ind: Indicator, actual: Actual, ruleset: Ruleset) -> Assessment
     if claimed is None:
         score = round_half_up(weight * tier.default / HUNDRED)
         return Assessment(score, "scored", "tier",
-                          f"{band}，未填自评分，按{format_decimal(tier.default)}%计")
+                          f"{band}，未填自评分，暂按该档默认{format_decimal(tier.default)}%计（规则未规定，建议复核人确认）")
     if low <= claimed <= high:
         return Assessment(claimed, "scored", "tier", f"{band}，自评分在档内")
     clipped = min(max(claimed, low), high)
