@@ -397,6 +397,19 @@ def sub_item_execution(ev: Evaluation) -> Iterator[Finding]:
             sub_items=[(s.name, r) for s, r in low])
 
 
+@check
+def sub_item_over_budget(ev: Evaluation) -> Iterator[Finding]:
+    tol = ev.ruleset.tolerances.money  # rounding in the form is not an overspend
+    over = [s for s in ev.form.sub_items
+            if s.budget is not None and s.actual is not None and s.actual > s.budget + tol]
+    if over:
+        yield make_finding(
+            "SE-EXEC-SUBITEM-OVER",
+            items=_items([f"{s.name}（预算{format_decimal(s.budget)}万元，实际{format_decimal(s.actual)}万元，"
+                          f"超出{format_decimal(s.actual - s.budget)}万元）" for s in over]),
+            sub_items=[(s.name, s.budget, s.actual) for s in over])
+
+
 # --- indicators --------------------------------------------------------------------------------
 
 

@@ -798,6 +798,7 @@ def _triggers():
         "SE-EXEC-SCORE-GAP": with_spending(c, paid="90"),
         "SE-EXEC-UNSPENT": with_spending(c, paid="79"),
         "SE-EXEC-SUBITEM-LOW": with_sub_items(c, [("甲", "60", "68.1"), ("乙", "40", "31.9")]),
+        "SE-EXEC-SUBITEM-OVER": with_sub_items(c, [("甲", "60", "65"), ("乙", "40", "35")]),
         "SE-IND-RESCORE-DIFF": with_indicator(c, "立项程序规范性", actual="较好"),
         "SE-IND-FORMULAIC": _formulaic_form(5, 5),
         "SE-IND-ALL-FULL": stated(with_indicator(c, "部门反馈满意度", actual="95%", self_score="12.5")),
@@ -948,3 +949,15 @@ def test_seed_totals_with_execution_rate_option(seed_form, suzhou):
     assert m.indicators == ("资金到位率", "预算执行率")
     assert "SE-RATE-ALT-BASIS" not in codes(ev)
     assert [f.code for f in ev.findings if f.severity == "error"] == []
+
+
+def test_sub_item_over_budget_names_the_overspend(suzhou):
+    ev = run(with_sub_items(clean_form(), [("甲", "60", "65"), ("乙", "40", "35")]), suzhou)
+    f = only(ev, "SE-EXEC-SUBITEM-OVER")
+    assert f.severity == "warning" and "甲（预算60万元，实际65万元，超出5万元）" in f.message
+    assert "乙" not in f.message
+
+
+def test_sub_item_spent_exactly_its_budget_is_not_over(suzhou):
+    ev = run(with_sub_items(clean_form(), [("甲", "60", "60"), ("乙", "40", "40")]), suzhou)
+    assert "SE-EXEC-SUBITEM-OVER" not in codes(ev)
