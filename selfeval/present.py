@@ -6,7 +6,7 @@ files (a project called `<script>…`) appears as text. The notebook cells only 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -32,7 +32,6 @@ class ReportContext:
     reviewer: str | None = None
     review_date: str | None = None
     analyst_notes: str | None = None
-    extra: dict = field(default_factory=dict)
 
 
 def example_params_file() -> Path:
@@ -253,6 +252,6 @@ def show(html: str) -> None:
 
 
 __all__ = [
-    "ReportContext", "appendix_html", "category_name", "findings_html", "indicators_html",
+    "ReportContext", "appendix_html", "findings_html", "indicators_html",
     "money_html", "narrative_html", "overview_html", "prepare", "show",
 ]

@@ -138,4 +138,4 @@ def index_row(ev: Evaluation) -> dict[str, Any]:
     }
 
 
-__all__ = ["evaluation_dict", "finding_dict", "format_decimal", "index_row", "indicator_rows", "to_json"]
+__all__ = ["evaluation_dict", "finding_dict", "index_row", "indicator_rows", "to_json"]
