@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
 from .report import atomic_write
+from .sheets import frame_csv_bytes, frame_sheet, workbook_bytes
 
 
 def _num(v: Any, places: int = 2) -> str:
@@ -73,23 +73,19 @@ def score_tables(outcomes: list):
             full = {"params": o.name, "project_name": o.row.get("project_name"), **ind}
             indicators.append({k: full.get(k) for k in INDICATOR_COLUMNS})
     p = pd.DataFrame(projects, columns=list(PROJECT_COLUMNS)).rename(columns=PROJECT_COLUMNS)
+    p["年度"] = p["年度"].astype("Int64")  # a failed project has no year: not 2023.0 for the others
     i = pd.DataFrame(indicators, columns=list(INDICATOR_COLUMNS)).rename(columns=INDICATOR_COLUMNS)
     return p, i
 
 
 def _xlsx_bytes(projects, indicators) -> bytes:
-    from openpyxl.utils import get_column_letter
+    from openpyxl import Workbook
 
-    buf = io.BytesIO()
-    with __import__("pandas").ExcelWriter(buf, engine="openpyxl") as xw:
-        for name, df in (("项目", projects), ("指标", indicators)):
-            df.to_excel(xw, sheet_name=name, index=False)
-            ws = xw.sheets[name]
-            ws.freeze_panes = "A2"
-            for j, col in enumerate(df.columns, start=1):
-                width = max([len(str(col)) * 2, *(len(str(v)) * 1.6 for v in df[col].head(200))], default=8)
-                ws.column_dimensions[get_column_letter(j)].width = min(max(width, 8), 60)
-    return buf.getvalue()
+    wb = Workbook()
+    wb.properties.creator = "selfeval"
+    frame_sheet(wb, "项目", projects, first=True)
+    frame_sheet(wb, "指标", indicators)
+    return workbook_bytes(wb)
 
 
 def write_index(outcomes: list, out_dir: Path, portfolio: bool = False) -> None:
@@ -102,6 +98,5 @@ def write_index(outcomes: list, out_dir: Path, portfolio: bool = False) -> None:
         portfolio=portfolio)
     atomic_write(out_dir / "index.html", html)
     projects, indicators = score_tables(outcomes)
-    # utf-8-sig: Excel opens a BOM-less UTF-8 CSV as GBK on Chinese Windows and garbles it.
-    atomic_write(out_dir / "scores.csv", projects.to_csv(index=False).encode("utf-8-sig"))
+    atomic_write(out_dir / "scores.csv", frame_csv_bytes(projects))
     atomic_write(out_dir / "scores.xlsx", _xlsx_bytes(projects, indicators))
