@@ -31,8 +31,9 @@ BIN = Path(sys.executable).parent
 
 
 def make_projects(folder: Path, n: int) -> list[Path]:
+    from selfeval.layouts.suzhou import dump_suzhou_text
     from selfeval.loaders import load_form
-    from selfeval.synth import dump_suzhou_text, vary
+    from selfeval.synth import vary
 
     seed = load_form(ROOT / "selfeval" / "examples" / "seed.txt")
     (folder / "forms").mkdir(parents=True)

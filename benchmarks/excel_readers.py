@@ -37,8 +37,9 @@ def generate(folder: Path, n: int) -> tuple[list[Path], list[Path]]:
     from importlib import resources
 
     from selfeval.excel_out import write_form_workbook
+    from selfeval.layouts.suzhou import dump_suzhou_text
     from selfeval.loaders import load_form
-    from selfeval.synth import dump_suzhou_text, vary
+    from selfeval.synth import vary
 
     seed = load_form(Path(str(resources.files("selfeval").joinpath("examples/seed.txt"))))
     rng = random.Random(2024)

@@ -90,7 +90,7 @@ def sub_items(ev: Evaluation) -> Figure:
     ax.set_yticks(y, names, fontsize=9)
     ax.set_xlim(0, top * 1.18)
     ax.set_xlabel("万元")
-    what = "子项" if ev.form.layout == "suzhou" else "资金来源"
+    what = "资金来源" if ev.form.capabilities.funds == "sources" else "子项"
     ax.set_title(f"{what}预算与实际（红色：执行率低于{format_decimal(limit)}%）", fontsize=11, loc="left")
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)

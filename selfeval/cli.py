@@ -1,4 +1,4 @@
-"""The `selfeval` command line: score, review, schema, convert, report, run, portfolio.
+"""The `selfeval` command line: score, review, inspect, schema, convert, report, run, portfolio.
 
 Exit codes: 0 ok (findings are results, not failures), 1 an input could not be read or validated
 (or, for batch commands, a project failed), 2 usage.
@@ -98,6 +98,41 @@ def cmd_review(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_inspect(args: argparse.Namespace) -> int:
+    """How a form was read: the layout chosen and why, each layout's detection, which header went
+    to which field, rows passed over, columns not read, and every reading note."""
+    from .layouts import THRESHOLD, detect
+    from .loaders import load_form, source_grid
+
+    grid = source_grid(args.form, sheet=args.sheet)
+    lines = [f"{args.form}"]
+    if grid is not None:
+        lines.append("版式检测:")
+        for lay, det in detect(grid):
+            mark = "✓" if det.confidence >= THRESHOLD else " "
+            found = "、".join(det.reasons) or "—"
+            missing = f"；缺 {'、'.join(det.missing)}" if det.missing else ""
+            lines.append(f"  {mark} {lay.name:<10} {det.confidence:.2f}  {lay.title}：有 {found}{missing}")
+    form = load_form(args.form, sheet=args.sheet)
+    prov = form.provenance
+    lines.append(f"读取为: {prov.layout or form.layout}")
+    caps = form.capabilities
+    lines.append(f"能力: 偏差原因列={'有' if caps.note_column else '无'}，资金表={caps.funds}，"
+                 f"预算执行计分={'是' if caps.budget_row else '否'}")
+    for title, items in (("列与字段", prov.columns), ("跳过的行", prov.skipped), ("未读取的列", prov.unread),
+                         ("读取说明", prov.notes)):
+        lines.append(f"{title}: {'无' if not items else ''}")
+        lines.extend(f"  {x}" for x in items)
+    lines.append(f"指标: {len(form.indicators)} 项")
+    print(_plain("\n".join(lines)))
+    return 0
+
+
+def _plain(text: str) -> str:
+    """Text for a terminal: control characters from a form (escape sequences) removed."""
+    return "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127))
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from .model import form_schema
 
@@ -166,6 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("review", help="review a form: findings, review scores, decisions")
     form_args(sp)
     sp.set_defaults(func=cmd_review)
+    sp = sub.add_parser("inspect", help="show how a form is read: layout, columns, skipped rows, unread columns")
+    sp.add_argument("form")
+    sp.add_argument("--sheet", help="workbook sheet holding the form")
+    sp.set_defaults(func=cmd_inspect)
     sp = sub.add_parser("schema", help="print the JSON Schema of the canonical YAML form")
     sp.set_defaults(func=cmd_schema)
     sp = sub.add_parser("convert", help="convert a form to YAML or a workbook")

@@ -5,8 +5,7 @@ self, rescored and review scores, their differences and the reviewer's decisions
 findings (复核发现) and the totals, rates and source (概况) — with Chinese headers, widths fitted
 to Chinese text, number formats, a frozen and filterable header row and a print layout.
 
-`write_form_workbook` writes a form as its text export's grid (`synth.dump_suzhou_text`, or the
-national layout's writer) on one sheet 自评表, numbers as numbers and percentages as
+`write_form_workbook` writes a form as its text export's grid (its layout's writer) on one sheet 自评表, numbers as numbers and percentages as
 percent-formatted numbers, merged like the paper Suzhou form; loading it back gives the same form
 (a form the layout cannot hold whole is refused, not written without some of its content).
 
@@ -15,14 +14,15 @@ Both write through a temporary file and a rename, so the workbook is whole or ab
 
 from __future__ import annotations
 
-import io
 import re
-import unicodedata
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from .errors import SelfevalError
+from .sheets import clean_text as _clean
+from .sheets import put as _put
+from .sheets import text_width, workbook_bytes
 from .values import canonical, format_decimal, parse_decimal
 
 SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
@@ -53,34 +53,6 @@ FORM_SHEET = "自评表"
 
 
 # --- cell helpers ---------------------------------------------------------------------------------
-
-
-def text_width(text: object) -> int:
-    """Display width of a text: East Asian wide and full-width characters count 2."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(text))
-
-
-def _clean(text: str) -> str:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-    return ILLEGAL_CHARACTERS_RE.sub("", text)
-
-
-def _put(ws, row: int, col: int, value: Any, number_format: str | None = None):
-    """Write one cell: Decimals as numbers, text always as text (never read as a formula)."""
-    cell = ws.cell(row=row, column=col)
-    if value is None or value == "":
-        return cell
-    if isinstance(value, bool):
-        cell.value = "是" if value else "否"
-    elif isinstance(value, Decimal | int | float):
-        cell.value = float(value) if isinstance(value, Decimal) else value
-        if number_format:
-            cell.number_format = number_format
-    else:
-        cell.value = _clean(str(value))
-        cell.data_type = "s"  # "=100%" is a target, not a formula
-    return cell
 
 
 def _font(**kw):
@@ -156,10 +128,8 @@ def _save(wb, path: str | Path) -> Path:
     p = Path(path)
     if p.suffix.lower() != ".xlsx":
         raise SelfevalError(f"{p}: a workbook is written as .xlsx; name the output file *.xlsx")
-    buf = io.BytesIO()
-    wb.save(buf)
     try:
-        atomic_write(p, buf.getvalue())
+        atomic_write(p, workbook_bytes(wb))
     except OSError as exc:
         raise SelfevalError(f"{p}: cannot write the workbook: {exc.strerror or exc}") from None
     return p
@@ -444,33 +414,11 @@ def _merges(rows: list[list[str]], width: int) -> tuple[list[tuple[int, int, int
     return out, narrative, range(title + 1, min(end + 1, len(rows)))
 
 
-DEVIATION_HEADER = "偏差原因分析及改进措施"
-_TABLE_HEADER = ["项目", "类别", "指标名称"]
-
-
 def form_rows(form) -> list[list[str]]:
-    """The grid of the form's layout as its text export has it, which the workbook's sheet holds.
+    """The grid of the form's layout as its text export has it, which the workbook's sheet holds."""
+    from .layouts import layout_of
 
-    A Suzhou form whose indicators carry deviation notes gets the column 偏差原因分析及改进措施
-    the parser reads (the text writer leaves it out).
-    """
-    if form.layout == "national":
-        try:
-            from .loaders.national import dump_national_text
-        except ImportError:  # pragma: no cover - the national layout ships with its writer
-            pass
-        else:
-            return [line.split("\t") for line in dump_national_text(form).split("\n")]
-    from .synth import dump_suzhou_text
-
-    rows = [line.split("\t") for line in dump_suzhou_text(form).split("\n")]
-    notes = [ind.deviation_note or "" for ind in form.indicators]
-    header = next((i for i, r in enumerate(rows) if r[:3] == _TABLE_HEADER), None)
-    if any(notes) and header is not None:
-        rows[header] = [*rows[header], DEVIATION_HEADER]
-        for k, note in enumerate(notes, start=header + 1):
-            rows[k] = [*rows[k], note]
-    return rows
+    return [line.split("\t") for line in layout_of(form).write(form).split("\n")]
 
 
 def _paths(a: Any, b: Any, path: str = "") -> list[str]:
@@ -487,8 +435,8 @@ def _paths(a: Any, b: Any, path: str = "") -> list[str]:
 def lost_in_layout(form, rows: list[list[str]]) -> list[str]:
     """The form's fields that reading `rows` back would not give (empty when nothing is lost)."""
     from .errors import FormError
-    from .loaders import parse_grid
-    from .loaders.grid import Grid
+    from .layouts import parse_grid
+    from .layouts.reader import Grid
     from .model import Provenance
 
     grid = Grid(rows=rows, numbers=list(range(1, len(rows) + 1)), source=FORM_SHEET, unit="row")
@@ -496,7 +444,10 @@ def lost_in_layout(form, rows: list[list[str]]) -> list[str]:
         back = parse_grid(grid, Provenance())
     except FormError as exc:
         return [f"the form ({exc})"]
-    return sorted(_paths(form.content(), back.content()))
+    expected = form.content()
+    if any(ind.deviation_note for ind in form.indicators):  # notes bring their column with them
+        expected["capabilities"]["note_column"] = True
+    return sorted(_paths(expected, back.content()))
 
 
 def write_form_workbook(form, path: str | Path) -> Path:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -93,7 +93,13 @@ class Provenance(_Model):
     loader: str = ""
     encoding: str | None = None
     sheet: str | None = None
+    layout: str = ""  # which layout read it, with the detection's confidence and reasons
     notes: list[str] = Field(default_factory=list)
+    # Rows passed over (template placeholders, notes under a table) and columns no field claims,
+    # each "where: what" — shown by `selfeval inspect` and in the report, never dropped silently.
+    skipped: list[str] = Field(default_factory=list)
+    unread: list[str] = Field(default_factory=list)
+    columns: list[str] = Field(default_factory=list)  # "header → field" for the indicator table
 
 
 class MoneyBlock(_Model):
@@ -187,6 +193,19 @@ class Narrative(_Model):
     footnote: OptText = None
 
 
+class Capabilities(_Model):
+    """What the form's layout can express, carried as content so every loader of the same form
+    (text, workbook, YAML) gives the same review. Checks ask these, never a layout's name."""
+
+    # The indicator table has a column for 偏差原因 / deviation notes (the Suzhou form has none).
+    note_column: bool = True
+    # The money block: Suzhou's 预算执行 + 资金使用 blocks over 子项 ("blocks"), or the national
+    # 年度资金总额 row over funding-source rows ("sources").
+    funds: Literal["blocks", "sources"] = "blocks"
+    # The funds row carries its own 分值 / 得分 (the national 10-point budget score).
+    budget_row: bool = False
+
+
 class Form(_Model):
     """One project's self-evaluation form (自评表) for one year."""
 
@@ -195,6 +214,7 @@ class Form(_Model):
     department: OptText = None
     implementing_unit: OptText = None
     layout: str = "suzhou"
+    capabilities: Capabilities = Field(default_factory=Capabilities)
     full_marks: Money | None = None
     stated_total: Money | None = None
     money: MoneyBlock = Field(default_factory=MoneyBlock)
@@ -208,6 +228,20 @@ class Form(_Model):
     budget_self_score: Money | None = None
     budget_note: OptText = None
     provenance: Provenance = Field(default_factory=Provenance, exclude=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _layout_capabilities(cls, data: Any) -> Any:
+        """A form built without capabilities has its layout's (the layout registry holds them)."""
+        if isinstance(data, dict) and data.get("capabilities") is None:
+            from .layouts import get  # deferred: the layouts build Forms, the model builds no layout
+
+            try:
+                caps = get(str(data.get("layout") or "suzhou")).capabilities
+            except KeyError:
+                caps = Capabilities()
+            data = {**data, "capabilities": caps}
+        return data
 
     @field_validator("indicators")
     @classmethod

@@ -60,7 +60,7 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
     limit = ev.ruleset.review.sub_item_execution
     low = [f"{s.name}（{pct(s.actual / s.budget * HUNDRED)}）" for s in f.sub_items
            if s.budget and s.actual is not None and s.actual / s.budget * HUNDRED < limit]
-    if f.layout == "national" and sum(1 for s in f.sub_items if s.budget) < 2:
+    if f.capabilities.funds == "sources" and sum(1 for s in f.sub_items if s.budget) < 2:
         low = []  # one funding source is the whole budget: the execution rate already says it
     changed = [f"{r.indicator.name}（自评{_d(r.self_score)}分，"
                + ("复核待人工评分）" if r.review.score is None else f"复核{_d(r.review.score)}分）")
@@ -146,7 +146,7 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
 def _weight_total(ev: Evaluation) -> Decimal:
     total = sum((r.indicator.weight for r in ev.indicators), ZERO)
     # Weights from the national default split (12.5 × 4 …) sum to 90.0: show 90.
-    return canonical(total) if ev.form.layout == "national" else total
+    return canonical(total) if ev.form.capabilities.budget_row else total
 
 
 def _collapse(text: str) -> str:
@@ -168,8 +168,8 @@ def build_narrative(ev: Evaluation, overrides: dict[str, Any] | None = None) -> 
             paragraphs = tuple(p.strip() for p in str(text).split("\n\n") if p.strip())
             out.append(Section(sid, spec["title"], paragraphs, overridden=True))
             continue
-        # A section may read differently for a layout (the national form has no 财政拨款数).
-        template = spec.get("layouts", {}).get(ev.form.layout, spec["template"])
+        # A section may read differently for a funds shape (the national form has no 财政拨款数).
+        template = spec.get("funds", {}).get(ev.form.capabilities.funds, spec["template"])
         text = _env().from_string(template).render(p=ctx)
         # "§§" separates paragraphs inside a template (folded YAML has no blank lines).
         paragraphs = tuple(_collapse(t) for t in text.split("§§") if t.strip())

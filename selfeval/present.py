@@ -136,7 +136,7 @@ def money_html(ctx: ReportContext) -> str:
     """The budget block and the sub-items table; for the national layout, the funds table
     (年度资金总额 and its funding sources with 年初预算数, 全年预算数, 全年执行数, 执行率, 得分)."""
     ev = ctx.evaluation
-    if ev.form.layout == "national":
+    if ev.form.capabilities.funds == "sources":
         return _render("money.html.j2", funds=_funds_rows(ev), note=ev.form.budget_note or "",
                        money_rows=[], sub_items=[], sub_total_budget="", sub_total_actual="",
                        sub_total_rate="")
@@ -160,7 +160,7 @@ def indicators_html(ctx: ReportContext) -> str:
     """The indicator table: target, weight, actual, self, review score, difference, decisions."""
     ev = ctx.evaluation
     rows = []
-    national = ev.form.layout == "national"
+    national = ev.form.capabilities.funds == "sources"  # 二级指标 under 一级
     for r in ev.indicators:
         ind = r.indicator
         diff = None if r.review.score is None or ind.self_score is None else r.review.score - ind.self_score

@@ -33,6 +33,7 @@ from .scoring import (
     rate_indicator,
     round_half_up,
     score_form,
+    weight_sum,
 )
 from .values import format_decimal, normalize, parse_actual
 
@@ -99,8 +100,8 @@ def _money_ok(a: Decimal | None, b: Decimal | None, tol: Decimal) -> bool:
 
 
 def notes_possible(form: Form) -> bool:
-    """Whether the form's layout has a place for deviation notes (the Suzhou text layout has not)."""
-    return form.provenance.loader == "yaml" or form.layout != "suzhou"
+    """Whether the form has a place for deviation notes (the Suzhou paper form has not)."""
+    return form.capabilities.note_column
 
 
 BUDGET_ROW = LABELS["national"]["budget_row"][0]  # how findings name the national budget-execution row
@@ -108,7 +109,7 @@ BUDGET_ROW = LABELS["national"]["budget_row"][0]  # how findings name the nation
 
 def national_funds(form: Form) -> bool:
     """Whether the money block is the national one: a 年度资金总额 row over funding-source rows."""
-    return form.layout == "national"
+    return form.capabilities.funds == "sources"
 
 
 # --- arithmetic --------------------------------------------------------------------------------
@@ -230,6 +231,14 @@ def weights(ev: Evaluation) -> Iterator[Finding]:
         names = tuple(n for w in issues for n in w.indicators)
         yield make_finding("SE-ARITH-WEIGHTS", names, detail="；".join(parts) + "。",
                            issues=[(w.what, w.expected, w.seen) for w in issues])
+
+
+@check
+def over_full(ev: Evaluation) -> Iterator[Finding]:
+    weights = weight_sum(ev.form, ev.ruleset)
+    if weights > ev.full_marks or ev.review_total > ev.full_marks:
+        yield make_finding("SE-ARITH-OVER-FULL", weights=format_decimal(weights),
+                           full=format_decimal(ev.full_marks), review=format_decimal(ev.review_total))
 
 
 @check

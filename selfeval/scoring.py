@@ -402,14 +402,32 @@ def score_form(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = 
     review_total = sum((r.review.score or ZERO for r in results), ZERO) + extra
     provisional = any(r.review.score is None for r in results) or (
         budget_score is not None and budget_score.score is None)
+    # A total can never silently exceed full marks: weights (or scores) that add to more than the
+    # scheme allows keep their computed figures, but the result is provisional and unrated until
+    # the reviewer decides (review.over_full_marks says what to decide).
+    over = over_full_marks(form, ruleset, full, review_total)
     return Evaluation(
         form=form, ruleset=ruleset, indicators=results, rates=rates, full_marks=full,
         self_total=self_total, rescore_total=rescore_total, review_total=review_total,
-        rating=rating_for(review_total, full, ruleset),
+        rating=NO_RATING if over else rating_for(review_total, full, ruleset),
         self_rating=rating_for(self_total, full, ruleset),
-        provisional=provisional, budget_score=budget_score, decisions=decisions,
+        provisional=provisional or over, budget_score=budget_score, decisions=decisions,
         budget_rescore=budget_rescore,
     )
+
+
+NO_RATING = "待定"  # the rating of a result whose weights contradict the scheme
+
+
+def weight_sum(form: Form, ruleset: Ruleset) -> Decimal:
+    """The weights the form's scores can reach: indicators, plus the budget row where scored."""
+    budget = ruleset.budget_score.weight if ruleset.budget_score is not None else ZERO
+    return sum((i.weight for i in form.indicators if i.weight is not None), budget)
+
+
+def over_full_marks(form: Form, ruleset: Ruleset, full: Decimal, review_total: Decimal) -> bool:
+    """Whether the form's weights or the review total exceed its full marks."""
+    return weight_sum(form, ruleset) > full or review_total > full
 
 
 def _budget_score(form: Form, rates: Rates, ruleset: Ruleset) -> Assessment | None:

@@ -1,7 +1,6 @@
 """Writing the Suzhou text layout, and synthetic forms for examples, tests and benchmarks.
 
-`dump_suzhou_text` writes a form back as the tab-separated export the seed is (so loaders can be
-tested by round trip and examples look like what departments send). `vary` derives realistic
+`vary` derives realistic
 variants of a form: other amounts, shortfalls, text actuals, grades, layouts.
 """
 
@@ -10,64 +9,9 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
-from .labels import LABELS
-from .model import Category, Form, Indicator, SubItem
+from .model import Form, Indicator, SubItem
 from .scoring import round_half_up
 from .values import format_decimal
-
-_CATEGORY_LABEL = {
-    Category.decision: "决策目标", Category.process: "过程目标", Category.input: "投入目标",
-    Category.output: "产出目标", Category.outcome: "效益目标", Category.satisfaction: "满意度目标",
-}
-
-
-def _d(value: Decimal | None) -> str:
-    return "" if value is None else format_decimal(value)
-
-
-def dump_suzhou_text(form: Form) -> str:
-    """The form as a Suzhou tab-separated text export (7 columns, values aligned)."""
-    m = form.money
-    full = _d(form.full_marks) or "80"
-    rows: list[list[str]] = [[""], ["苏州市级财政支出项目绩效自我评价报告"], [""],
-                             ["苏州市级财政支出项目绩效自评表", "", "", "", "", "", ""]]
-    rows.append(["项目名称", "", form.project_name, "", "项目年份", str(form.year), ""])
-    rows.append(["项目主管部门(单位)", "", form.department or "", "", "", "", ""])
-    budget = LABELS["money_blocks"]["budget"]["fields"]
-    b_labels = list(budget)
-    rows.append(["市级预算执行情况(万元)", b_labels[0], b_labels[1], "", b_labels[2], b_labels[3], b_labels[4]])
-    rows.append(["", _d(m.initial_budget), _d(m.adjustment), "", _d(m.appropriated), _d(m.quota_balance),
-                 _d(m.quota_recovered)])
-    rows.append(["市级财政资金使用情况(万元)", "财政拨款数", "实际支付数", "资金结余、结转数", "其中:", "", ""])
-    rows.append(["", "", "", "", "结转数", "财政收回数", ""])
-    rows.append(["", _d(m.use_appropriated), _d(m.paid), _d(m.fund_balance), _d(m.carried_forward),
-                 _d(m.recovered), ""])
-    rows.append(["项目资金构成(详细列出各子项目名称和金额)", "", "", "", "", "", ""])
-    rows.append(["子项名称", "", "预算数(万元)", "", "实际数(万元)", "", ""])
-    rows.append(["合计", "", _d(form.sub_items_budget_total), "", _d(form.sub_items_actual_total), "", ""])
-    rows.extend([s.name, "", _d(s.budget), "", _d(s.actual), "", ""] for s in form.sub_items)
-    rows.append(["项目", "类别", "指标名称", "目标值", "权重", "实际完成值", "自评分"])
-    last = None
-    for n, ind in enumerate(form.indicators):
-        cat = _CATEGORY_LABEL[ind.category] if ind.category != last else ""
-        last = ind.category
-        rows.append([f"项目绩效实现情况({full}分)" if n == 0 else "", cat, ind.name, ind.target.raw,
-                     _d(ind.weight), ind.actual or "", _d(ind.self_score)])
-    rows.append(["合计", "", "", "", "", "", _d(form.stated_total)])
-    rows.append([""])
-    rows.append(["项目基本情况"])
-    rows.append([""])
-    n = form.narrative
-    for key, label in LABELS["narrative"].items():
-        text = getattr(n, key)
-        if text and key == "instructions":
-            rows.extend([[""], [f"{label}：{text}"]])
-        elif text:
-            rows.append([label, text])
-    if n.footnote:
-        rows.extend([[""], [n.footnote]])
-    return "\n".join("\t".join(r) for r in rows)
-
 
 _PROJECTS = [
     ("社区居家养老服务补助资金", "苏州市民政局"), ("农村公路养护资金", "苏州市交通运输局"),

@@ -180,7 +180,8 @@ def with_sub_items(form: Form, items: list[tuple[str, str | None, str | None]], 
 
 def as_yaml_loaded(form: Form) -> Form:
     """The form as if it came from the canonical YAML (a layout where deviation notes exist)."""
-    return form.model_copy(update={"provenance": Provenance(loader="yaml")})
+    caps = form.capabilities.model_copy(update={"note_column": True})
+    return form.model_copy(update={"provenance": Provenance(loader="yaml"), "capabilities": caps})
 
 
 def stated(form: Form) -> Form:

@@ -20,9 +20,10 @@ from builders import replace_fields, with_indicator, with_narrative
 from selfeval.cli import main
 from selfeval.decisions import Decision
 from selfeval.errors import DecisionsError, FormError, RulesetError
+from selfeval.layouts.national import detect as detect_national
+from selfeval.layouts.national import dump_national_text
+from selfeval.layouts.reader import Grid
 from selfeval.loaders import dump_yaml, load_form, parse_grid
-from selfeval.loaders.grid import Grid
-from selfeval.loaders.national import dump_national_text, looks_like_national
 from selfeval.loaders.text import text_to_grid
 from selfeval.model import Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
 from selfeval.review import CATALOGUE, notes_possible, review
@@ -171,8 +172,8 @@ def test_text_round_trip_both_variants(variant, tmp_path):
 
 def test_detection_and_ruleset_choice(tmp_path, seed_form, seed_text):
     text = dump_national_text(national_form())
-    assert looks_like_national(grid_of(text))
-    assert not looks_like_national(grid_of(seed_text))
+    assert detect_national(grid_of(text)).confidence == 1
+    assert detect_national(grid_of(seed_text)).confidence < 0.5
     form = load_form(as_text(national_form(), "template", tmp_path))
     assert ruleset_for(form).name == "national-2020"
     assert ruleset_for(seed_form).name == "suzhou-2023"
@@ -799,7 +800,7 @@ def test_batch_renders_national_projects_into_the_index(tmp_path, capsys):
         (out / "scores.csv").read_text(encoding="utf-8-sig").splitlines())}
     assert rows["national_farmland"]["评分规则"] == "national-2020"
     assert float(rows["national_farmland"]["满分"]) == 100 and rows["national_farmland"]["复核总分"] == "95.84"
-    assert rows["national_culture"]["临时"] == "True" and rows["seed"]["评分规则"] == "suzhou-2023"
+    assert rows["national_culture"]["临时"] == "是" and rows["seed"]["评分规则"] == "suzhou-2023"
     report = (out / "national_farmland.html").read_text(encoding="utf-8")
     assert "年度资金总额" in report and "预算执行得分" in report and "达成年度指标80–100%" in report
 
@@ -813,7 +814,7 @@ def test_self_claimed_tells_blank_from_zero(national):
 
 
 def test_writer_keeps_the_forms_own_variant(tmp_path):
-    from selfeval.loaders.national import variant_of
+    from selfeval.layouts.national import variant_of
 
     culture = load_form(EXAMPLES / "national_culture.txt")
     assert variant_of(culture) == "common" and "指标性质" in dump_national_text(culture)

@@ -27,7 +27,6 @@ from builders import (
     with_sub_items,
 )
 
-from selfeval.model import Provenance
 from selfeval.review import CATALOGUE, CHECKS, SEVERITIES, finding_counts, notes_possible, review
 from selfeval.scoring import score_form
 
@@ -565,7 +564,8 @@ def test_no_deviation_note_where_notes_are_possible(suzhou):
     # the Suzhou text layout has no place for a note: silent
     assert not notes_possible(form)
     assert run(form, suzhou).findings == []
-    for possible in (as_yaml_loaded(form), form.model_copy(update={"layout": "national"})):
+    national = form.capabilities.model_copy(update={"note_column": True, "funds": "sources"})
+    for possible in (as_yaml_loaded(form), form.model_copy(update={"capabilities": national})):
         assert notes_possible(possible)
         ev = run(possible, suzhou)
         assert codes(ev) == {"SE-IND-NO-DEVIATION-NOTE"}
@@ -582,9 +582,9 @@ def test_no_deviation_note_lists_every_bare_indicator_once(suzhou):
     assert f.indicators == ("立项程序规范性", "部门反馈满意度")
 
 
-def test_text_loaded_form_is_not_notes_possible():
-    form = clean_form().model_copy(update={"provenance": Provenance(loader="text")})
-    assert not notes_possible(form)
+def test_a_suzhou_form_without_the_column_is_not_notes_possible():
+    assert not notes_possible(clean_form())
+    assert notes_possible(as_yaml_loaded(clean_form()))
 
 
 def test_overachieved_output_without_note(suzhou):
@@ -596,7 +596,7 @@ def test_overachieved_output_without_note(suzhou):
     assert "应用系统运营运维数（目标>=10 个，实际14 个，完成率140.00%）" in f.message
     # the text layout cannot carry a note: silent there
     assert "SE-IND-OVERACHIEVED" not in codes(
-        run(form.model_copy(update={"provenance": Provenance()}), suzhou)
+        run(form.model_copy(update={"capabilities": clean_form().capabilities}), suzhou)
     )
     # with a note: silent
     noted = with_indicator(form, "应用系统运营运维数", deviation_note="新增两套系统纳入运维")
@@ -790,6 +790,8 @@ def _triggers():
         "SE-ARITH-SUBITEM-ACTUAL": with_sub_items(c, [("甲", "60", "55"), ("乙", "40", "40")]),
         "SE-ARITH-WEIGHTS": stated(with_indicator(c, "立项程序规范性", weight="11", self_score="11")),
         "SE-ARITH-TOTAL": clean_form(stated_total="80"),
+        # weights adding to 81 on an 80-point form: provisional, unrated, and said
+        "SE-ARITH-OVER-FULL": stated(with_indicator(c, "立项程序规范性", weight="11", self_score="11")),
         "SE-ARITH-SCORE-RANGE": stated(with_indicator(c, "部门反馈满意度", self_score="13")),
         "SE-RATE-MISMATCH": with_spending(c, appropriated="95", paid="95"),
         "SE-RATE-ALT-BASIS": with_spending(c, appropriated="95", paid="95"),
@@ -962,3 +964,12 @@ def test_sub_item_over_budget_names_the_overspend(suzhou):
 def test_sub_item_spent_exactly_its_budget_is_not_over(suzhou):
     ev = run(with_sub_items(clean_form(), [("甲", "60", "60"), ("乙", "40", "40")]), suzhou)
     assert "SE-EXEC-SUBITEM-OVER" not in codes(ev)
+
+
+def test_weights_over_full_marks_leave_the_result_unrated(suzhou):
+    form = stated(with_indicator(clean_form(), "立项程序规范性", weight="11", self_score="11"))
+    ev = run(form, suzhou)
+    assert ev.provisional and ev.rating == "待定"
+    f = only(ev, "SE-ARITH-OVER-FULL")
+    assert "81" in f.message and "80" in f.message
+    assert not run(clean_form(), suzhou).provisional  # a form within its marks keeps its rating

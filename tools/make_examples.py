@@ -12,8 +12,9 @@ import random
 from decimal import Decimal as D
 from pathlib import Path
 
+from selfeval.layouts.suzhou import dump_suzhou_text
 from selfeval.loaders import dump_yaml, load_form
-from selfeval.synth import dump_suzhou_text, vary
+from selfeval.synth import vary
 from selfeval.values import parse_target
 
 ROOT = Path(__file__).resolve().parent.parent

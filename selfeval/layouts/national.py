@@ -26,9 +26,12 @@ from typing import Literal
 
 from ..errors import FormError, Problem
 from ..labels import LABELS
-from ..model import Category, Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
-from ..values import Target, format_decimal, label_key, normalize, parse_decimal, parse_target
-from .grid import Grid, _category, _Parser
+from ..model import Capabilities, Category, Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
+from ..values import Target, format_decimal, normalize, parse_decimal, parse_target
+from . import Detection, Layout, register
+from .reader import Grid, fold, is_note, is_number, is_placeholder
+from .reader import key as label_of
+from .suzhou import category_of, read_narrative
 
 Variant = Literal["template", "common"]
 VARIANT_NAMES = {"template": "财政部模板", "common": "通用变体（指标性质、指标值、度量单位分列）"}
@@ -39,17 +42,12 @@ _YEAR = re.compile(r"((?:19|20)\d\d)\s*年度?")
 
 
 def _k(text: str) -> str:
-    return label_key(text)
+    return label_of(text)
 
 
 def _hk(text: str) -> str:
-    """A header cell as matched: key without a trailing (万元) / (A) / (B/A) / (%)."""
-    key = _k(text)
-    while True:
-        stripped = _SUFFIX.sub("", key)
-        if stripped == key:
-            return key
-        key = stripped
+    """A header cell as matched: key without a trailing (万元) / (A) / (B/A) / (%) / (10分)."""
+    return fold(text)
 
 
 _NA = {normalize(x) for x in _N["not_applicable"]}
@@ -86,13 +84,24 @@ def _funds_totals() -> set[str]:
     return {_k(w) for w in _N["funds"]["total"]}
 
 
-def looks_like_national(grid: Grid) -> bool:
-    """True when the grid carries the national layout's labels (年度资金总额 and 三级指标)."""
-    keys = {_k(c) for row in grid.rows for c in row if c and c.strip()}
+def detect(grid: Grid) -> Detection:
+    """The national form's landmarks: a funds total row (年度资金总额 / 总额), 三级指标, 一级指标 and a
+    funds header with 全年预算数 and 全年执行数 (or their synonyms)."""
+    keys = grid.keys()
     totals = _funds_totals()
-    has_funds = any(_k(_source_name(k)) in totals for k in keys)
-    has_table = bool(keys & {_k(w) for w in _N["indicators"]["name"]})
-    return has_funds and has_table
+    found, missing = [], []
+    checks = [
+        ("年度资金总额", any(_k(_source_name(k)) in totals for k in keys)),
+        ("三级指标", bool(keys & {_hk(w) for w in _N["indicators"]["name"]})),
+        ("一级指标", bool(keys & {_hk(w) for w in _N["indicators"]["level1"]})),
+        ("全年执行数", bool(keys & {_hk(w) for w in _N["funds"]["columns"]["executed"]})),
+    ]
+    for label, ok in checks:
+        (found if ok else missing).append(label)
+    confidence = len(found) / len(checks)
+    if "三级指标" not in found:  # without its indicator table it is some other form
+        confidence = min(confidence, 0.4)
+    return Detection(confidence, tuple(found), tuple(missing))
 
 
 @dataclass
@@ -103,6 +112,9 @@ class _NationalParser:
     notes: list[str] = field(default_factory=list)
     funds_headers: dict[str, str] = field(default_factory=dict)  # field → the header the form uses
     headers: dict[str, str] = field(default_factory=dict)  # same for the indicator table
+    skipped: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)
 
     # -- helpers ---------------------------------------------------------------------------------
     def problem(self, i: int | None, col: int | None, what: str, seen: str, expected: str) -> None:
@@ -164,14 +176,14 @@ class _NationalParser:
                     out["year"] = 0
                 continue
             out[fld] = value[0]
-        if "project_name" not in out and not any(p.what == "项目名称" for p in self.problems):
+        if "project_name" not in out and not any(p.field == "项目名称" for p in self.problems):
             self.problem(None, None, "project_name", "", "a cell labelled 项目名称")
         if "year" not in out:
             # The template states the year in its title: （2023年度）
             for _, row in self.rows(0, stop):
                 for c in row:
                     m = _YEAR.search(normalize(c))
-                    if m and len(normalize(c)) <= 20:
+                    if m:  # a title such as 部门预算项目支出绩效自评表(2023年度)
                         out["year"] = int(m.group(1))
                         break
                 if "year" in out:
@@ -247,8 +259,12 @@ class _NationalParser:
                 values[fld] = _clean(raw) or None
             elif fld == "rate":
                 values[fld] = self.rate(raw, k, j, label)
-            else:
+            elif fld in ("weight", "score"):
                 values[fld] = self.number(raw, k, j, label)
+            else:  # amounts: the block is in 万元, and a cell may say so again (372.29万元)
+                text = _clean(raw)
+                values[fld] = self.number(text.removesuffix("万元") if is_number(text.removesuffix("万元")) else raw,
+                                          k, j, label)
         return values
 
     # -- 年度总体目标 ---------------------------------------------------------------------------
@@ -300,8 +316,23 @@ class _NationalParser:
                         cols[fld] = j
                         break
             if "name" in cols and "target" in cols:
+                if i > start:  # a two-row header: 实际完成值 / 分值 / 得分 merged over the row above
+                    for fld, j in self._header_cols(self.grid.rows[i - 1], words).items():
+                        if fld not in cols and j not in cols.values():
+                            cols[fld] = j
                 return i, cols
         return None
+
+    @staticmethod
+    def _header_cols(row: list[str], words: dict[str, set[str]]) -> dict[str, int]:
+        cols: dict[str, int] = {}
+        for j, c in enumerate(row):
+            key = _hk(c) if c else ""
+            for fld, ws in words.items():
+                if fld != "total" and key in ws and fld not in cols:
+                    cols[fld] = j
+                    break
+        return cols
 
     def indicators(self, start: int) -> tuple[list[Indicator], dict, int, str]:
         found = self._indicator_header(start)
@@ -310,7 +341,9 @@ class _NationalParser:
             self.problem(None, None, "绩效指标", "", "a header row with 三级指标 and 年度指标值 (or 指标值)")
             return [], meta, len(self.grid.rows), "template"
         hi, cols = found
-        self.headers = {fld: _hk(self.grid.rows[hi][j]) for fld, j in cols.items()}
+        self.headers = {fld: _hk(self.grid.rows[hi][j] or self.grid.cell(hi - 1, j)) for fld, j in cols.items()}
+        self.columns = [f"{self.grid.where(hi, j)}: {self.headers[fld]} → {fld}"
+                        for fld, j in sorted(cols.items(), key=lambda p: p[1])]
         variant: Variant = "common" if "nature" in cols else "template"
         for required, word in (("level1", "一级指标"),):
             if required not in cols:
@@ -324,6 +357,7 @@ class _NationalParser:
         level1 = level2 = None
         category: Category | None = None
         bad_category = False
+        in_notes = False
         rows: list[tuple[int, dict]] = []
         k = hi + 1
         while k < len(self.grid.rows):
@@ -339,10 +373,19 @@ class _NationalParser:
                 break
             if first_key in ends or any(first_key.startswith(e + ":") for e in ends):
                 break
+            if in_notes or (cells[0][0] <= cols["level1"] and is_note(cells[0][1])
+                            and category_of(cells[0][1]) is None):
+                # Notes under the table (说明 | 无, 注:…, 填报人): said, and the walk goes on only
+                # to find a 总分 row below them.
+                in_notes = True
+                shown = " ".join(c.strip() for _, c in cells)[:60]
+                self.skipped.append(f"{self.grid.where(k)}: {shown}（表下说明）")
+                k += 1
+                continue
             l1 = _cell(row, cols["level1"])
             if normalize(l1):
                 level1, level2 = l1.strip(), None
-                category = _category(l1)
+                category = category_of(l1)
                 bad_category = category is None
                 if category is None:
                     self.problem(k, cols["level1"], "一级指标", l1.strip(),
@@ -351,11 +394,20 @@ class _NationalParser:
             if normalize(l2):
                 level2 = l2.strip()
             name = _cell(row, name_col).strip()
+            values = [_clean(_cell(row, cols.get(f))) for f in ("weight", "self_score", "actual")]
+            breakdown = normalize(name).startswith("其中") and "weight" in cols and not values[0] and not values[1]
+            if name and (breakdown or (not any(values) and is_placeholder(name))):
+                why = "模板占位行" if is_placeholder(name) else "“其中”分项行，无分值"
+                self.skipped.append(f"{self.grid.where(k)}: {name}（{why}）")
+                k += 1
+                continue
             if not name:
                 others = [j for j, _ in cells if j not in (cols["level1"], cols.get("level2"))
                           and j > cols["level1"]]
                 if others:
                     self.problem(k, name_col, "三级指标", "", "an indicator name")
+                elif normalize(l2):
+                    self.skipped.append(f"{self.grid.where(k)}: {l2.strip()}（二级指标下无三级指标）")
                 k += 1
                 continue
             if category is None:
@@ -365,6 +417,7 @@ class _NationalParser:
                 continue
             rows.append((k, self._indicator_row(row, k, cols, name, category, level1, level2)))
             k += 1
+        self._unread_columns(hi, cols, k)
         out = [fields for _, fields in rows if fields is not None]
         weighted = [f for f in out if f["weight"] is not None]
         if weighted and len(weighted) < len(out):
@@ -378,6 +431,20 @@ class _NationalParser:
             self.problem(hi, None, "绩效指标", "no indicator rows", "at least one indicator")
         inds = [Indicator(**f) for f in out] if not self.problems else []
         return inds, meta, k, variant
+
+    def _unread_columns(self, hi: int, cols: dict[str, int], stop: int) -> None:
+        """Header cells right of 一级指标 that no field claims, and that hold values below: said, not
+        dropped (a column of actuals under an unknown header would otherwise score every indicator 0)."""
+        claimed = set(cols.values())
+        width = max((len(self.grid.rows[n]) for n in range(hi, stop)), default=0)
+        for j in range(cols["level1"] + 1, width):
+            if j in claimed:
+                continue
+            held = [self.grid.cell(n, j).strip() for n in range(hi + 1, stop) if _clean(self.grid.cell(n, j))]
+            if held:
+                head = self.grid.cell(hi, j).strip() or self.grid.cell(hi - 1, j).strip() if hi else ""
+                shown = "、".join(held[:3]) + ("…" if len(held) > 3 else "")
+                self.unread.append(f"{self.grid.where(hi, j)}: {head or '（无表头）'}（{len(held)}个值未读取：{shown}）")
 
     def _indicator_row(self, row, k, cols, name, category, level1, level2) -> dict | None:
         unit = _clean(_cell(row, cols.get("unit")))
@@ -393,7 +460,7 @@ class _NationalParser:
             self.problem(k, cols["target"], f"{name} {self.headers['target']}", target_text, str(exc))
             return None
         actual = _clean(_cell(row, cols.get("actual"))) or None
-        if actual and unit and _is_plain_number(actual):
+        if actual and unit and is_number(actual):
             actual = f"{actual}{unit}"  # the variant's 度量单位 applies to the actual too
         return dict(
             category=category, name=name, target=target,
@@ -427,7 +494,7 @@ class _NationalParser:
 
     def _total_row(self, row: list[str], k: int, cols: dict[str, int], meta: dict) -> None:
         """合计 / 总分: 分值 → full marks, 得分 → stated total (values may sit one column off)."""
-        nums = [(j, parse_decimal(_clean(c))) for j, c in enumerate(row) if _is_plain_number(_clean(c))]
+        nums = [(j, parse_decimal(_clean(c))) for j, c in enumerate(row) if is_number(_clean(c))]
         wcol, scol = cols.get("weight"), cols.get("self_score")
         for j, value in nums:
             if scol is not None and j == scol:
@@ -443,21 +510,8 @@ class _NationalParser:
             self.notes.append("总分：只有一个数值，读作表中总得分")
 
 
-def _is_plain_number(text: str) -> bool:
-    try:
-        parse_decimal(text)
-        return True
-    except ValueError:
-        return False
-
-
-def parse_national(grid: Grid, provenance: Provenance, bare: str = "equal") -> Form:
+def parse(grid: Grid, provenance: Provenance, bare: str = "equal") -> Form:
     """Parse a national-layout grid (either variant) into a `Form`, or raise `FormError`."""
-    if not any(normalize(c) for row in grid.rows for c in row):
-        raise FormError([Problem(grid.source, "", "file", "no text", "a 自评表 export")])
-    if not looks_like_national(grid):
-        raise FormError([Problem(grid.source, "", "file", "no 年度资金总额 / 三级指标 labels",
-                                 "a national 项目支出绩效自评表")])
     p = _NationalParser(grid, bare)
     funds, funds_start, after_funds = p.funds()
     head = p.header(funds_start or len(grid.rows))
@@ -465,7 +519,7 @@ def parse_national(grid: Grid, provenance: Provenance, bare: str = "equal") -> F
     table_start = found[0] if found else len(grid.rows)
     goal = p.goal(after_funds, table_start)
     indicators, meta, after_table, variant = p.indicators(after_funds)
-    narrative = _Parser(grid).narrative(after_table)
+    narrative = read_narrative(grid, after_table)
     if p.problems:
         raise FormError(p.problems)
     total = funds.get("total", {})
@@ -480,13 +534,15 @@ def parse_national(grid: Grid, provenance: Provenance, bare: str = "equal") -> F
     for fld, text in goal.items():
         story[fld] = story.get(fld) or text
     notes = [f"全国模板：{VARIANT_NAMES[variant]}", *p.notes]
-    prov = provenance.model_copy(update={"notes": [*provenance.notes, *notes]})
+    prov = provenance.model_copy(update={"notes": [*provenance.notes, *notes], "skipped": p.skipped,
+                                         "unread": p.unread, "columns": p.columns})
     return Form(
         project_name=str(head["project_name"]),
         year=int(head["year"]),  # type: ignore[arg-type]
         department=head.get("department"),
         implementing_unit=head.get("implementing_unit"),
-        layout="national",
+        layout=NATIONAL.name,
+        capabilities=NATIONAL.capabilities.model_copy(update={"note_column": "deviation_note" in p.headers}),
         full_marks=meta.get("full_marks"),
         stated_total=meta.get("stated_total"),
         money=money,
@@ -526,7 +582,7 @@ def _split_target(t: Target) -> tuple[str, str, str]:
 def _split_actual(actual: str | None, unit: str) -> str:
     """The actual without the unit the 度量单位 column already gives ("12个" → "12")."""
     text = normalize(actual)
-    if unit and text.endswith(unit) and _is_plain_number(text[: -len(unit)].strip()):
+    if unit and text.endswith(unit) and is_number(text[: -len(unit)].strip()):
         return text[: -len(unit)].strip()
     return text
 
@@ -607,4 +663,10 @@ def dump_national_text(form: Form, variant: Variant | None = None) -> str:
     return "\n".join("\t".join(r).rstrip("\t") for r in rows) + "\n"
 
 
-__all__ = ["dump_national_text", "looks_like_national", "parse_national", "variant_of"]
+NATIONAL = register(Layout(
+    name="national", title="项目支出绩效自评表（全国模板）", detect=detect, parse=lambda g, p: parse(g, p),
+    write=lambda form: dump_national_text(form), capabilities=Capabilities(note_column=True, funds="sources",
+                                                                           budget_row=True),
+))
+
+__all__ = ["NATIONAL", "detect", "dump_national_text", "parse", "variant_of"]

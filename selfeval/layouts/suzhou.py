@@ -1,4 +1,4 @@
-"""The label-anchored parser of the Suzhou 自评表 grid, shared by the text and Excel loaders.
+"""The Suzhou 自评表 layout (苏州市级财政支出项目绩效自评表): detect, parse and write.
 
 A grid is the sheet as rows of cells. Nothing is found by position: every block is located by
 its label (NFKC-normalised), values are read right of or below their labels, and where the
@@ -14,62 +14,48 @@ from decimal import Decimal
 
 from ..errors import FormError, Problem
 from ..labels import LABELS
-from ..model import Category, Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
-from ..values import label_key, normalize, parse_decimal, parse_target
+from ..model import Capabilities, Category, Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
+from ..values import format_decimal, normalize, parse_decimal, parse_target
+from . import Detection, Layout, register
+from .reader import Grid, is_number
+from .reader import key as label_of
 
 
-@dataclass
-class Grid:
-    """Rows of cell texts with the source row numbers a user would look up."""
-
-    rows: list[list[str]]
-    numbers: list[int]
-    source: str
-    unit: str = "line"  # "line" for text exports, "row" for sheets
-
-    def filled(self, i: int) -> list[tuple[int, str]]:
-        """The non-blank cells of row `i` as (column, text) pairs."""
-        return [(j, c) for j, c in enumerate(self.rows[i]) if normalize(c)]
-
-    def where(self, i: int, col: int | None = None) -> str:
-        base = f"{self.unit} {self.numbers[i]}"
-        return base if col is None else f"{base}, column {col + 1}"
+def _k(text: str) -> str:
+    return label_of(text)
 
 
 def _cell(row: list[str], j: int) -> str:
     return row[j] if 0 <= j < len(row) else ""
 
 
-_KEYS_CACHE: dict[str, str] = {}
-
-
-def _k(text: str) -> str:
-    key = _KEYS_CACHE.get(text)
-    if key is None:
-        key = _KEYS_CACHE[text] = label_key(text)
-    return key
-
-
 _FULL_MARKS = re.compile(r"\((\d+(?:\.\d+)?)分\)")
 _UNIT_SUFFIX = re.compile(r"\((万元|元)\)$")
 
 
-def _category(text: str) -> Category | None:
-    key = _k(text)
+def category_of(text: str) -> Category | None:
+    """The category a 类别 / 一级指标 cell names (产出目标, 效益指标, 产出指标(70分) …), else None."""
+    k = _k(text)
+    k = _FULL_MARKS.sub("", k)
     for suffix in ("目标", "指标", "类"):
-        if key.endswith(suffix) and len(key) > len(suffix):
-            key = key[: -len(suffix)]
+        if k.endswith(suffix) and len(k) > len(suffix):
+            k = k[: -len(suffix)]
             break
     for cat, words in LABELS["categories"].items():
-        if key in words:
+        if k in words:
             return Category(cat)
     return None
 
 
-def looks_like_suzhou(grid: Grid) -> bool:
-    """True when the grid carries the Suzhou layout's labels."""
-    keys = {_k(c) for row in grid.rows for c in row if c}
-    return any("预算执行情况" in k for k in keys) and "子项名称" in keys
+def detect(grid: Grid) -> Detection:
+    """The Suzhou form's landmarks: the 预算执行情况 block, 子项名称, and its indicator header."""
+    keys = grid.keys()
+    spec = LABELS["suzhou_landmarks"]
+    found, missing = [], []
+    for label in spec:
+        (found if any(label in k for k in keys) else missing).append(label)
+    return Detection(len(found) / len(spec) if "子项名称" in found else min(0.4, len(found) / len(spec)),
+                     tuple(found), tuple(missing))
 
 
 @dataclass
@@ -152,7 +138,7 @@ class _Parser:
         while k < len(self.grid.rows):
             row = self.grid.rows[k]
             cells = [(jj, c) for jj, c in enumerate(row) if normalize(c) and not (k == i and jj == j0)]
-            if k > i and any(_is_number(c) for _, c in cells):
+            if k > i and any(is_number(c) for _, c in cells):
                 values_row = k
                 break
             for jj, c in cells:
@@ -236,7 +222,7 @@ class _Parser:
                 k += 1
                 continue
             name_col, name = cells[0]
-            if _is_number(name):
+            if is_number(name):
                 self.problem(k, name_col, "子项名称", name, "a sub-item name before its amounts")
                 k += 1
                 continue
@@ -275,6 +261,9 @@ class _Parser:
             for fld, words in spec.items():
                 if fld != "total" and key in words and fld not in cols:
                     cols[fld] = jj
+        meta["note_column"] = "deviation_note" in cols
+        meta["columns"] = [f"{self.grid.where(i, j)}: {self.grid.rows[i][j].strip()} → {fld}"
+                           for fld, j in sorted(cols.items(), key=lambda p: p[1])]
         missing = [r for r in ("category", "name", "target", "weight") if r not in cols]
         for required in missing:
             self.problem(i, None, "indicator table header", " | ".join(self.grid.rows[i]),
@@ -313,7 +302,7 @@ class _Parser:
                     meta["full_marks"] = Decimal(m.group(1))
             cat_raw = _cell(row, cols["category"])
             if normalize(cat_raw):
-                category = _category(cat_raw)
+                category = category_of(cat_raw)
                 bad_category = category is None
                 if category is None:
                     self.problem(k, cols["category"], "类别", cat_raw,
@@ -403,12 +392,9 @@ class _Parser:
         return Narrative(**{fld: "".join(p) or None for fld, p in parts.items()})
 
 
-def _is_number(text: str) -> bool:
-    try:
-        parse_decimal(text)
-        return True
-    except ValueError:
-        return False
+def read_narrative(grid: Grid, start: int) -> Narrative:
+    """The narrative sections (项目概况 …) from row `start` on: shared with the national layout."""
+    return _Parser(grid).narrative(start)
 
 
 def _identities_held(block: str, v: dict[str, Decimal | None], budget: dict) -> int:
@@ -440,14 +426,9 @@ def _identities_held(block: str, v: dict[str, Decimal | None], budget: dict) -> 
     return sum(checks) - (len(checks) - sum(checks))
 
 
-def parse_suzhou(grid: Grid, provenance: Provenance, bare: str = "equal") -> Form:
+def parse(grid: Grid, provenance: Provenance, bare: str = "equal") -> Form:
     """Parse a Suzhou-layout grid into a `Form`, or raise `FormError` listing every problem."""
     p = _Parser(grid)
-    if not any(normalize(c) for row in grid.rows for c in row):
-        raise FormError([Problem(grid.source, "", "file", "no text", "a 自评表 export")])
-    if not looks_like_suzhou(grid):
-        raise FormError([Problem(grid.source, "", "file", "no 预算执行情况 / 子项名称 labels",
-                                 "a 自评表 (self-evaluation form) export")])
     head = p.header()
     budget, nxt = p.money_block("budget")
     p.budget_values = budget
@@ -457,13 +438,15 @@ def parse_suzhou(grid: Grid, provenance: Provenance, bare: str = "equal") -> For
     narrative = p.narrative(nxt)
     if p.problems:
         raise FormError(p.problems)
-    prov = provenance.model_copy(update={"notes": [*provenance.notes, *p.notes]})
+    prov = provenance.model_copy(update={"notes": [*provenance.notes, *p.notes],
+                                         "columns": list(meta.get("columns", []))})
     return Form(
         project_name=str(head["project_name"]),
         year=int(head["year"]),  # type: ignore[arg-type]
         department=head.get("department"),
         implementing_unit=head.get("implementing_unit"),
-        layout="suzhou",
+        layout=SUZHOU.name,
+        capabilities=SUZHOU.capabilities.model_copy(update={"note_column": bool(meta.get("note_column"))}),
         full_marks=meta.get("full_marks"),
         stated_total=meta.get("stated_total"),
         money=MoneyBlock(**budget, **use),
@@ -474,3 +457,73 @@ def parse_suzhou(grid: Grid, provenance: Provenance, bare: str = "equal") -> For
         narrative=narrative,
         provenance=prov,
     )
+
+
+# --- writing -------------------------------------------------------------------------------------
+
+_CATEGORY_LABEL = {
+    Category.decision: "决策目标", Category.process: "过程目标", Category.input: "投入目标",
+    Category.output: "产出目标", Category.outcome: "效益目标", Category.satisfaction: "满意度目标",
+}
+
+
+def _d(value: Decimal | None) -> str:
+    return "" if value is None else format_decimal(value)
+
+
+def write(form: Form) -> str:
+    """The form as a Suzhou tab-separated text export (7 columns, values aligned)."""
+    m = form.money
+    full = _d(form.full_marks) or "80"
+    rows: list[list[str]] = [[""], ["苏州市级财政支出项目绩效自我评价报告"], [""],
+                             ["苏州市级财政支出项目绩效自评表", "", "", "", "", "", ""]]
+    rows.append(["项目名称", "", form.project_name, "", "项目年份", str(form.year), ""])
+    rows.append(["项目主管部门(单位)", "", form.department or "", "", "", "", ""])
+    budget = LABELS["money_blocks"]["budget"]["fields"]
+    b_labels = list(budget)
+    rows.append(["市级预算执行情况(万元)", b_labels[0], b_labels[1], "", b_labels[2], b_labels[3], b_labels[4]])
+    rows.append(["", _d(m.initial_budget), _d(m.adjustment), "", _d(m.appropriated), _d(m.quota_balance),
+                 _d(m.quota_recovered)])
+    rows.append(["市级财政资金使用情况(万元)", "财政拨款数", "实际支付数", "资金结余、结转数", "其中:", "", ""])
+    rows.append(["", "", "", "", "结转数", "财政收回数", ""])
+    rows.append(["", _d(m.use_appropriated), _d(m.paid), _d(m.fund_balance), _d(m.carried_forward),
+                 _d(m.recovered), ""])
+    rows.append(["项目资金构成(详细列出各子项目名称和金额)", "", "", "", "", "", ""])
+    rows.append(["子项名称", "", "预算数(万元)", "", "实际数(万元)", "", ""])
+    rows.append(["合计", "", _d(form.sub_items_budget_total), "", _d(form.sub_items_actual_total), "", ""])
+    rows.extend([s.name, "", _d(s.budget), "", _d(s.actual), "", ""] for s in form.sub_items)
+    # The paper form has no deviation-note column; a form that has notes (or had the column) keeps it.
+    notes = form.capabilities.note_column or any(ind.deviation_note for ind in form.indicators)
+    rows.append(["项目", "类别", "指标名称", "目标值", "权重", "实际完成值", "自评分",
+                 *([LABELS["indicator_table"]["deviation_note"][0]] if notes else [])])
+    last = None
+    for n, ind in enumerate(form.indicators):
+        cat = _CATEGORY_LABEL[ind.category] if ind.category != last else ""
+        last = ind.category
+        rows.append([f"项目绩效实现情况({full}分)" if n == 0 else "", cat, ind.name, ind.target.raw,
+                     _d(ind.weight), ind.actual or "", _d(ind.self_score),
+                     *([ind.deviation_note or ""] if notes else [])])
+    rows.append(["合计", "", "", "", "", "", _d(form.stated_total)])
+    rows.append([""])
+    rows.append(["项目基本情况"])
+    rows.append([""])
+    n = form.narrative
+    for key, label in LABELS["narrative"].items():
+        text = getattr(n, key)
+        if text and key == "instructions":
+            rows.extend([[""], [f"{label}：{text}"]])
+        elif text:
+            rows.append([label, text])
+    if n.footnote:
+        rows.extend([[""], [n.footnote]])
+    return "\n".join("\t".join(r) for r in rows)
+
+
+
+SUZHOU = register(Layout(
+    name="suzhou", title="苏州市级财政支出项目绩效自评表", detect=detect, parse=lambda g, p: parse(g, p),
+    write=write, capabilities=Capabilities(note_column=False, funds="blocks", budget_row=False),
+))
+dump_suzhou_text = write  # the name examples and tests know
+
+__all__ = ["SUZHOU", "category_of", "detect", "dump_suzhou_text", "parse", "write"]

@@ -6,9 +6,9 @@ import hashlib
 from pathlib import Path
 
 from ..errors import FormError, Problem
+from ..layouts import parse_grid as _parse_with_layout
+from ..layouts.reader import Grid
 from ..model import Form, Provenance
-from .grid import Grid, parse_suzhou
-from .national import looks_like_national, parse_national
 from .text import decode, text_to_grid
 from .yamlform import dump_yaml, parse_yaml_form
 
@@ -17,11 +17,23 @@ YAML_SUFFIXES = {".yaml", ".yml"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 
 
-def parse_grid(grid: Grid, provenance: Provenance, bare: str = "equal") -> Form:
-    """Detect the layout of a grid (national 项目支出绩效自评表, else Suzhou) and parse it."""
-    if looks_like_national(grid):
-        return parse_national(grid, provenance, bare)
-    return parse_suzhou(grid, provenance, bare)
+def parse_grid(grid: Grid, provenance: Provenance, layout: str | None = None) -> Form:
+    """Parse a grid with the registered layout that claims it (or the one named)."""
+    return _parse_with_layout(grid, provenance, layout)
+
+
+def source_grid(path: str | Path, sheet: str | None = None) -> Grid | None:
+    """The grid a text export or workbook holds (None for a YAML form, which has none)."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in YAML_SUFFIXES:
+        return None
+    data = p.read_bytes()
+    if suffix in EXCEL_SUFFIXES:
+        from .excel import workbook_to_grid
+
+        return workbook_to_grid(data, str(p), sheet)[0]
+    return text_to_grid(decode(data, str(p))[0], str(p))
 
 
 def load_form(path: str | Path, sheet: str | None = None) -> Form:
@@ -54,4 +66,4 @@ def write_yaml(form: Form, path: str | Path) -> None:
     Path(path).write_text(dump_yaml(form), encoding="utf-8")
 
 
-__all__ = ["dump_yaml", "load_form", "parse_grid", "write_yaml"]
+__all__ = ["dump_yaml", "load_form", "parse_grid", "source_grid", "write_yaml"]

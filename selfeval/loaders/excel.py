@@ -1,7 +1,7 @@
 """Excel workbooks (.xlsx/.xlsm and legacy .xls) → the same `Grid` the text export gives.
 
 A department's workbook holds the form on one sheet whose rows and cells are the text export's
-lines and tab-separated cells, so the label-anchored parser of `grid.py` reads it unchanged once
+lines and tab-separated cells, so the layouts (`selfeval.layouts`) read it unchanged once
 every cell is the text a person sees. What real workbooks do, and how it is read:
 
 - **Values** come from python-calamine (fast, reads .xlsx and .xls). Formulas give their cached
@@ -49,8 +49,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..errors import FormError, Problem
+from ..layouts.reader import Grid
 from ..values import canonical, float_to_decimal, format_decimal, normalize
-from .grid import Grid, looks_like_suzhou
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # OLE compound file: .xls, or an encrypted .xlsx
 ZIP_MAGIC = b"PK\x03\x04"
@@ -477,14 +477,10 @@ def _grid(rows: list[list[str]], source: str) -> Grid:
 
 
 def looks_like_form(grid: Grid) -> bool:
-    """True when a sheet carries the labels of a layout the loaders can parse."""
-    if looks_like_suzhou(grid):
-        return True
-    try:
-        from .national import looks_like_national  # another layout, where it is available
-    except ImportError:
-        return False
-    return bool(looks_like_national(grid))
+    """True when some registered layout claims the grid (used to pick the form's sheet)."""
+    from ..layouts import THRESHOLD, detect
+
+    return any(d.confidence >= THRESHOLD for _, d in detect(grid))
 
 
 def _worksheets(book) -> list[str]:

@@ -10,7 +10,7 @@ import codecs
 import re
 
 from ..errors import FormError, Problem
-from .grid import Grid
+from ..layouts.reader import Grid
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

@@ -46,6 +46,8 @@ def parse_yaml_form(text: str, provenance: Provenance) -> Form:
         raise FormError([Problem(source, where, "YAML", str(exc).splitlines()[0], "valid YAML")]) from None
     if not isinstance(data, dict):
         raise FormError([Problem(source, "", "file", type(data).__name__, "a mapping of form fields")])
+    if "capabilities" not in data:
+        data = {**data, "capabilities": _default_capabilities(data, source)}
     try:
         form = Form.model_validate(data)
     except ValidationError as exc:
@@ -56,6 +58,19 @@ def parse_yaml_form(text: str, provenance: Provenance) -> Form:
             problems.append(Problem(source, _loc(err["loc"]), _loc(err["loc"][-1:]), seen_s, err["msg"]))
         raise FormError(problems) from None
     return form.model_copy(update={"provenance": provenance})
+
+
+def _default_capabilities(data: dict, source: str) -> dict:
+    """A YAML form that does not state its capabilities has its layout's, and a place for notes
+    (the YAML form can always carry `deviation_note`)."""
+    from ..layouts import get
+
+    name = data.get("layout", "suzhou")
+    try:
+        caps = get(str(name)).capabilities
+    except KeyError as exc:
+        raise FormError([Problem(source, "layout", "layout", str(name), str(exc).strip("'\""))]) from None
+    return {**caps.model_dump(), "note_column": True}
 
 
 class _Dumper(yaml.SafeDumper):

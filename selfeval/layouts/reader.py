@@ -1,0 +1,154 @@
+"""The reader every layout parses with: the grid, label folding, header rows and table rows.
+
+A `Grid` is a sheet as rows of cell texts (text export, workbook, later HTML/Word/PDF tables).
+Layouts never compare raw cell text: they compare *folded* labels (`fold`), so full/half width,
+spaces, colons, `(A)` / `(B/A)` markers, units in brackets and `(70分)`-style points do not matter.
+Numbers are never folded (values.parse_decimal keeps its stricter rules).
+
+Label words live in `data/labels.yaml` (and a user's layout file, `userlabels`), never in code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from ..labels import LABELS
+from ..values import label_key, normalize, parse_decimal
+
+# Invisible characters a copy from a web page or PDF leaves inside labels.
+INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# A trailing bracket that qualifies a header: a unit, a column letter, points.
+_QUALIFIER = re.compile(r"\((?:万元|元|亿元|%|[A-Za-z]+(?:/[A-Za-z]+)?|[A-Za-z]?\d+(?:\.\d+)?分)\)$")
+_POINTS = re.compile(r"\((\d+(?:\.\d+)?)分\)")
+
+
+@dataclass
+class Grid:
+    """Rows of cell texts with the source row numbers a user would look up."""
+
+    rows: list[list[str]]
+    numbers: list[int]
+    source: str
+    unit: str = "line"  # "line" for text exports, "row" for sheets
+    _keys: dict[tuple[int, int], str] = field(default_factory=dict, repr=False, compare=False)
+
+    def filled(self, i: int) -> list[tuple[int, str]]:
+        """The non-blank cells of row `i` as (column, text) pairs."""
+        return [(j, c) for j, c in enumerate(self.rows[i]) if normalize(c)]
+
+    def where(self, i: int, col: int | None = None) -> str:
+        base = f"{self.unit} {self.numbers[i]}"
+        return base if col is None else f"{base}, column {col + 1}"
+
+    def cell(self, i: int, j: int | None) -> str:
+        row = self.rows[i]
+        return row[j] if j is not None and 0 <= j < len(row) else ""
+
+    def keys(self) -> set[str]:
+        """Every non-blank cell's folded label."""
+        return {fold(c) for row in self.rows for c in row if c and c.strip()}
+
+
+_KEYS: dict[str, str] = {}
+
+
+def key(text: str) -> str:
+    """A cell as matched against labels: normalised, no spaces, no trailing colon, no invisible
+    characters (cached: labels repeat on every form)."""
+    k = _KEYS.get(text)
+    if k is None:
+        k = _KEYS[text] = label_key(INVISIBLE.sub("", text))
+    return k
+
+
+def fold(text: str) -> str:
+    """A header cell as matched: `key` without trailing qualifiers such as (万元), (A), (B/A), (%),
+    (70分) — so 全年预算数(A) is 全年预算数 and 产出指标(70分) is 产出指标."""
+    k = key(text)
+    while True:
+        stripped = _QUALIFIER.sub("", k)
+        if stripped == k:
+            return k
+        k = stripped
+
+
+def points(text: str) -> Decimal | None:
+    """The points a label states, `产出指标(70分)` → 70, else None."""
+    m = _POINTS.search(key(text))
+    return Decimal(m.group(1)) if m else None
+
+
+def invisible_in(text: str) -> list[str]:
+    """The invisible characters in a cell, as U+XXXX names (for provenance notes)."""
+    return sorted({f"U+{ord(ch):04X}" for ch in INVISIBLE.findall(text)})
+
+
+def is_number(text: str) -> bool:
+    try:
+        parse_decimal(text)
+        return True
+    except ValueError:
+        return False
+
+
+def words(labels: list[str] | str) -> set[str]:
+    """A synonym list as folded keys."""
+    return {fold(w) for w in ([labels] if isinstance(labels, str) else labels)}
+
+
+def assign_columns(row: list[str], synonyms: dict[str, list[str]], skip: tuple[str, ...] = ()) -> dict[str, int]:
+    """Column roles of a header row: field → column, first match wins, each column one field."""
+    roles = {f: words(ws) for f, ws in synonyms.items() if f not in skip}
+    cols: dict[str, int] = {}
+    for j, c in enumerate(row):
+        if not c or not c.strip():
+            continue
+        k = fold(c)
+        for f, ws in roles.items():
+            if f not in cols and k in ws:
+                cols[f] = j
+                break
+    return cols
+
+
+def nearest(label: str, known: list[str], n: int = 3) -> list[str]:
+    """The known labels closest to `label` (for "did you mean" in an error)."""
+    import difflib
+
+    return difflib.get_close_matches(fold(label), [fold(k) for k in known], n=n, cutoff=0.3)
+
+
+# --- rows a table walker passes over ----------------------------------------------------------
+
+_T = LABELS["table_rows"]
+_PLACEHOLDERS = [re.compile(p) for p in _T["placeholders"]]
+_NOTES = tuple(fold(w) for w in _T["notes"])
+
+
+def is_placeholder(name: str) -> bool:
+    """A template row left in the table: 指标1, 指标2, ……, 如:…, xxx."""
+    k = key(name)
+    return not k or any(p.fullmatch(k) for p in _PLACEHOLDERS)
+
+
+def is_note(first_cell: str) -> bool:
+    """A row under the table that is not data: 说明, 注:…, 填报人, 联系电话, 审核人."""
+    k = key(first_cell)
+    return any(k == n or k.startswith(n + ":") or (len(n) > 1 and k.startswith(n)) for n in _NOTES)
+
+
+__all__ = [
+    "Grid",
+    "assign_columns",
+    "fold",
+    "invisible_in",
+    "is_note",
+    "is_number",
+    "is_placeholder",
+    "key",
+    "nearest",
+    "points",
+    "words",
+]

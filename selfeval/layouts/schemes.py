@@ -1,0 +1,36 @@
+"""What to say about a grid no layout claims: what was recognised, and what it looks like.
+
+A form selfeval cannot read is refused with a true message — never "no 预算执行情况 labels" for a
+form that has `预算执行情况(10分)`. The forms it recognises but does not read (a 部门整体 form, a
+scheme no ruleset covers) are listed in `data/labels.yaml` under `unread_forms`.
+"""
+
+from __future__ import annotations
+
+from ..labels import LABELS
+from .reader import Grid, key
+
+TITLE_ROWS = 4
+
+
+def unread_form(grid: Grid) -> str | None:
+    """What the grid is, when it is a form selfeval recognises but does not read; else None."""
+    # Titles only: a form's own instructions may name other forms (the seed's 填表说明 names the
+    # 绩效目标申报表), so the signature is looked for in the first rows that hold text.
+    titled = [row for row in grid.rows if any(c.strip() for c in row)][:TITLE_ROWS]
+    text = "".join(key(c) for row in titled for c in row if c)
+    for form in LABELS["unread_forms"]:
+        if all(any(key(w) in text for w in group) for group in form["all"]):
+            return f"{form['name']}: {form['says']}"
+    return None
+
+
+def recognise(grid: Grid, ranked) -> str:
+    """A sentence on what the grid holds: the landmarks each layout found."""
+    seen = [f"{lay.title}: {'、'.join(d.reasons)}" for lay, d in ranked if d.reasons]
+    if not seen:
+        return "no labels of any 自评表 layout"
+    return "a table no layout claims (labels found — " + "; ".join(seen) + ")"
+
+
+__all__ = ["recognise", "unread_form"]
