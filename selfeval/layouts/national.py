@@ -29,7 +29,7 @@ from ..labels import LABELS
 from ..model import Capabilities, Category, Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
 from ..values import Target, format_decimal, normalize, parse_decimal, parse_target
 from . import Detection, Layout, register
-from .reader import Grid, fold, is_note, is_number, is_placeholder
+from .reader import Grid, assign_columns, fold, is_note, is_number, is_placeholder
 from .reader import key as label_of
 from .suzhou import category_of, read_narrative
 
@@ -306,33 +306,15 @@ class _NationalParser:
     # -- indicators ------------------------------------------------------------------------------
     def _indicator_header(self, start: int) -> tuple[int, dict[str, int]] | None:
         spec = _N["indicators"]
-        words = {fld: {_hk(w) for w in ws} for fld, ws in spec.items()}
         for i, row in self.rows(start):
-            cols: dict[str, int] = {}
-            for j, c in enumerate(row):
-                key = _hk(c) if c else ""
-                for fld, ws in words.items():
-                    if fld != "total" and key in ws and fld not in cols:
-                        cols[fld] = j
-                        break
+            cols = assign_columns(row, spec, skip=("total",))
             if "name" in cols and "target" in cols:
                 if i > start:  # a two-row header: 实际完成值 / 分值 / 得分 merged over the row above
-                    for fld, j in self._header_cols(self.grid.rows[i - 1], words).items():
+                    for fld, j in assign_columns(self.grid.rows[i - 1], spec, skip=("total",)).items():
                         if fld not in cols and j not in cols.values():
                             cols[fld] = j
                 return i, cols
         return None
-
-    @staticmethod
-    def _header_cols(row: list[str], words: dict[str, set[str]]) -> dict[str, int]:
-        cols: dict[str, int] = {}
-        for j, c in enumerate(row):
-            key = _hk(c) if c else ""
-            for fld, ws in words.items():
-                if fld != "total" and key in ws and fld not in cols:
-                    cols[fld] = j
-                    break
-        return cols
 
     def indicators(self, start: int) -> tuple[list[Indicator], dict, int, str]:
         found = self._indicator_header(start)
@@ -442,7 +424,7 @@ class _NationalParser:
                 continue
             held = [self.grid.cell(n, j).strip() for n in range(hi + 1, stop) if _clean(self.grid.cell(n, j))]
             if held:
-                head = self.grid.cell(hi, j).strip() or self.grid.cell(hi - 1, j).strip() if hi else ""
+                head = self.grid.cell(hi, j).strip() or (self.grid.cell(hi - 1, j).strip() if hi else "")
                 shown = "、".join(held[:3]) + ("…" if len(held) > 3 else "")
                 self.unread.append(f"{self.grid.where(hi, j)}: {head or '（无表头）'}（{len(held)}个值未读取：{shown}）")
 

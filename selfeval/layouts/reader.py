@@ -11,7 +11,7 @@ Label words live in `data/labels.yaml` (and a user's layout file, `userlabels`),
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from ..labels import LABELS
@@ -32,7 +32,6 @@ class Grid:
     numbers: list[int]
     source: str
     unit: str = "line"  # "line" for text exports, "row" for sheets
-    _keys: dict[tuple[int, int], str] = field(default_factory=dict, repr=False, compare=False)
 
     def filled(self, i: int) -> list[tuple[int, str]]:
         """The non-blank cells of row `i` as (column, text) pairs."""
@@ -80,11 +79,6 @@ def points(text: str) -> Decimal | None:
     return Decimal(m.group(1)) if m else None
 
 
-def invisible_in(text: str) -> list[str]:
-    """The invisible characters in a cell, as U+XXXX names (for provenance notes)."""
-    return sorted({f"U+{ord(ch):04X}" for ch in INVISIBLE.findall(text)})
-
-
 def is_number(text: str) -> bool:
     try:
         parse_decimal(text)
@@ -113,13 +107,6 @@ def assign_columns(row: list[str], synonyms: dict[str, list[str]], skip: tuple[s
     return cols
 
 
-def nearest(label: str, known: list[str], n: int = 3) -> list[str]:
-    """The known labels closest to `label` (for "did you mean" in an error)."""
-    import difflib
-
-    return difflib.get_close_matches(fold(label), [fold(k) for k in known], n=n, cutoff=0.3)
-
-
 # --- rows a table walker passes over ----------------------------------------------------------
 
 _T = LABELS["table_rows"]
@@ -143,12 +130,10 @@ __all__ = [
     "Grid",
     "assign_columns",
     "fold",
-    "invisible_in",
     "is_note",
     "is_number",
     "is_placeholder",
     "key",
-    "nearest",
     "points",
     "words",
 ]
