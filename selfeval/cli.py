@@ -27,7 +27,7 @@ def _evaluate(args: argparse.Namespace):
     from .review import review
     from .rulesets import load_ruleset, ruleset_for
 
-    form = load_form(args.form, sheet=getattr(args, "sheet", None))
+    form = load_form(args.form, sheet=getattr(args, "sheet", None), layout=getattr(args, "layout", None))
     ruleset = load_ruleset(args.ruleset) if args.ruleset else ruleset_for(form)
     decisions_path = getattr(args, "decisions", None)
     decisions = load_decisions(decisions_path) if decisions_path else []
@@ -101,19 +101,20 @@ def cmd_review(args: argparse.Namespace) -> int:
 def cmd_inspect(args: argparse.Namespace) -> int:
     """How a form was read: the layout chosen and why, each layout's detection, which header went
     to which field, rows passed over, columns not read, and every reading note."""
-    from .layouts import THRESHOLD, detect
+    from .layouts import THRESHOLD, detect, resolve
     from .loaders import load_form, source_grid
 
+    layout = resolve(args.layout)
     grid = source_grid(args.form, sheet=args.sheet)
     lines = [f"{args.form}"]
     if grid is not None:
         lines.append("版式检测:")
-        for lay, det in detect(grid):
+        for lay, det in detect(grid, (layout,) if layout else ()):
             mark = "✓" if det.confidence >= THRESHOLD else " "
             found = "、".join(det.reasons) or "—"
             missing = f"；缺 {'、'.join(det.missing)}" if det.missing else ""
             lines.append(f"  {mark} {lay.name:<10} {det.confidence:.2f}  {lay.title}：有 {found}{missing}")
-    form = load_form(args.form, sheet=args.sheet)
+    form = load_form(args.form, sheet=args.sheet, layout=layout)
     prov = form.provenance
     lines.append(f"读取为: {prov.layout or form.layout}")
     caps = form.capabilities
@@ -143,7 +144,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_convert(args: argparse.Namespace) -> int:
     from .loaders import load_form, write_yaml
 
-    form = load_form(args.form, sheet=args.sheet)
+    form = load_form(args.form, sheet=args.sheet, layout=args.layout)
     out = Path(args.out) if args.out else Path(args.form).with_suffix(f".{args.to}")
     if out.resolve() == Path(args.form).resolve():
         raise SelfevalError(f"{out}: refusing to overwrite the input file; pass --out")
@@ -183,6 +184,9 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     return 0
 
 
+LAYOUT_HELP = "read with this layout: a name (national, suzhou) or a layout file (.yaml, docs/layouts.md)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="selfeval", description="Review, rescore and report 绩效自评 forms.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -191,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("form", help="form file: .txt/.tsv text export, .xlsx/.xls workbook or .yaml")
         sp.add_argument("--ruleset", help="ruleset name or file (default: detected from the form)")
         sp.add_argument("--sheet", help="workbook sheet holding the form")
+        sp.add_argument("--layout", help=LAYOUT_HELP)
         sp.add_argument("--decisions", help="reviewer decisions YAML file")
         sp.add_argument("--json", action="store_true", help="print one JSON document")
 
@@ -204,6 +209,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("inspect", help="show how a form is read: layout, columns, skipped rows, unread columns")
     sp.add_argument("form")
     sp.add_argument("--sheet", help="workbook sheet holding the form")
+    sp.add_argument("--layout", help=LAYOUT_HELP)
     sp.set_defaults(func=cmd_inspect)
     sp = sub.add_parser("schema", help="print the JSON Schema of the canonical YAML form")
     sp.set_defaults(func=cmd_schema)
@@ -212,6 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--to", choices=["yaml", "xlsx"], required=True)
     sp.add_argument("--out")
     sp.add_argument("--sheet")
+    sp.add_argument("--layout", help=LAYOUT_HELP)
     sp.set_defaults(func=cmd_convert)
     sp = sub.add_parser("report", help="render one project's HTML report from a params file")
     sp.add_argument("params")

@@ -16,6 +16,7 @@ import yaml
 
 from .batch import Outcome, fingerprint, render_one
 from .report import atomic_write
+from .yamlio import load_yaml
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def make_payload(params_file: Path) -> Payload:
     from .params import load_params
 
     rp = load_params(params_file)
-    data = yaml.safe_load(params_file.read_text(encoding="utf-8"))
+    data = load_yaml(params_file.read_text(encoding="utf-8"))
     form_name = f"form{rp.form_path.suffix}"
     data["form"] = form_name
     decisions = None

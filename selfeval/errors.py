@@ -51,6 +51,10 @@ class RulesetError(SelfevalError):
     """A ruleset is unknown or its file is malformed."""
 
 
+class LayoutError(SelfevalError):
+    """A layout file is malformed, or names a layout or labels entry that does not exist."""
+
+
 class ParamsError(SelfevalError):
     """A params file is malformed (unknown key, wrong type, missing form)."""
 

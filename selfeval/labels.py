@@ -5,12 +5,12 @@ from __future__ import annotations
 from importlib import resources
 from typing import Any
 
-import yaml
+from .yamlio import load_yaml
 
 
 def _load() -> dict[str, Any]:
     text = resources.files("selfeval").joinpath("data/labels.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 LABELS: dict[str, Any] = _load()

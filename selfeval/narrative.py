@@ -13,12 +13,12 @@ from importlib import resources
 from typing import Any
 
 import jinja2
-import yaml
 
 from .review import at_threshold as _at_threshold
 from .review import finding_counts, project_results
 from .scoring import HUNDRED, ZERO, Evaluation, pct, round_half_up
 from .values import canonical, format_decimal
+from .yamlio import load_yaml
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class Section:
 @cache
 def _spec() -> dict[str, Any]:
     text = resources.files("selfeval").joinpath("data/narrative.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 @cache

@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
 from .decisions import Decision, load_decisions, parse_decisions
-from .errors import ParamsError
+from .errors import ParamsError, SelfevalError
 from .narrative import section_ids
 from .yamlio import read_yaml
 
@@ -48,6 +48,7 @@ class Params(BaseModel):
     form: StrictStr
     ruleset: StrictStr | None = None
     sheet: StrictStr | None = None
+    layout: StrictStr | None = None
     reviewer: StrictStr | None = None
     review_date: dt.date | None = None
     decisions: StrictStr | dict[str, Any] | None = None
@@ -75,6 +76,7 @@ class ResolvedParams(BaseModel):
     decisions_path: Path | None
     ruleset: str | None
     sheet: str | None
+    layout: str | None  # a registered layout's name, or a layout file's absolute path
     reviewer: str | None
     review_date: dt.date | None
     decisions: list[Decision]
@@ -90,6 +92,8 @@ class ResolvedParams(BaseModel):
         files = [self.params_path, self.form_path]
         if self.decisions_path:
             files.append(self.decisions_path)
+        if self.layout and Path(self.layout).is_absolute():
+            files.append(Path(self.layout))
         return files
 
 
@@ -100,6 +104,29 @@ def _explain(err: dict[str, Any]) -> str:
     if err["type"] == "extra_forbidden":
         msg = "unknown key"
     return msg
+
+
+def _layout(value: str | None, base: Path, params_file: Path) -> str | None:
+    """`layout:` as a registered name, or a layout file resolved against the params file's folder
+    and read now (so a bad layout file fails this project, named, before anything renders)."""
+    if value is None:
+        return None
+    from .layouts import get, resolve
+
+    try:
+        get(value)
+        return value
+    except KeyError:
+        pass
+    path = (base / value).resolve()
+    if not path.is_file():
+        raise ParamsError(f"{params_file}: layout: {value!r} is neither a layout name nor a file "
+                          f"(looked for {path})")
+    try:
+        resolve(path)
+    except SelfevalError as exc:
+        raise ParamsError(f"{params_file}: layout: {exc}") from None
+    return str(path)
 
 
 def load_params(path: str | Path) -> ResolvedParams:
@@ -118,6 +145,7 @@ def load_params(path: str | Path) -> ResolvedParams:
     form_path = (base / params.form).resolve()
     if not form_path.is_file():
         raise ParamsError(f"{p}: form: file {params.form!r} not found (looked for {form_path})")
+    layout = _layout(params.layout, base, p)
     decisions_path = None
     if isinstance(params.decisions, str):
         decisions_path = (base / params.decisions).resolve()
@@ -130,7 +158,7 @@ def load_params(path: str | Path) -> ResolvedParams:
         raise ParamsError(f"{p}: narrative: unknown section(s) {', '.join(sorted(unknown))}")
     return ResolvedParams(
         name=p.stem, params_path=p.resolve(), form_path=form_path, decisions_path=decisions_path,
-        ruleset=params.ruleset, sheet=params.sheet, reviewer=params.reviewer,
+        ruleset=params.ruleset, sheet=params.sheet, layout=layout, reviewer=params.reviewer,
         review_date=params.review_date, decisions=decisions, analyst_notes=params.analyst_notes,
         narrative=overrides,
     )

@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from .errors import SelfevalError
+from .yamlio import load_yaml
 
 FULL_MARKS_CLAIM = 95.0  # self share (%) from which a project "claims (nearly) full marks"
 LOW_EXECUTION = 80.0  # execution rate (%) below which spending counts as low
@@ -60,7 +61,7 @@ def records_from_outcomes(outcomes: Iterable) -> list[dict[str, Any]]:
 
 def _is_params(path: Path) -> bool:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError, OSError):
         return False
     return isinstance(data, dict) and "form" in data and "project_name" not in data

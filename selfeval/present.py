@@ -47,7 +47,7 @@ def prepare(params_file: str | Path | None = None) -> ReportContext:
     from .rulesets import load_ruleset, ruleset_for
 
     rp = load_params(params_file or example_params_file())
-    form = load_form(rp.form_path, sheet=rp.sheet)
+    form = load_form(rp.form_path, sheet=rp.sheet, layout=rp.layout)
     ruleset = load_ruleset(rp.ruleset) if rp.ruleset else ruleset_for(form)
     ev = review(form, ruleset, rp.decisions, decisions_source=str(rp.decisions_path or rp.params_path))
     return ReportContext(

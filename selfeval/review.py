@@ -14,11 +14,10 @@ from decimal import Decimal
 from importlib import resources
 from typing import Any, Literal
 
-import yaml
-
 from .decisions import Decision
 from .errors import DecisionsError
 from .labels import LABELS
+from .layouts.reader import points
 from .model import Category, Form
 from .rulesets import Ruleset
 from .scoring import (
@@ -35,12 +34,13 @@ from .scoring import (
     score_form,
     weight_sum,
 )
-from .values import format_decimal, normalize, parse_actual
+from .values import canonical, format_decimal, normalize, parse_actual
+from .yamlio import load_yaml
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 
-CATALOGUE: dict[str, dict[str, str]] = yaml.safe_load(
+CATALOGUE: dict[str, dict[str, str]] = load_yaml(
     resources.files("selfeval").joinpath("data/findings.yaml").read_text(encoding="utf-8")
 )
 
@@ -231,6 +231,21 @@ def weights(ev: Evaluation) -> Iterator[Finding]:
         names = tuple(n for w in issues for n in w.indicators)
         yield make_finding("SE-ARITH-WEIGHTS", names, detail="；".join(parts) + "。",
                            issues=[(w.what, w.expected, w.seen) for w in issues])
+
+
+@check
+def category_points(ev: Evaluation) -> Iterator[Finding]:
+    """A 一级指标 cell that states its points (产出指标(70分)) against the weights under it."""
+    sums: dict[str, Decimal] = {}
+    for ind in ev.form.indicators:
+        if ind.level1 and points(ind.level1) is not None and ind.weight is not None:
+            sums[ind.level1] = sums.get(ind.level1, Decimal(0)) + ind.weight
+    tol = ev.ruleset.tolerances.weight
+    bad = [(label, points(label), total) for label, total in sums.items() if abs(total - points(label)) > tol]
+    if bad:
+        yield make_finding("SE-ARITH-CATEGORY-POINTS", items=_items(
+            [f"{label.strip()}下各指标分值合计{format_decimal(canonical(total))}分" for label, _, total in bad]),
+            groups=[(label, stated, total) for label, stated, total in bad])
 
 
 @check
@@ -578,6 +593,17 @@ def text_actual(ev: Evaluation) -> Iterator[Finding]:
             "SE-PLAUS-TEXT-ACTUAL", tuple(r.indicator.name for r in hits),
             items=_items([f"{r.indicator.name}（目标{r.indicator.target.raw}，实际“{r.indicator.actual}”）"
                           for r in hits]))
+
+
+@check
+def comparator_actual(ev: Evaluation) -> Iterator[Finding]:
+    """An actual written as a bound (≥266米) is scored on its number, and the reviewer is told."""
+    hits = [r for r in ev.indicators if parse_actual(r.indicator.actual).comparator is not None]
+    if hits:
+        yield make_finding(
+            "SE-PLAUS-ACTUAL-COMPARATOR", tuple(r.indicator.name for r in hits),
+            items=_items([f"{r.indicator.name}（实际“{r.indicator.actual}”，按"
+                          f"{format_decimal(parse_actual(r.indicator.actual).quantity.value)}计）" for r in hits]))
 
 
 _COST = re.compile(r"成本|费用|单价")

@@ -25,6 +25,7 @@ from pydantic import (
 from .errors import RulesetError
 from .model import Category
 from .values import Comparator
+from .yamlio import load_yaml
 
 
 class _Strict(BaseModel):
@@ -182,7 +183,7 @@ def available_rulesets() -> list[str]:
 def parse_ruleset(text: str, source: str) -> Ruleset:
     """Validate ruleset YAML text; errors name the file and the field."""
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise RulesetError(f"{source}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

@@ -131,6 +131,7 @@ class Actual(BaseModel):
     month: int | None = None
     day: int | None = None
     text: str | None = None
+    comparator: Comparator | None = None  # "≥266米" states a bound, not the value reached
 
 
 def _comparators() -> list[tuple[str, Comparator]]:
@@ -222,12 +223,12 @@ def _parse_actual(raw: str | None) -> Actual:
     if date:
         return Actual(kind="date", raw=text, year=date[0], month=date[1], day=date[2])
     # An actual may repeat the comparator ("≥95%"); the number is what counts.
-    body = text
-    for spelling, _ in _COMPARATORS:
+    body, stated = text, None
+    for spelling, comparator in _COMPARATORS:
         if body.startswith(spelling):
-            body = body[len(spelling) :].strip()
+            body, stated = body[len(spelling) :].strip(), comparator
             break
     q = _quantity(body)
     if q is not None:
-        return Actual(kind="quantity", raw=text, quantity=q)
+        return Actual(kind="quantity", raw=text, quantity=q, comparator=stated)
     return Actual(kind="text", raw=text, text=text)

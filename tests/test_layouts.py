@@ -4,6 +4,7 @@ nothing dropped silently."""
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -92,12 +93,12 @@ def test_a_department_form_is_refused_for_what_it_is():
         parse_grid(grid_of(text), Provenance(path="mem.txt"))
 
 
-def _third(grid: Grid) -> Detection:
+def _third(grid: Grid, labels: dict) -> Detection:
     hit = any(c == "第三种自评表" for row in grid.rows for c in row)
     return Detection(1.0 if hit else 0.0, ("第三种自评表",) if hit else (), () if hit else ("第三种自评表",))
 
 
-def _parse_third(grid: Grid, prov: Provenance) -> Form:
+def _parse_third(grid: Grid, prov: Provenance, labels: dict) -> Form:
     name = grid.rows[1][1]
     return Form(project_name=name, year=2024, layout="third", capabilities=THIRD.capabilities, provenance=prov)
 
@@ -122,7 +123,7 @@ def test_a_third_layout_is_one_registration():
 
 
 def test_two_layouts_claiming_a_grid_equally_is_an_error():
-    twin = Layout(name="twin", title="孪生", detect=lambda g: detect_national(g), parse=_parse_third,
+    twin = Layout(name="twin", title="孪生", detect=lambda g, labels: detect_national(g), parse=_parse_third,
                   write=lambda f: "")
     register(twin)
     try:
@@ -136,3 +137,11 @@ def detect_national(grid: Grid) -> Detection:
     from selfeval.layouts.national import detect
 
     return detect(grid)
+
+
+def test_a_two_row_header_names_the_row_each_header_text_is_in():
+    from selfeval.loaders import load_form
+
+    form = load_form(Path(__file__).parent / "corpus" / "yunnan_2022_yongde_school_nutrition.txt")
+    assert "line 12, column 7: 实际完成值 → actual" in form.provenance.columns
+    assert "line 13, column 5: 指标值 → target" in form.provenance.columns

@@ -832,3 +832,16 @@ def test_convert_to_a_workbook_and_back(name, tmp_path, capsys):
     out = tmp_path / f"{name}.xlsx"
     assert main(["convert", str(EXAMPLES / f"{name}.txt"), "--to", "xlsx", "--out", str(out)]) == 0
     assert load_form(out).content() == load_form(EXAMPLES / f"{name}.txt").content()
+
+
+@pytest.mark.parametrize(("actual", "tier"), [
+    ("达成预期指标", "达成年度指标"),
+    ("部分达成预期指标并具有一定效果", "部分达成并具有一定效果"),
+    ("未达成预期指标且效果较差", "未达成且效果较差"),
+])
+def test_the_standard_templates_grade_words_place_their_tier(national, actual, tier):
+    from selfeval.scoring import tier_for
+    from selfeval.values import parse_actual, parse_target
+
+    found = tier_for(parse_actual(actual), parse_target("效果明显"), national)
+    assert found is not None and found[0] == tier

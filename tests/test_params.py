@@ -55,7 +55,7 @@ narrative:
     ("text", "expected"),
     [
         ("form: seed.txt\nreviwer: x\n", "reviwer: unknown key"),
-        ("form: seed.txt\nreviewer: yes\n", "put the text in quotes"),
+        ("form: seed.txt\nreviewer: true\n", "put the text in quotes"),
         ("form: seed.txt\nreview_date: 15/03/2024\n", "review_date"),
         ("form: missing.txt\n", "form: file 'missing.txt' not found"),
         ("reviewer: x\n", "form: Field required"),

@@ -790,6 +790,10 @@ def _triggers():
         "SE-ARITH-SUBITEM-ACTUAL": with_sub_items(c, [("甲", "60", "55"), ("乙", "40", "40")]),
         "SE-ARITH-WEIGHTS": stated(with_indicator(c, "立项程序规范性", weight="11", self_score="11")),
         "SE-ARITH-TOTAL": clean_form(stated_total="80"),
+        # the two 产出 indicators weigh 25 under a cell that says 30
+        "SE-ARITH-CATEGORY-POINTS": with_indicator(with_indicator(c, "应用系统运营运维数", level1="产出指标(30分)"),
+                                                   "驻场运维周期", level1="产出指标(30分)"),
+        "SE-PLAUS-ACTUAL-COMPARATOR": with_indicator(c, "应用系统运营运维数", actual="≥12 个"),
         # weights adding to 81 on an 80-point form: provisional, unrated, and said
         "SE-ARITH-OVER-FULL": stated(with_indicator(c, "立项程序规范性", weight="11", self_score="11")),
         "SE-ARITH-SCORE-RANGE": stated(with_indicator(c, "部门反馈满意度", self_score="13")),
@@ -973,3 +977,21 @@ def test_weights_over_full_marks_leave_the_result_unrated(suzhou):
     f = only(ev, "SE-ARITH-OVER-FULL")
     assert "81" in f.message and "80" in f.message
     assert not run(clean_form(), suzhou).provisional  # a form within its marks keeps its rating
+
+
+def test_points_in_a_category_cell_are_checked_against_its_weights(suzhou):
+    both = lambda label: with_indicator(with_indicator(clean_form(), "应用系统运营运维数", level1=label),  # noqa: E731
+                                        "驻场运维周期", level1=label)
+    assert "SE-ARITH-CATEGORY-POINTS" not in codes(run(both("产出指标(25分)"), suzhou))
+    f = only(run(both("产出指标（30分）"), suzhou), "SE-ARITH-CATEGORY-POINTS")
+    assert "产出指标（30分）下各指标分值合计25分" in f.message
+    assert [(a, b, c) for a, b, c in f.evidence["groups"]] == [("产出指标（30分）", D(30), D(25))]
+
+
+def test_an_actual_with_a_comparator_is_scored_on_its_number_and_said(suzhou):
+    plain = run(with_indicator(clean_form(), "应用系统运营运维数", actual="12 个"), suzhou)
+    bound = run(with_indicator(clean_form(), "应用系统运营运维数", actual="≥12 个"), suzhou)
+    assert [r.rescore.score for r in bound.indicators] == [r.rescore.score for r in plain.indicators]
+    f = only(bound, "SE-PLAUS-ACTUAL-COMPARATOR")
+    assert f.severity == "warning" and "应用系统运营运维数（实际“≥12 个”，按12计）" in f.message
+    assert "SE-PLAUS-ACTUAL-COMPARATOR" not in codes(plain)

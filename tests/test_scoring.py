@@ -10,9 +10,11 @@ from hypothesis import strategies as st
 
 from selfeval.model import Category, Form, Indicator
 from selfeval.scoring import (
+    NO_RATING,
     assess,
     check_weights,
     compute_rates,
+    over_full_marks,
     pct,
     rating_for,
     round_half_up,
@@ -572,8 +574,10 @@ def test_totals_are_sums_of_rounded_parts(suzhou, form):
     assert ev.rescore_total == sum((r.rescore.score or D(0) for r in ev.indicators), D(0))
     assert ev.review_total == sum((r.review.score or D(0) for r in ev.indicators), D(0))
     assert ev.self_total == sum((i.self_score or D(0) for i in form.indicators), D(0))
-    assert ev.provisional == any(r.review.score is None for r in ev.indicators)
-    assert ev.rating == rating_for(ev.review_total, ev.full_marks, suzhou)
+    # a result over full marks is kept, provisional and unrated (the guard), never capped
+    over = over_full_marks(form, suzhou, ev.full_marks, ev.review_total)
+    assert ev.provisional == (over or any(r.review.score is None for r in ev.indicators))
+    assert ev.rating == (NO_RATING if over else rating_for(ev.review_total, ev.full_marks, suzhou))
 
 
 @settings(max_examples=100, deadline=None)

@@ -163,7 +163,8 @@ ONE = "indicators:\n  - {category: output, name: a, target: '>=3 个', weight: %
     ("text", "where", "seen"),
     [
         (BASE + ONE % "abc", "indicators[0].weight", "abc"),
-        (BASE + ONE % "yes", "indicators[0].weight", "True"),
+        (BASE + ONE % "yes", "indicators[0].weight", "yes"),  # YAML 1.2: text, not True
+        (BASE + ONE % "true", "indicators[0].weight", "True"),
         (BASE + ONE % "'4,5'", "indicators[0].weight", "4,5"),
         ("project_name: x\nyear: abc\n", "year", "abc"),
         (BASE + "money: {paid: 1.5x}\n", "money.paid", "1.5x"),

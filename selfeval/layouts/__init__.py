@@ -2,10 +2,13 @@
 
 A layout is data plus three functions (like papermill's engines, registered by name):
 
-- `detect(grid) -> Detection`: how confident it is that a grid is its form, with the reasons;
-- `parse(grid, provenance) -> Form`: the form, or a `FormError` naming every problem;
+- `detect(grid, labels) -> Detection`: how confident it is that a grid is its form, and why;
+- `parse(grid, provenance, labels) -> Form`: the form, or a `FormError` naming every problem;
 - `write(form) -> str`: the form as its tab-separated text export (round trips, workbooks);
-- `capabilities`: what its forms can express (`model.Capabilities`), set on every form it reads.
+- `capabilities`: what its forms can express (`model.Capabilities`), set on every form it reads;
+- `labels`: the words it reads with (`data/labels.yaml`, plus a user's layout file: `userfile`);
+- `requires`: labels a form must show before this layout claims it (what sets a derived layout
+  apart from the one it reads as).
 
 `parse_grid` asks every registered layout, takes the most confident one (a tie is an error that
 names both) and records the choice and its reasons in the form's provenance. Nothing outside this
@@ -17,10 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from ..errors import FormError, Problem
+from ..errors import FormError, LayoutError, Problem
+from ..labels import LABELS
 from ..model import Capabilities, Form, Provenance
-from .reader import Grid
+from .reader import Grid, fold
 
 # Below this a layout does not claim a grid at all.
 THRESHOLD = 0.5
@@ -41,10 +46,32 @@ class Layout:
 
     name: str
     title: str  # how reports and `inspect` name it
-    detect: Callable[[Grid], Detection]
-    parse: Callable[[Grid, Provenance], Form]
+    detect: Callable[[Grid, dict], Detection]
+    parse: Callable[[Grid, Provenance, dict], Form]
     write: Callable[[Form], str]
     capabilities: Capabilities = field(default_factory=Capabilities)
+    labels: dict = field(default_factory=lambda: LABELS, repr=False, compare=False)
+    requires: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()  # the labels sections its parser reads (what a layout file may add to)
+    source: str = ""  # the layout file it came from ("" for a shipped layout)
+
+    def claims(self, grid: Grid) -> Detection:
+        """This layout's detection of a grid; a required label that is absent caps it below the
+        threshold (and is listed as missing)."""
+        det = self.detect(grid, self.labels)
+        if not self.requires:
+            return det
+        keys = grid.keys()
+        absent = tuple(w for w in self.requires if not any(fold(w) in k for k in keys))
+        if absent:
+            return Detection(min(det.confidence, THRESHOLD - 0.1), det.reasons, (*det.missing, *absent))
+        return Detection(det.confidence, (*det.reasons, *self.requires), det.missing)
+
+    def read(self, grid: Grid, provenance: Provenance) -> Form:
+        """Parse a grid with this layout's labels. A layout from a file keeps the form's `layout`
+        the shipped one it reads as (its rulesets, writer and capabilities apply); the file's
+        layout is named in the provenance."""
+        return self.parse(grid, provenance, self.labels)
 
 
 _REGISTRY: dict[str, Layout] = {}
@@ -81,15 +108,24 @@ def layout_of(form: Form) -> Layout:
     return get(form.layout)
 
 
-def detect(grid: Grid) -> list[tuple[Layout, Detection]]:
-    """Every layout's detection of a grid, most confident first."""
-    found = [(lay, lay.detect(grid)) for lay in layouts()]
-    return sorted(found, key=lambda p: -p[1].confidence)
+def candidates(extra: tuple[Layout, ...] = ()) -> list[Layout]:
+    """The registered layouts with `extra` ones (a user's layout files) added; an extra layout of a
+    registered name takes its place."""
+    pool = {lay.name: lay for lay in layouts()}
+    pool.update({lay.name: lay for lay in extra})
+    return list(pool.values())
 
 
-def choose(grid: Grid) -> tuple[Layout, Detection]:
+def detect(grid: Grid, extra: tuple[Layout, ...] = ()) -> list[tuple[Layout, Detection]]:
+    """Every layout's detection of a grid, most confident first; at equal confidence the one with
+    more required labels (a user's layout derived from a shipped one) comes first."""
+    found = [(lay, lay.claims(grid)) for lay in candidates(extra)]
+    return sorted(found, key=lambda p: (-p[1].confidence, -len(p[0].requires)))
+
+
+def choose(grid: Grid, extra: tuple[Layout, ...] = ()) -> tuple[Layout, Detection]:
     """The layout that claims a grid; `FormError` with what was recognised when none or two do."""
-    ranked = detect(grid)
+    ranked = detect(grid, extra)
     if not any(c.strip() for row in grid.rows for c in row):
         raise FormError([Problem(grid.source, "", "file", "no text", "a 自评表 (self-evaluation form) export")])
     from .schemes import recognise, unread_form
@@ -100,7 +136,8 @@ def choose(grid: Grid) -> tuple[Layout, Detection]:
     best, det = ranked[0]
     if det.confidence < THRESHOLD:
         raise FormError([Problem(grid.source, "", "layout", recognise(grid, ranked), _expected(ranked))])
-    tied = [lay.name for lay, d in ranked[1:] if d.confidence == det.confidence]
+    tied = [lay.name for lay, d in ranked[1:]
+            if d.confidence == det.confidence and len(lay.requires) == len(best.requires)]
     if tied:
         raise FormError([Problem(grid.source, "", "layout", f"matches {best.name} and {', '.join(tied)} equally",
                                  "one layout; name it with --layout")])
@@ -112,15 +149,36 @@ def _expected(ranked: list[tuple[Layout, Detection]]) -> str:
     return "a 自评表 (self-evaluation form) of a layout selfeval reads: " + "; ".join(parts)
 
 
-def parse_grid(grid: Grid, provenance: Provenance, layout: str | None = None) -> Form:
-    """Parse a grid with the layout that claims it (or the one named), noting the choice."""
-    if layout is not None:
-        lay, det = get(layout), None
-    else:
+def parse_grid(grid: Grid, provenance: Provenance, layout: str | Layout | None = None) -> Form:
+    """Parse a grid with the layout that claims it, or the one given (a registered name or a
+    `Layout`, e.g. from a layout file), noting the choice and its reasons in the provenance."""
+    if layout is None:
         lay, det = choose(grid)
-    form = lay.parse(grid, provenance)
-    why = lay.title + (f"（置信度 {det.confidence:.2f}：{'、'.join(det.reasons)}）" if det else "（指定）")
+        how = f"置信度 {det.confidence:.2f}：{'、'.join(det.reasons)}"
+    else:
+        lay = layout if isinstance(layout, Layout) else get(layout)
+        det = lay.claims(grid)
+        how = f"指定{'，' + lay.source if lay.source else ''}；置信度 {det.confidence:.2f}"
+    form = lay.read(grid, provenance)
+    why = f"{lay.title}（{how}）"
     return form.model_copy(update={"provenance": form.provenance.model_copy(update={"layout": why})})
+
+
+def resolve(spec: str | Path | Layout | None) -> Layout | None:
+    """A layout as a user names it: a `Layout`, a registered name, or a layout file's path
+    (`userfile`); None stays None (detect). `LayoutError` names what was given otherwise."""
+    if spec is None or isinstance(spec, Layout):
+        return spec
+    text = str(spec)
+    _builtins()
+    if isinstance(spec, str) and text in _REGISTRY:
+        return _REGISTRY[text]
+    if isinstance(spec, Path) or text.endswith((".yaml", ".yml")) or "/" in text or "\\" in text:
+        from .userfile import load_layout_file
+
+        return load_layout_file(text)
+    raise LayoutError(f"layout {text!r}: no such layout (known: {', '.join(_REGISTRY)}) and not a layout "
+                      "file (a .yaml path)")
 
 
 _LOADED = False
@@ -140,6 +198,7 @@ __all__ = [
     "Detection",
     "Grid",
     "Layout",
+    "candidates",
     "choose",
     "detect",
     "get",
@@ -147,5 +206,6 @@ __all__ = [
     "layouts",
     "parse_grid",
     "register",
+    "resolve",
     "unregister",
 ]

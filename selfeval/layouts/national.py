@@ -36,8 +36,6 @@ from .suzhou import category_of, read_narrative
 Variant = Literal["template", "common"]
 VARIANT_NAMES = {"template": "财政部模板", "common": "通用变体（指标性质、指标值、度量单位分列）"}
 
-_N = LABELS["national"]
-_SUFFIX = re.compile(r"\((?:万元|元|[A-Za-z/]+|%)\)$")
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年度?")
 
 
@@ -50,51 +48,48 @@ def _hk(text: str) -> str:
     return fold(text)
 
 
-_NA = {normalize(x) for x in _N["not_applicable"]}
+def _na_words(labels: dict) -> set[str]:
+    return {normalize(x) for x in labels["national"]["not_applicable"]}
 
 
-def _na(text: str | None) -> bool:
-    return normalize(text) in _NA
-
-
-def _clean(text: str | None) -> str:
+def _clean(text: str | None, na: set[str] | None = None) -> str:
     """The cell's text as written (trimmed), or "" when blank or "not applicable" ("/", "—")."""
-    return "" if _na(text) else str(text or "").strip()
-
-
-def _words(key: str) -> set[str]:
-    return {_k(w) for w in _N[key]} if isinstance(_N[key], list) else set()
+    return "" if normalize(text) in (_NA if na is None else na) else str(text or "").strip()
 
 
 def _cell(row: list[str], j: int | None) -> str:
     return row[j] if j is not None and 0 <= j < len(row) else ""
 
 
-def _source_name(text: str) -> str:
+def _source_name(text: str, labels: dict = LABELS) -> str:
     """A funding source's name without the 其中： that introduces the first one."""
     s = normalize(text)
-    prefix = normalize(_N["funds"]["source_prefix"])
+    prefix = normalize(labels["national"]["funds"]["source_prefix"])
     for p in (prefix, prefix.rstrip(":")):
         if s.startswith(p):
             return s[len(p):].strip()
     return s
 
 
-def _funds_totals() -> set[str]:
-    return {_k(w) for w in _N["funds"]["total"]}
+def _funds_totals(labels: dict = LABELS) -> set[str]:
+    return {_k(w) for w in labels["national"]["funds"]["total"]}
 
 
-def detect(grid: Grid) -> Detection:
+_NA = _na_words(LABELS)
+
+
+def detect(grid: Grid, labels: dict = LABELS) -> Detection:
     """The national form's landmarks: a funds total row (年度资金总额 / 总额), 三级指标, 一级指标 and a
     funds header with 全年预算数 and 全年执行数 (or their synonyms)."""
     keys = grid.keys()
-    totals = _funds_totals()
+    n = labels["national"]
+    totals = _funds_totals(labels)
     found, missing = [], []
     checks = [
-        ("年度资金总额", any(_k(_source_name(k)) in totals for k in keys)),
-        ("三级指标", bool(keys & {_hk(w) for w in _N["indicators"]["name"]})),
-        ("一级指标", bool(keys & {_hk(w) for w in _N["indicators"]["level1"]})),
-        ("全年执行数", bool(keys & {_hk(w) for w in _N["funds"]["columns"]["executed"]})),
+        ("年度资金总额", any(_k(_source_name(k, labels)) in totals for k in keys)),
+        ("三级指标", bool(keys & {_hk(w) for w in n["indicators"]["name"]})),
+        ("一级指标", bool(keys & {_hk(w) for w in n["indicators"]["level1"]})),
+        ("全年执行数", bool(keys & {_hk(w) for w in n["funds"]["columns"]["executed"]})),
     ]
     for label, ok in checks:
         (found if ok else missing).append(label)
@@ -115,6 +110,14 @@ class _NationalParser:
     skipped: list[str] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)
     columns: list[str] = field(default_factory=list)
+    L: dict = field(default_factory=lambda: LABELS)  # the labels it reads with (a layout file adds words)
+
+    def __post_init__(self) -> None:
+        self.N = self.L["national"]
+        self.na = _na_words(self.L)
+
+    def clean(self, text: str | None) -> str:
+        return _clean(text, self.na)
 
     # -- helpers ---------------------------------------------------------------------------------
     def problem(self, i: int | None, col: int | None, what: str, seen: str, expected: str) -> None:
@@ -127,7 +130,7 @@ class _NationalParser:
             yield i, rows[i]
 
     def number(self, raw: str, i: int, j: int | None, what: str) -> Decimal | None:
-        text = _clean(raw)
+        text = self.clean(raw)
         if not text:
             return None
         try:
@@ -138,7 +141,7 @@ class _NationalParser:
 
     def rate(self, raw: str, i: int, j: int | None, what: str) -> Decimal | None:
         """A rate cell: "91.67%" → 91.67; a bare fraction ≤ 1 (a %-formatted workbook cell) × 100."""
-        text = _clean(raw)
+        text = self.clean(raw)
         if not text:
             return None
         if text.endswith("%"):
@@ -152,8 +155,8 @@ class _NationalParser:
     # -- header ----------------------------------------------------------------------------------
     def header(self, stop: int) -> dict[str, object]:
         out: dict[str, object] = {}
-        every_label = {_k(x) for labels in LABELS["header"].values() for x in labels}
-        for fld, labels in LABELS["header"].items():
+        every_label = {_k(x) for labels in self.L["header"].values() for x in labels}
+        for fld, labels in self.L["header"].items():
             keys = {_k(x) for x in labels}
             hit = next(((i, j) for i, row in self.rows(0, stop) for j, c in enumerate(row)
                         if c and _k(c) in keys), None)
@@ -195,7 +198,7 @@ class _NationalParser:
     # -- funds -----------------------------------------------------------------------------------
     def funds(self) -> tuple[dict, int, int]:
         """Read the funds block; returns (values, first row of the block, next row)."""
-        spec = _N["funds"]
+        spec = self.N["funds"]
         columns = {fld: {_k(w) for w in words} for fld, words in spec["columns"].items()}
         header_i = None
         cols: dict[str, int] = {}
@@ -216,18 +219,14 @@ class _NationalParser:
             return {}, 0, 0
         first_value_col = min(cols.values())
         label = _k(spec["label"])
-        totals = _funds_totals()
-        stops = {_k(_N["goal"]["label"]), *(_k(w) for w in _N["indicators"]["name"]), "绩效指标"}
+        totals = _funds_totals(self.L)
+        stops = {_k(self.N["goal"]["label"]), *(_k(w) for w in self.N["indicators"]["name"]), "绩效指标"}
         out: dict = {"sources": []}
-        k = header_i + 1
-        while k < len(self.grid.rows):
-            row = self.grid.rows[k]
-            cells = self.grid.filled(k)
-            if not cells:
-                k += 1
-                continue
+        end = len(self.grid.rows)  # the row after the table
+        for k, row, cells in self.grid.walk(header_i + 1):
             keys = {_k(c) for _, c in cells}
             if keys & stops or any(x.startswith(s) for x in keys for s in stops):
+                end = k
                 break
             names = [(j, c) for j, c in cells if j < first_value_col and not _k(c).startswith(label)
                      and _k(c) not in {_k(w) for w in spec["name_headers"]}]
@@ -235,41 +234,39 @@ class _NationalParser:
                 if any(j >= first_value_col for j, _ in cells):
                     self.problem(k, cells[0][0], "项目资金", cells[0][1].strip(),
                                  "a row name such as 年度资金总额 or 上年结转资金 left of the amounts")
-                k += 1
                 continue
             name_col, name = names[-1]
             values = self._fund_values(row, cols, k, name)
-            if _k(_source_name(name)) in totals:
+            if _k(_source_name(name, self.L)) in totals:
                 if "total" in out:
                     self.problem(k, name_col, "项目资金", name.strip(), "one 年度资金总额 row")
                 out["total"] = values
             else:
-                out["sources"].append((_source_name(name), values, k))
-            k += 1
+                out["sources"].append((_source_name(name, self.L), values, k))
         if "total" not in out:
             self.problem(header_i, None, "项目资金", "no 年度资金总额 row", "a 年度资金总额 row below the header")
-        return out, header_i, k
+        return out, header_i, end
 
     def _fund_values(self, row: list[str], cols: dict[str, int], k: int, name: str) -> dict:
         values: dict = {}
         for fld, j in cols.items():
             raw = _cell(row, j)
-            label = f"{_source_name(name)} {self.funds_headers[fld]}"  # as the form's header says
+            label = f"{_source_name(name, self.L)} {self.funds_headers[fld]}"  # as the form's header says
             if fld == "note":
-                values[fld] = _clean(raw) or None
+                values[fld] = self.clean(raw) or None
             elif fld == "rate":
                 values[fld] = self.rate(raw, k, j, label)
             elif fld in ("weight", "score"):
                 values[fld] = self.number(raw, k, j, label)
             else:  # amounts: the block is in 万元, and a cell may say so again (372.29万元)
-                text = _clean(raw)
+                text = self.clean(raw)
                 values[fld] = self.number(text.removesuffix("万元") if is_number(text.removesuffix("万元")) else raw,
                                           k, j, label)
         return values
 
     # -- 年度总体目标 ---------------------------------------------------------------------------
     def goal(self, start: int, stop: int) -> dict[str, str]:
-        spec = _N["goal"]
+        spec = self.N["goal"]
         label = _k(spec["label"])
         hit = next(((i, j) for i, row in self.rows(start, stop) for j, c in enumerate(row)
                     if c and _k(c).startswith(label)), None)
@@ -305,7 +302,7 @@ class _NationalParser:
 
     # -- indicators ------------------------------------------------------------------------------
     def _indicator_header(self, start: int) -> tuple[int, dict[str, int]] | None:
-        spec = _N["indicators"]
+        spec = self.N["indicators"]
         for i, row in self.rows(start):
             cols = assign_columns(row, spec, skip=("total",))
             if "name" in cols and "target" in cols:
@@ -324,8 +321,9 @@ class _NationalParser:
             return [], meta, len(self.grid.rows), "template"
         hi, cols = found
         self.headers = {fld: _hk(self.grid.rows[hi][j] or self.grid.cell(hi - 1, j)) for fld, j in cols.items()}
-        self.columns = [f"{self.grid.where(hi, j)}: {self.headers[fld]} → {fld}"
-                        for fld, j in sorted(cols.items(), key=lambda p: p[1])]
+        # A two-row header's merged cell sits in the row above: name the row the text is in.
+        self.columns = [f"{self.grid.where(hi if self.grid.cell(hi, j).strip() else hi - 1, j)}: "
+                        f"{self.headers[fld]} → {fld}" for fld, j in sorted(cols.items(), key=lambda p: p[1])]
         variant: Variant = "common" if "nature" in cols else "template"
         for required, word in (("level1", "一级指标"),):
             if required not in cols:
@@ -333,41 +331,36 @@ class _NationalParser:
                              f"a column {word}")
         if "level1" not in cols:
             return [], meta, hi + 1, variant
-        totals = {_k(w) for w in _N["indicators"]["total"]}
-        ends = {_k(v) for v in LABELS["narrative"].values()} | {_k(h) for h in LABELS["headings"]}
+        totals = {_k(w) for w in self.N["indicators"]["total"]}
+        ends = {_k(v) for v in self.L["narrative"].values()} | {_k(h) for h in self.L["headings"]}
         name_col = cols["name"]
         level1 = level2 = None
         category: Category | None = None
         bad_category = False
         in_notes = False
         rows: list[tuple[int, dict]] = []
-        k = hi + 1
-        while k < len(self.grid.rows):
-            row = self.grid.rows[k]
-            cells = self.grid.filled(k)
-            if not cells:
-                k += 1
-                continue
+        end = len(self.grid.rows)  # the row after the table
+        for k, row, cells in self.grid.walk(hi + 1):
             first_key = _k(cells[0][1])
             if first_key in totals and cells[0][0] < name_col:
                 self._total_row(row, k, cols, meta)
-                k += 1
+                end = k + 1
                 break
             if first_key in ends or any(first_key.startswith(e + ":") for e in ends):
+                end = k
                 break
-            if in_notes or (cells[0][0] <= cols["level1"] and is_note(cells[0][1])
-                            and category_of(cells[0][1]) is None):
+            if in_notes or (cells[0][0] <= cols["level1"] and is_note(cells[0][1], self.L)
+                            and category_of(cells[0][1], self.L) is None):
                 # Notes under the table (说明 | 无, 注:…, 填报人): said, and the walk goes on only
                 # to find a 总分 row below them.
                 in_notes = True
                 shown = " ".join(c.strip() for _, c in cells)[:60]
                 self.skipped.append(f"{self.grid.where(k)}: {shown}（表下说明）")
-                k += 1
                 continue
             l1 = _cell(row, cols["level1"])
             if normalize(l1):
                 level1, level2 = l1.strip(), None
-                category = category_of(l1)
+                category = category_of(l1, self.L)
                 bad_category = category is None
                 if category is None:
                     self.problem(k, cols["level1"], "一级指标", l1.strip(),
@@ -376,12 +369,11 @@ class _NationalParser:
             if normalize(l2):
                 level2 = l2.strip()
             name = _cell(row, name_col).strip()
-            values = [_clean(_cell(row, cols.get(f))) for f in ("weight", "self_score", "actual")]
+            values = [self.clean(_cell(row, cols.get(f))) for f in ("weight", "self_score", "actual")]
             breakdown = normalize(name).startswith("其中") and "weight" in cols and not values[0] and not values[1]
-            if name and (breakdown or (not any(values) and is_placeholder(name))):
-                why = "模板占位行" if is_placeholder(name) else "“其中”分项行，无分值"
+            if name and (breakdown or (not any(values) and is_placeholder(name, self.L))):
+                why = "模板占位行" if is_placeholder(name, self.L) else "“其中”分项行，无分值"
                 self.skipped.append(f"{self.grid.where(k)}: {name}（{why}）")
-                k += 1
                 continue
             if not name:
                 others = [j for j, _ in cells if j not in (cols["level1"], cols.get("level2"))
@@ -390,29 +382,26 @@ class _NationalParser:
                     self.problem(k, name_col, "三级指标", "", "an indicator name")
                 elif normalize(l2):
                     self.skipped.append(f"{self.grid.where(k)}: {l2.strip()}（二级指标下无三级指标）")
-                k += 1
                 continue
             if category is None:
                 if not bad_category:
                     self.problem(k, cols["level1"], "一级指标", "", "a 一级指标 for the first indicator")
-                k += 1
                 continue
             rows.append((k, self._indicator_row(row, k, cols, name, category, level1, level2)))
-            k += 1
-        self._unread_columns(hi, cols, k)
+        self._unread_columns(hi, cols, end)
         out = [fields for _, fields in rows if fields is not None]
         weighted = [f for f in out if f["weight"] is not None]
         if weighted and len(weighted) < len(out):
             w = self.headers.get("weight", "分值")
             for k_row, f in rows:
-                if f is not None and f["weight"] is None and not _clean(_cell(self.grid.rows[k_row], cols.get("weight"))):
+                if f is not None and f["weight"] is None and not self.clean(_cell(self.grid.rows[k_row], cols.get("weight"))):
                     self.problem(k_row, cols.get("weight"), f"{f['name']} {w}", "",
                                  f"a number (other indicators have one; leave every {w} blank for the "
                                  "ruleset's default split)")
         if not rows and not self.problems:
             self.problem(hi, None, "绩效指标", "no indicator rows", "at least one indicator")
         inds = [Indicator(**f) for f in out] if not self.problems else []
-        return inds, meta, k, variant
+        return inds, meta, end, variant
 
     def _unread_columns(self, hi: int, cols: dict[str, int], stop: int) -> None:
         """Header cells right of 一级指标 that no field claims, and that hold values below: said, not
@@ -422,17 +411,17 @@ class _NationalParser:
         for j in range(cols["level1"] + 1, width):
             if j in claimed:
                 continue
-            held = [self.grid.cell(n, j).strip() for n in range(hi + 1, stop) if _clean(self.grid.cell(n, j))]
+            held = [self.grid.cell(n, j).strip() for n in range(hi + 1, stop) if self.clean(self.grid.cell(n, j))]
             if held:
                 head = self.grid.cell(hi, j).strip() or (self.grid.cell(hi - 1, j).strip() if hi else "")
                 shown = "、".join(held[:3]) + ("…" if len(held) > 3 else "")
                 self.unread.append(f"{self.grid.where(hi, j)}: {head or '（无表头）'}（{len(held)}个值未读取：{shown}）")
 
     def _indicator_row(self, row, k, cols, name, category, level1, level2) -> dict | None:
-        unit = _clean(_cell(row, cols.get("unit")))
-        target_text = _clean(_cell(row, cols["target"]))
+        unit = self.clean(_cell(row, cols.get("unit")))
+        target_text = self.clean(_cell(row, cols["target"]))
         if "nature" in cols:
-            target_text = self._compose_target(_clean(_cell(row, cols["nature"])), target_text, unit, k,
+            target_text = self._compose_target(self.clean(_cell(row, cols["nature"])), target_text, unit, k,
                                                cols["nature"], name)
             if target_text is None:
                 return None
@@ -441,7 +430,7 @@ class _NationalParser:
         except ValueError as exc:
             self.problem(k, cols["target"], f"{name} {self.headers['target']}", target_text, str(exc))
             return None
-        actual = _clean(_cell(row, cols.get("actual"))) or None
+        actual = self.clean(_cell(row, cols.get("actual"))) or None
         if actual and unit and is_number(actual):
             actual = f"{actual}{unit}"  # the variant's 度量单位 applies to the actual too
         return dict(
@@ -452,7 +441,7 @@ class _NationalParser:
             self_score=self.number(_cell(row, cols.get("self_score")), k, cols.get("self_score"),
                                    f"{name} {self.headers.get('self_score', '得分')}"),
             level1=level1, level2=level2,
-            deviation_note=_clean(_cell(row, cols.get("deviation_note"))) or None,
+            deviation_note=self.clean(_cell(row, cols.get("deviation_note"))) or None,
             row=self.grid.numbers[k],
         )
 
@@ -460,8 +449,8 @@ class _NationalParser:
         """指标性质 + 指标值 + 度量单位 → one target text ("≥" "95" "%" → "≥95%")."""
         if not nature:
             return f"{value}{unit}" if value and unit and not value.endswith(unit) else value
-        kinds = {normalize(w): v for w, v in _N["nature"].items()}
-        comparators = {normalize(w): v for w, v in LABELS["comparators"].items()}
+        kinds = {normalize(w): v for w, v in self.N["nature"].items()}
+        comparators = {normalize(w): v for w, v in self.L["comparators"].items()}
         kind = kinds.get(normalize(nature)) or comparators.get(normalize(nature))
         if kind is None:
             self.problem(k, col, f"{name} {self.headers['nature']}", nature, "=, ≥, ≤, >, < or 定性")
@@ -470,13 +459,13 @@ class _NationalParser:
             return value
         if not value:
             return ""
-        symbol = LABELS["comparator_symbols"][kind]
+        symbol = self.L["comparator_symbols"][kind]
         body = value if not unit or value.endswith(unit) else f"{value}{unit}"
         return f"{symbol}{body}"
 
     def _total_row(self, row: list[str], k: int, cols: dict[str, int], meta: dict) -> None:
         """合计 / 总分: 分值 → full marks, 得分 → stated total (values may sit one column off)."""
-        nums = [(j, parse_decimal(_clean(c))) for j, c in enumerate(row) if is_number(_clean(c))]
+        nums = [(j, parse_decimal(self.clean(c))) for j, c in enumerate(row) if is_number(self.clean(c))]
         wcol, scol = cols.get("weight"), cols.get("self_score")
         for j, value in nums:
             if scol is not None and j == scol:
@@ -492,16 +481,16 @@ class _NationalParser:
             self.notes.append("总分：只有一个数值，读作表中总得分")
 
 
-def parse(grid: Grid, provenance: Provenance, bare: str = "equal") -> Form:
+def parse(grid: Grid, provenance: Provenance, labels: dict = LABELS, bare: str = "equal") -> Form:
     """Parse a national-layout grid (either variant) into a `Form`, or raise `FormError`."""
-    p = _NationalParser(grid, bare)
+    p = _NationalParser(grid, bare, L=labels)
     funds, funds_start, after_funds = p.funds()
     head = p.header(funds_start or len(grid.rows))
     found = p._indicator_header(after_funds)
     table_start = found[0] if found else len(grid.rows)
     goal = p.goal(after_funds, table_start)
     indicators, meta, after_table, variant = p.indicators(after_funds)
-    narrative = read_narrative(grid, after_table)
+    narrative = read_narrative(grid, after_table, labels)
     if p.problems:
         raise FormError(p.problems)
     total = funds.get("total", {})
@@ -646,9 +635,10 @@ def dump_national_text(form: Form, variant: Variant | None = None) -> str:
 
 
 NATIONAL = register(Layout(
-    name="national", title="项目支出绩效自评表（全国模板）", detect=detect, parse=lambda g, p: parse(g, p),
+    name="national", title="项目支出绩效自评表（全国模板）", detect=detect, parse=parse,
     write=lambda form: dump_national_text(form), capabilities=Capabilities(note_column=True, funds="sources",
                                                                            budget_row=True),
+    sections=("header", "national", "categories", "table_rows", "narrative", "headings", "footnote_prefixes"),
 ))
 
 __all__ = ["NATIONAL", "detect", "dump_national_text", "parse", "variant_of"]

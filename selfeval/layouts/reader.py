@@ -45,6 +45,14 @@ class Grid:
         row = self.rows[i]
         return row[j] if j is not None and 0 <= j < len(row) else ""
 
+    def walk(self, start: int = 0):
+        """The table walker every layout reads with: (index, row, non-blank cells) of each row from
+        `start` on, blank rows passed over (a page break leaves them inside tables)."""
+        for i in range(start, len(self.rows)):
+            cells = self.filled(i)
+            if cells:
+                yield i, self.rows[i], cells
+
     def keys(self) -> set[str]:
         """Every non-blank cell's folded label."""
         return {fold(c) for row in self.rows for c in row if c and c.strip()}
@@ -109,21 +117,31 @@ def assign_columns(row: list[str], synonyms: dict[str, list[str]], skip: tuple[s
 
 # --- rows a table walker passes over ----------------------------------------------------------
 
-_T = LABELS["table_rows"]
-_PLACEHOLDERS = [re.compile(p) for p in _T["placeholders"]]
-_NOTES = tuple(fold(w) for w in _T["notes"])
+# Keyed by the mapping's id, holding the mapping itself so the id cannot be reused while cached.
+_ROWS: dict[int, tuple[dict, tuple[list[re.Pattern], tuple[str, ...]]]] = {}
 
 
-def is_placeholder(name: str) -> bool:
+def _table_rows(labels: dict) -> tuple[list[re.Pattern], tuple[str, ...]]:
+    """The compiled placeholder patterns and note words of a labels mapping (cached per mapping)."""
+    held = _ROWS.get(id(labels))
+    if held is None:
+        spec = labels["table_rows"]
+        held = _ROWS[id(labels)] = (labels, ([re.compile(p) for p in spec["placeholders"]],
+                                             tuple(fold(w) for w in spec["notes"])))
+    return held[1]
+
+
+def is_placeholder(name: str, labels: dict = LABELS) -> bool:
     """A template row left in the table: 指标1, 指标2, ……, 如:…, xxx."""
     k = key(name)
-    return not k or any(p.fullmatch(k) for p in _PLACEHOLDERS)
+    return not k or any(p.fullmatch(k) for p in _table_rows(labels)[0])
 
 
-def is_note(first_cell: str) -> bool:
+def is_note(first_cell: str, labels: dict = LABELS) -> bool:
     """A row under the table that is not data: 说明, 注:…, 填报人, 联系电话, 审核人."""
     k = key(first_cell)
-    return any(k == n or k.startswith(n + ":") or (len(n) > 1 and k.startswith(n)) for n in _NOTES)
+    return any(k == n or k.startswith(n + ":") or (len(n) > 1 and k.startswith(n))
+               for n in _table_rows(labels)[1])
 
 
 __all__ = [

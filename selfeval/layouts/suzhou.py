@@ -33,7 +33,7 @@ _FULL_MARKS = re.compile(r"\((\d+(?:\.\d+)?)分\)")
 _UNIT_SUFFIX = re.compile(r"\((万元|元)\)$")
 
 
-def category_of(text: str) -> Category | None:
+def category_of(text: str, labels: dict = LABELS) -> Category | None:
     """The category a 类别 / 一级指标 cell names (产出目标, 效益指标, 产出指标(70分) …), else None."""
     k = _k(text)
     k = _FULL_MARKS.sub("", k)
@@ -41,16 +41,16 @@ def category_of(text: str) -> Category | None:
         if k.endswith(suffix) and len(k) > len(suffix):
             k = k[: -len(suffix)]
             break
-    for cat, words in LABELS["categories"].items():
+    for cat, words in labels["categories"].items():
         if k in words:
             return Category(cat)
     return None
 
 
-def detect(grid: Grid) -> Detection:
+def detect(grid: Grid, labels: dict = LABELS) -> Detection:
     """The Suzhou form's landmarks: the 预算执行情况 block, 子项名称, and its indicator header."""
     keys = grid.keys()
-    spec = LABELS["suzhou_landmarks"]
+    spec = labels["suzhou_landmarks"]
     found, missing = [], []
     for label in spec:
         (found if any(label in k for k in keys) else missing).append(label)
@@ -64,6 +64,7 @@ class _Parser:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # how ambiguous cells were read
     budget_values: dict[str, Decimal | None] = field(default_factory=dict)
+    L: dict = field(default_factory=lambda: LABELS)  # the labels it reads with (a layout file adds words)
 
     # -- helpers ---------------------------------------------------------------------------------
     def problem(self, i: int | None, col: int | None, what: str, seen: str, expected: str) -> None:
@@ -99,7 +100,7 @@ class _Parser:
     # -- header ----------------------------------------------------------------------------------
     def header(self) -> dict[str, object]:
         out: dict[str, object] = {}
-        for fld, labels in LABELS["header"].items():
+        for fld, labels in self.L["header"].items():
             keys = {_k(x) for x in labels}
             hit = self.find(lambda k, keys=keys: k in keys)
             if hit is None:
@@ -124,7 +125,7 @@ class _Parser:
 
     # -- money -----------------------------------------------------------------------------------
     def money_block(self, name: str, start: int = 0) -> tuple[dict[str, Decimal | None], int]:
-        spec = LABELS["money_blocks"][name]
+        spec = self.L["money_blocks"][name]
         hit = self.find(lambda k: spec["label"] in k, start)
         if hit is None:
             self.problem(None, None, f"money block {spec['label']}", "", "a block with that label")
@@ -158,7 +159,7 @@ class _Parser:
         mapping = self._choose_alignment(name, columns, fields, row)
         out: dict[str, Decimal | None] = {}
         for fld, (raw, col) in mapping.items():
-            out[fld] = self.number(raw, values_row, col, LABELS["money_names"][fld], required=False)
+            out[fld] = self.number(raw, values_row, col, self.L["money_names"][fld], required=False)
         return out, values_row + 1
 
     def _choose_alignment(self, name, columns, fields, row):
@@ -195,13 +196,13 @@ class _Parser:
             if q > best_q:
                 best_label, best, best_q = label, cand, q
         if best_label != "shift 0":
-            how = LABELS["option_names"]["alignment"][best_label]
-            self.notes.append(f"{LABELS['money_blocks'][name]['label']}：{how}")
+            how = self.L["option_names"]["alignment"][best_label]
+            self.notes.append(f"{self.L['money_blocks'][name]['label']}：{how}")
         return best
 
     # -- sub-items --------------------------------------------------------------------------------
     def sub_items(self, start: int) -> tuple[list[SubItem], Decimal | None, Decimal | None, int]:
-        spec = LABELS["sub_items"]
+        spec = self.L["sub_items"]
         hit = self.find(lambda k: k == spec["header"], start)
         if hit is None:
             self.problem(None, None, "sub-items", "", f"a header row with {spec['header']}")
@@ -212,19 +213,14 @@ class _Parser:
         acol = next((jj for jj, c in enumerate(row) if spec["actual"] in _k(c)), None)
         items: list[SubItem] = []
         total_b = total_a = None
-        k = i + 1
-        while k < len(self.grid.rows):
-            row = self.grid.rows[k]
+        end = len(self.grid.rows)  # the row after the table
+        for k, row, cells in self.grid.walk(i + 1):
             if self._is_indicator_header(row):
+                end = k
                 break
-            cells = self.grid.filled(k)
-            if not cells:
-                k += 1
-                continue
             name_col, name = cells[0]
             if is_number(name):
                 self.problem(k, name_col, "子项名称", name, "a sub-item name before its amounts")
-                k += 1
                 continue
             rest = [(jj, c) for jj, c in cells[1:]]
             b_raw, b_col = (_cell(row, bcol), bcol) if bcol is not None and _cell(row, bcol).strip() else (
@@ -238,17 +234,16 @@ class _Parser:
             else:
                 items.append(SubItem(name=name.strip(), budget=budget, actual=actual,
                                      row=self.grid.numbers[k]))
-            k += 1
-        return items, total_b, total_a, k
+        return items, total_b, total_a, end
 
     # -- indicators ------------------------------------------------------------------------------
     def _is_indicator_header(self, row: list[str]) -> bool:
-        spec = LABELS["indicator_table"]
+        spec = self.L["indicator_table"]
         keys = {_k(c) for c in row if c}
         return bool(keys & set(spec["name"])) and bool(keys & set(spec["target"]))
 
     def indicators(self, start: int, bare) -> tuple[list[Indicator], dict[str, object], int]:
-        spec = LABELS["indicator_table"]
+        spec = self.L["indicator_table"]
         i = next((k for k in range(start, len(self.grid.rows))
                   if self._is_indicator_header(self.grid.rows[k])), None)
         meta: dict[str, object] = {}
@@ -276,23 +271,19 @@ class _Parser:
         category: Category | None = None
         bad_category = False  # rows under an unreadable category cell: reported once, above
         out: list[Indicator] = []
-        k = i + 1
         closed = False
-        while k < len(self.grid.rows):
-            row = self.grid.rows[k]
-            cells = self.grid.filled(k)
-            if not cells:
-                k += 1
-                continue
+        end = len(self.grid.rows)  # the row after the table
+        for k, row, cells in self.grid.walk(i + 1):
             first_key = _k(cells[0][1])
             if first_key in totals and cells[0][0] < name_col:
                 nums = [(jj, c) for jj, c in cells[1:] if normalize(c)]
                 if nums:
                     meta["stated_total"] = self.number(nums[-1][1], k, nums[-1][0], "合计 自评分")
                 closed = True
-                k += 1
+                end = k + 1
                 break
             if self._ends_table(first_key):
+                end = k
                 break
             l1 = _cell(row, cols.get("level1", -1))
             if normalize(l1):
@@ -302,7 +293,7 @@ class _Parser:
                     meta["full_marks"] = Decimal(m.group(1))
             cat_raw = _cell(row, cols["category"])
             if normalize(cat_raw):
-                category = category_of(cat_raw)
+                category = category_of(cat_raw, self.L)
                 bad_category = category is None
                 if category is None:
                     self.problem(k, cols["category"], "类别", cat_raw,
@@ -310,12 +301,10 @@ class _Parser:
             name = _cell(row, name_col).strip()
             if not name:
                 self.problem(k, name_col, "指标名称", "", "an indicator name")
-                k += 1
                 continue
             if category is None:
                 if not bad_category:
                     self.problem(k, cols["category"], "类别", "", "a category for the first indicator")
-                k += 1
                 continue
             target_raw = _cell(row, cols["target"])
             try:
@@ -341,25 +330,24 @@ class _Parser:
                         row=self.grid.numbers[k],
                     )
                 )
-            k += 1
         if not closed:
-            where = k - 1 if k > i + 1 else i
+            where = end - 1 if end > i + 1 else i
             self.problem(where, None, "indicator table", "end of the table without a 合计 row",
                          "a 合计 row closing the indicator table (is the file truncated?)")
         if not out and closed:
             self.problem(i, None, "indicator table", "no indicator rows", "at least one indicator")
-        return out, meta, k
+        return out, meta, end
 
     def _ends_table(self, key: str) -> bool:
-        narrative = {_k(v) for v in LABELS["narrative"].values()}
+        narrative = {_k(v) for v in self.L["narrative"].values()}
         return key in narrative or any(key.startswith(n) for n in narrative) or key in {
-            _k(h) for h in LABELS["headings"]}
+            _k(h) for h in self.L["headings"]}
 
     # -- narrative -------------------------------------------------------------------------------
     def narrative(self, start: int) -> Narrative:
-        labels = {_k(v): fld for fld, v in LABELS["narrative"].items()}
-        headings = {_k(h) for h in LABELS["headings"]}
-        footnotes = tuple(_k(p) for p in LABELS["footnote_prefixes"])
+        labels = {_k(v): fld for fld, v in self.L["narrative"].items()}
+        headings = {_k(h) for h in self.L["headings"]}
+        footnotes = tuple(_k(p) for p in self.L["footnote_prefixes"])
         parts: dict[str, list[str]] = {}
         current: str | None = None
         for k in range(start, len(self.grid.rows)):
@@ -392,9 +380,9 @@ class _Parser:
         return Narrative(**{fld: "".join(p) or None for fld, p in parts.items()})
 
 
-def read_narrative(grid: Grid, start: int) -> Narrative:
+def read_narrative(grid: Grid, start: int, labels: dict = LABELS) -> Narrative:
     """The narrative sections (项目概况 …) from row `start` on: shared with the national layout."""
-    return _Parser(grid).narrative(start)
+    return _Parser(grid, L=labels).narrative(start)
 
 
 def _identities_held(block: str, v: dict[str, Decimal | None], budget: dict) -> int:
@@ -426,9 +414,9 @@ def _identities_held(block: str, v: dict[str, Decimal | None], budget: dict) -> 
     return sum(checks) - (len(checks) - sum(checks))
 
 
-def parse(grid: Grid, provenance: Provenance, bare: str = "equal") -> Form:
+def parse(grid: Grid, provenance: Provenance, labels: dict = LABELS, bare: str = "equal") -> Form:
     """Parse a Suzhou-layout grid into a `Form`, or raise `FormError` listing every problem."""
-    p = _Parser(grid)
+    p = _Parser(grid, L=labels)
     head = p.header()
     budget, nxt = p.money_block("budget")
     p.budget_values = budget
@@ -521,8 +509,10 @@ def write(form: Form) -> str:
 
 
 SUZHOU = register(Layout(
-    name="suzhou", title="苏州市级财政支出项目绩效自评表", detect=detect, parse=lambda g, p: parse(g, p),
+    name="suzhou", title="苏州市级财政支出项目绩效自评表", detect=detect, parse=parse,
     write=write, capabilities=Capabilities(note_column=False, funds="blocks", budget_row=False),
+    sections=("header", "suzhou_landmarks", "money_blocks", "sub_items", "indicator_table", "categories",
+              "narrative", "headings", "footnote_prefixes"),
 ))
 dump_suzhou_text = write  # the name examples and tests know
 

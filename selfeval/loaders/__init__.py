@@ -6,6 +6,7 @@ import hashlib
 from pathlib import Path
 
 from ..errors import FormError, Problem
+from ..layouts import Layout, resolve
 from ..layouts import parse_grid as _parse_with_layout
 from ..layouts.reader import Grid
 from ..model import Form, Provenance
@@ -17,8 +18,8 @@ YAML_SUFFIXES = {".yaml", ".yml"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 
 
-def parse_grid(grid: Grid, provenance: Provenance, layout: str | None = None) -> Form:
-    """Parse a grid with the registered layout that claims it (or the one named)."""
+def parse_grid(grid: Grid, provenance: Provenance, layout: str | Layout | None = None) -> Form:
+    """Parse a grid with the registered layout that claims it (or the one given)."""
     return _parse_with_layout(grid, provenance, layout)
 
 
@@ -36,8 +37,14 @@ def source_grid(path: str | Path, sheet: str | None = None) -> Grid | None:
     return text_to_grid(decode(data, str(p))[0], str(p))
 
 
-def load_form(path: str | Path, sheet: str | None = None) -> Form:
-    """Load a form from a text export, an Excel workbook or a YAML file, by file suffix."""
+def load_form(path: str | Path, sheet: str | None = None, layout: str | Path | Layout | None = None) -> Form:
+    """Load a form from a text export, an Excel workbook or a YAML file, by file suffix.
+
+    `layout` reads a text or workbook form with that layout instead of the detected one: a
+    registered name (`national`), a layout file (`my-county.yaml`, see docs/layouts.md) or a
+    `Layout`. A YAML form states its own layout and ignores it.
+    """
+    lay = resolve(layout)
     p = Path(path)
     source = str(p)
     try:
@@ -55,10 +62,10 @@ def load_form(path: str | Path, sheet: str | None = None) -> Form:
         from .excel import workbook_to_grid  # imported lazily: only Excel users pay for it
 
         grid, sheet_name = workbook_to_grid(data, source, sheet)
-        return parse_grid(grid, Provenance(path=source, sha256=sha, loader="excel", sheet=sheet_name))
+        return parse_grid(grid, Provenance(path=source, sha256=sha, loader="excel", sheet=sheet_name), lay)
     text, enc = decode(data, source)
     grid = text_to_grid(text, source)
-    return parse_grid(grid, Provenance(path=source, sha256=sha, loader="text", encoding=enc))
+    return parse_grid(grid, Provenance(path=source, sha256=sha, loader="text", encoding=enc), lay)
 
 
 def write_yaml(form: Form, path: str | Path) -> None:

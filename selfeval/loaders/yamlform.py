@@ -11,21 +11,7 @@ from pydantic import ValidationError
 
 from ..errors import FormError, Problem
 from ..model import Form, Provenance
-
-
-class _DecimalLoader(yaml.SafeLoader):
-    """Reads YAML floats as exact Decimals: `4.50` stays 4.50, `2077.604168` never touches a float."""
-
-
-def _float_as_decimal(loader: yaml.SafeLoader, node: yaml.Node) -> object:
-    text = loader.construct_scalar(node).replace("_", "")
-    try:
-        return Decimal(text)
-    except ArithmeticError:  # .inf / .nan: leave them to the model to refuse
-        return loader.construct_yaml_float(node)
-
-
-_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _float_as_decimal)
+from ..yamlio import load_yaml, yaml_problem
 
 
 def _loc(loc: tuple) -> str:
@@ -39,11 +25,10 @@ def parse_yaml_form(text: str, provenance: Provenance) -> Form:
     """Validate YAML text as a form; every problem names its field path."""
     source = provenance.path or "<yaml>"
     try:
-        data = yaml.load(text, Loader=_DecimalLoader)
+        data = load_yaml(text, decimal=True)  # YAML 1.2 numbers, exact decimals, no duplicate keys
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else ""
-        raise FormError([Problem(source, where, "YAML", str(exc).splitlines()[0], "valid YAML")]) from None
+        where, what = yaml_problem(exc)
+        raise FormError([Problem(source, where, "YAML", what, "valid YAML (each key once)")]) from None
     if not isinstance(data, dict):
         raise FormError([Problem(source, "", "file", type(data).__name__, "a mapping of form fields")])
     if "capabilities" not in data:
