@@ -596,6 +596,21 @@ def text_actual(ev: Evaluation) -> Iterator[Finding]:
 
 
 @check
+def unread_columns(ev: Evaluation) -> Iterator[Finding]:
+    """A column with values that no field claimed (layouts list them in the provenance)."""
+    if ev.form.provenance.unread:
+        yield make_finding("SE-READ-UNREAD-COLUMN", items=_items(ev.form.provenance.unread),
+                           columns=list(ev.form.provenance.unread))
+
+
+@check
+def skipped_rows(ev: Evaluation) -> Iterator[Finding]:
+    skipped = ev.form.provenance.skipped
+    if skipped:
+        yield make_finding("SE-READ-SKIPPED-ROWS", count=len(skipped), items=_items(skipped), rows=list(skipped))
+
+
+@check
 def comparator_actual(ev: Evaluation) -> Iterator[Finding]:
     """An actual written as a bound (≥266米) is scored on its number, and the reviewer is told."""
     hits = [r for r in ev.indicators if parse_actual(r.indicator.actual).comparator is not None]

@@ -27,6 +27,7 @@ from builders import (
     with_sub_items,
 )
 
+from selfeval.model import Provenance
 from selfeval.review import CATALOGUE, CHECKS, SEVERITIES, finding_counts, notes_possible, review
 from selfeval.scoring import score_form
 
@@ -794,6 +795,9 @@ def _triggers():
         "SE-ARITH-CATEGORY-POINTS": with_indicator(with_indicator(c, "应用系统运营运维数", level1="产出指标(30分)"),
                                                    "驻场运维周期", level1="产出指标(30分)"),
         "SE-PLAUS-ACTUAL-COMPARATOR": with_indicator(c, "应用系统运营运维数", actual="≥12 个"),
+        "SE-READ-UNREAD-COLUMN": c.model_copy(update={"provenance": Provenance(
+            unread=["line 12, column 10: 全年实际完成情况（2个值未读取：12个、11个月）"])}),
+        "SE-READ-SKIPPED-ROWS": c.model_copy(update={"provenance": Provenance(skipped=["line 14: 指标1（模板占位行）"])}),
         # weights adding to 81 on an 80-point form: provisional, unrated, and said
         "SE-ARITH-OVER-FULL": stated(with_indicator(c, "立项程序规范性", weight="11", self_score="11")),
         "SE-ARITH-SCORE-RANGE": stated(with_indicator(c, "部门反馈满意度", self_score="13")),

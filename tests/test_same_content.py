@@ -23,9 +23,11 @@ def _content(form) -> dict:
 
 
 def _review(form) -> tuple:
+    """Totals, findings and scores; findings about how a file was read (SE-READ-*: rows skipped,
+    columns not read) are provenance, which a YAML written from the form does not repeat."""
     ev = review(form, ruleset_for(form))
     return (ev.self_total, ev.rescore_total, ev.review_total, ev.rating, ev.provisional,
-            [(f.code, f.severity, f.message) for f in ev.findings],
+            [(f.code, f.severity, f.message) for f in ev.findings if not f.code.startswith("SE-READ-")],
             [(r.indicator.name, r.rescore.score, r.review.score, r.review.reason) for r in ev.indicators])
 
 

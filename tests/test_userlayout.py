@@ -154,3 +154,15 @@ def test_merge_adds_words_in_front_and_leaves_the_base_alone():
     merged = merge_labels(base, {"a": {"words": ["y", "x"], "table": {"不小于": "at_least"}, "text": "u"}})
     assert merged == {"a": {"words": ["y", "x"], "table": {"≥": "at_least", "不小于": "at_least"}, "text": "u"}}
     assert base == {"a": {"words": ["x"], "table": {"≥": "at_least"}, "text": "t"}}
+
+
+@pytest.mark.parametrize("example", ["national_farmland.txt", "seed.txt"])
+def test_an_actuals_column_under_an_unknown_header_is_refused_not_scored_zero(tmp_path, example):
+    text = (EXAMPLES / example).read_text(encoding="utf-8").replace("实际完成值", "全年实际完成情况")
+    path = tmp_path / example
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(FormError) as err:
+        load_form(path)
+    message = str(err.value)
+    assert "expected a column 实际完成值" in message and "headers no field claims: " in message
+    assert "nearest known label: 全年实际完成情况 ≈ " in message and "layout file" in message

@@ -29,7 +29,7 @@ from ..labels import LABELS
 from ..model import Capabilities, Category, Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
 from ..values import Target, format_decimal, normalize, parse_decimal, parse_target
 from . import Detection, Layout, register
-from .reader import Grid, assign_columns, fold, is_note, is_number, is_placeholder
+from .reader import Grid, assign_columns, fold, is_note, is_number, is_placeholder, missing_column
 from .reader import key as label_of
 from .suzhou import category_of, read_narrative
 
@@ -325,11 +325,14 @@ class _NationalParser:
         self.columns = [f"{self.grid.where(hi if self.grid.cell(hi, j).strip() else hi - 1, j)}: "
                         f"{self.headers[fld]} → {fld}" for fld, j in sorted(cols.items(), key=lambda p: p[1])]
         variant: Variant = "common" if "nature" in cols else "template"
-        for required, word in (("level1", "一级指标"),):
-            if required not in cols:
-                self.problem(hi, None, "绩效指标 header", " | ".join(c.strip() for c in self.grid.rows[hi]),
-                             f"a column {word}")
-        if "level1" not in cols:
+        # An actuals column under a header nobody knows would score every indicator 0: refuse.
+        missing = [f for f in ("level1", "actual") if f not in cols]
+        header_row = [self.grid.cell(hi, j) or (self.grid.cell(hi - 1, j) if hi else "")
+                      for j in range(len(self.grid.rows[hi]))]  # a two-row header's upper half too
+        for required in missing:
+            self.problem(hi, None, "绩效指标 header", " | ".join(c.strip() for c in header_row if c.strip()),
+                         missing_column(self.N["indicators"][required], header_row, set(cols.values())))
+        if missing:
             return [], meta, hi + 1, variant
         totals = {_k(w) for w in self.N["indicators"]["total"]}
         ends = {_k(v) for v in self.L["narrative"].values()} | {_k(h) for h in self.L["headings"]}

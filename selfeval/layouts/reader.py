@@ -115,6 +115,28 @@ def assign_columns(row: list[str], synonyms: dict[str, list[str]], skip: tuple[s
     return cols
 
 
+def missing_column(field_words: list[str], row: list[str], claimed: set[int]) -> str:
+    """What a header row lacks, for the error: the field's labels, the headers no field claimed,
+    and the known label nearest each of them (a template's own word for the field, most likely)."""
+    from difflib import SequenceMatcher
+
+    known = [fold(w) for w in field_words]
+    spare = [c.strip() for j, c in enumerate(row) if c and c.strip() and j not in claimed]
+    text = f"a column {field_words[0]}" + (f" (or {', '.join(field_words[1:4])})" if len(field_words) > 1 else "")
+    if not spare:
+        return text + "; every header here is another field's"
+    near = []
+    for head in spare:
+        score, word = max((SequenceMatcher(None, fold(head), k).ratio(), k) for k in known)
+        if score >= 0.5:
+            near.append(f"{head} ≈ {word}")
+    text += f"; headers no field claims: {'、'.join(spare)}"
+    if near:
+        text += f"; nearest known label: {'；'.join(near)} (if it is that column, add the word in a layout file, " \
+                "docs/layouts.md)"
+    return text
+
+
 # --- rows a table walker passes over ----------------------------------------------------------
 
 # Keyed by the mapping's id, holding the mapping itself so the id cannot be reused while cached.
@@ -152,6 +174,7 @@ __all__ = [
     "is_number",
     "is_placeholder",
     "key",
+    "missing_column",
     "points",
     "words",
 ]

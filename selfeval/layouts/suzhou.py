@@ -17,7 +17,7 @@ from ..labels import LABELS
 from ..model import Capabilities, Category, Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
 from ..values import format_decimal, normalize, parse_decimal, parse_target
 from . import Detection, Layout, register
-from .reader import Grid, is_number
+from .reader import Grid, is_number, missing_column
 from .reader import key as label_of
 
 
@@ -259,10 +259,10 @@ class _Parser:
         meta["note_column"] = "deviation_note" in cols
         meta["columns"] = [f"{self.grid.where(i, j)}: {self.grid.rows[i][j].strip()} → {fld}"
                            for fld, j in sorted(cols.items(), key=lambda p: p[1])]
-        missing = [r for r in ("category", "name", "target", "weight") if r not in cols]
+        missing = [r for r in ("category", "name", "target", "weight", "actual") if r not in cols]
         for required in missing:
-            self.problem(i, None, "indicator table header", " | ".join(self.grid.rows[i]),
-                         f"a column {spec[required][0]}")
+            self.problem(i, None, "indicator table header", " | ".join(c for c in self.grid.rows[i] if c.strip()),
+                         missing_column(spec[required], self.grid.rows[i], set(cols.values())))
         if missing:
             return [], meta, i + 1
         totals = {_k(t) for t in spec["total"]}
