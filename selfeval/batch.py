@@ -63,19 +63,16 @@ def fingerprint(params_file: Path) -> str:
     """Hash of everything a report depends on; raises SelfevalError for an invalid params file."""
     from .params import load_params
     from .report import REPORT_NOTEBOOK, notebooks_dir
-    from .rulesets import _ruleset_dir
+    from .rulesets import ruleset_files
 
     rp = load_params(params_file)
     h = hashlib.sha256(__version__.encode())
     for path in [*rp.input_files(), notebooks_dir() / REPORT_NOTEBOOK]:
         h.update(path.name.encode())
         h.update(path.read_bytes())
-    rulesets = _ruleset_dir()
-    for entry in sorted(rulesets.iterdir(), key=lambda e: e.name):
-        if entry.name.endswith(".yaml"):
-            h.update(entry.read_bytes())
-    if rp.ruleset and Path(rp.ruleset).suffix in (".yaml", ".yml"):
-        h.update(Path(rp.ruleset).read_bytes())
+    for entry in ruleset_files():  # a new or edited ruleset may change which one applies
+        h.update(entry.name.encode())
+        h.update(entry.read_bytes())
     return h.hexdigest()
 
 

@@ -1,4 +1,4 @@
-"""The `selfeval` command line: score, review, inspect, schema, convert, report, run, portfolio.
+"""The `selfeval` command line: score, review, inspect, rulesets, schema, convert, report, run, portfolio.
 
 Exit codes: 0 ok (findings are results, not failures), 1 an input could not be read or validated
 (or, for batch commands, a project failed), 2 usage.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -22,16 +23,11 @@ def _fmt(d) -> str:
 
 
 def _evaluate(args: argparse.Namespace):
-    from .decisions import load_decisions
-    from .loaders import load_form
-    from .review import review
-    from .rulesets import load_ruleset, ruleset_for
+    from .pipeline import evaluate
 
-    form = load_form(args.form, sheet=getattr(args, "sheet", None), layout=getattr(args, "layout", None))
-    ruleset = load_ruleset(args.ruleset) if args.ruleset else ruleset_for(form)
-    decisions_path = getattr(args, "decisions", None)
-    decisions = load_decisions(decisions_path) if decisions_path else []
-    return review(form, ruleset, decisions, decisions_source=str(decisions_path or ""))
+    return evaluate(args.form, ruleset=args.ruleset, region=getattr(args, "region", None),
+                    layout=getattr(args, "layout", None), sheet=getattr(args, "sheet", None),
+                    decisions=getattr(args, "decisions", None))
 
 
 def _header(ev) -> str:
@@ -134,6 +130,29 @@ def _plain(text: str) -> str:
     return "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127))
 
 
+def cmd_rulesets(args: argparse.Namespace) -> int:
+    """The rulesets selfeval can use, what each applies to and where its file is; `--show NAME`
+    prints one's YAML (the start of a new city's ruleset)."""
+    from .rulesets import load_ruleset, sources
+
+    files = sources()
+    if args.show:
+        load_ruleset(args.show)  # refuses an unknown or twice-defined name, naming them
+        sys.stdout.write(files[args.show][0].read_text(encoding="utf-8"))
+        return 0
+    rows = []
+    for name, paths in sorted(files.items()):
+        rs = load_ruleset(name)
+        a = rs.applies_to
+        scope = [f"版式 {'、'.join(a.layouts)}", f"年度 {min(a.years)}–{max(a.years)}"]
+        if a.regions:
+            scope.append(f"地区 {'、'.join(a.regions)}")
+        scope += [f"{k} {'、'.join('未填' if v is None else format_decimal(v) for v in vs)}" for k, vs in a.states.items()]
+        rows.append([name, rs.title, "；".join(scope), str(paths[0])])
+    print(render_table(["名称", "标题", "适用于", "文件"], rows))
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from .model import form_schema
 
@@ -184,6 +203,11 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     return 0
 
 
+def rulesets_arg(sp: argparse.ArgumentParser) -> None:
+    sp.add_argument("--rulesets", action="append", metavar="DIR",
+                    help="a folder of your own ruleset files (repeatable; also SELFEVAL_RULESETS)")
+
+
 LAYOUT_HELP = "read with this layout: a name (national, suzhou) or a layout file (.yaml, docs/layouts.md)"
 
 
@@ -193,7 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     def form_args(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("form", help="form file: .txt/.tsv text export, .xlsx/.xls workbook or .yaml")
-        sp.add_argument("--ruleset", help="ruleset name or file (default: detected from the form)")
+        sp.add_argument("--ruleset", help="ruleset name or file (default: the one that applies to the form)")
+        sp.add_argument("--region", help="the region whose ruleset applies (default: what the form states)")
+        rulesets_arg(sp)
         sp.add_argument("--sheet", help="workbook sheet holding the form")
         sp.add_argument("--layout", help=LAYOUT_HELP)
         sp.add_argument("--decisions", help="reviewer decisions YAML file")
@@ -211,6 +237,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--sheet", help="workbook sheet holding the form")
     sp.add_argument("--layout", help=LAYOUT_HELP)
     sp.set_defaults(func=cmd_inspect)
+    sp = sub.add_parser("rulesets", help="list the rulesets (shipped and yours) and what each applies to")
+    sp.add_argument("--show", metavar="NAME", help="print one ruleset's YAML (copy it to start a new one)")
+    rulesets_arg(sp)
+    sp.set_defaults(func=cmd_rulesets)
     sp = sub.add_parser("schema", help="print the JSON Schema of the canonical YAML form")
     sp.set_defaults(func=cmd_schema)
     sp = sub.add_parser("convert", help="convert a form to YAML or a workbook")
@@ -223,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("report", help="render one project's HTML report from a params file")
     sp.add_argument("params")
     sp.add_argument("--out", default="reports")
+    rulesets_arg(sp)
     sp.set_defaults(func=cmd_report)
     sp = sub.add_parser("run", help="render every params file in a folder, plus the index")
     sp.add_argument("params_dir")
@@ -231,12 +262,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--force", action="store_true", help="re-render unchanged projects too")
     sp.add_argument("--dask", metavar="ADDRESS", help="send projects to a Dask cluster")
     sp.add_argument("--no-portfolio", action="store_true", help="do not render portfolio.html")
+    rulesets_arg(sp)
     sp.set_defaults(func=cmd_run)
     sp = sub.add_parser("portfolio", help="render the portfolio overview of a folder")
     sp.add_argument("source", help="folder of forms or params files")
     sp.add_argument("--out", default="reports/portfolio.html")
     sp.add_argument("--year", type=int)
     sp.add_argument("--department")
+    rulesets_arg(sp)
     sp.set_defaults(func=cmd_portfolio)
     return p
 
@@ -244,6 +277,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `selfeval` console script."""
     args = build_parser().parse_args(argv)
+    if getattr(args, "rulesets", None):  # through the environment, so report kernels see them too
+        from .rulesets import ENV
+
+        os.environ[ENV] = os.pathsep.join([*args.rulesets, *filter(None, [os.environ.get(ENV)])])
     try:
         return args.func(args)
     except SelfevalError as exc:
@@ -252,8 +289,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # `selfeval review … | head`: the reader left, which is fine
-        import os
-
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
 

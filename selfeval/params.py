@@ -49,6 +49,7 @@ class Params(BaseModel):
     ruleset: StrictStr | None = None
     sheet: StrictStr | None = None
     layout: StrictStr | None = None
+    region: StrictStr | None = None
     reviewer: StrictStr | None = None
     review_date: dt.date | None = None
     decisions: StrictStr | dict[str, Any] | None = None
@@ -74,7 +75,8 @@ class ResolvedParams(BaseModel):
     params_path: Path
     form_path: Path
     decisions_path: Path | None
-    ruleset: str | None
+    ruleset: str | None  # a ruleset's name, or a ruleset file's absolute path
+    region: str | None
     sheet: str | None
     layout: str | None  # a registered layout's name, or a layout file's absolute path
     reviewer: str | None
@@ -94,6 +96,8 @@ class ResolvedParams(BaseModel):
             files.append(self.decisions_path)
         if self.layout and Path(self.layout).is_absolute():
             files.append(Path(self.layout))
+        if self.ruleset and Path(self.ruleset).is_absolute():
+            files.append(Path(self.ruleset))
         return files
 
 
@@ -129,6 +133,21 @@ def _layout(value: str | None, base: Path, params_file: Path) -> str | None:
     return str(path)
 
 
+def _ruleset(value: str | None, base: Path, params_file: Path) -> str | None:
+    """`ruleset:` as a name, or a ruleset file relative to the params file's folder (like `form:`),
+    read now so a bad one fails this project with the params file named."""
+    if value is None:
+        return None
+    from .rulesets import load_ruleset
+
+    try:
+        load_ruleset(value, base)
+    except SelfevalError as exc:
+        raise ParamsError(f"{params_file}: ruleset: {exc}") from None
+    is_path = value.endswith((".yaml", ".yml")) or "/" in value
+    return str((base / value).resolve()) if is_path else value
+
+
 def load_params(path: str | Path) -> ResolvedParams:
     """Read and validate a params file; relative paths resolve against its folder."""
     p = Path(path)
@@ -146,6 +165,7 @@ def load_params(path: str | Path) -> ResolvedParams:
     if not form_path.is_file():
         raise ParamsError(f"{p}: form: file {params.form!r} not found (looked for {form_path})")
     layout = _layout(params.layout, base, p)
+    ruleset = _ruleset(params.ruleset, base, p)
     decisions_path = None
     if isinstance(params.decisions, str):
         decisions_path = (base / params.decisions).resolve()
@@ -158,7 +178,7 @@ def load_params(path: str | Path) -> ResolvedParams:
         raise ParamsError(f"{p}: narrative: unknown section(s) {', '.join(sorted(unknown))}")
     return ResolvedParams(
         name=p.stem, params_path=p.resolve(), form_path=form_path, decisions_path=decisions_path,
-        ruleset=params.ruleset, sheet=params.sheet, layout=layout, reviewer=params.reviewer,
+        ruleset=ruleset, region=params.region, sheet=params.sheet, layout=layout, reviewer=params.reviewer,
         review_date=params.review_date, decisions=decisions, analyst_notes=params.analyst_notes,
         narrative=overrides,
     )

@@ -69,18 +69,13 @@ def _is_params(path: Path) -> bool:
 
 def _load_one(path_str: str) -> dict[str, Any] | str:
     """Load and review one form or params file; an error comes back as its message."""
-    from .loaders import load_form
-    from .review import review
-    from .rulesets import ruleset_for
+    from .pipeline import evaluate, evaluate_params
 
     path = Path(path_str)
     try:
         if path.suffix in (".yaml", ".yml") and _is_params(path):
-            from .present import prepare
-
-            return record(prepare(path).evaluation, path.stem)
-        form = load_form(path)
-        return record(review(form, ruleset_for(form)), path.stem)
+            return record(evaluate_params(path)[1], path.stem)
+        return record(evaluate(path), path.stem)
     except SelfevalError as exc:
         return f"{path.name}: {exc}"
 

@@ -41,15 +41,9 @@ def example_params_file() -> Path:
 
 def prepare(params_file: str | Path | None = None) -> ReportContext:
     """Load, score and review the project a params file names (the bundled seed by default)."""
-    from .loaders import load_form
-    from .params import load_params
-    from .review import review
-    from .rulesets import load_ruleset, ruleset_for
+    from .pipeline import evaluate_params
 
-    rp = load_params(params_file or example_params_file())
-    form = load_form(rp.form_path, sheet=rp.sheet, layout=rp.layout)
-    ruleset = load_ruleset(rp.ruleset) if rp.ruleset else ruleset_for(form)
-    ev = review(form, ruleset, rp.decisions, decisions_source=str(rp.decisions_path or rp.params_path))
+    rp, ev = evaluate_params(params_file or example_params_file())
     return ReportContext(
         evaluation=ev,
         narrative=build_narrative(ev, rp.narrative),
@@ -217,6 +211,31 @@ def narrative_html(ctx: ReportContext) -> str:
                    form_sections=form_sections)
 
 
+def band_text(rule) -> str:
+    """One completion rule in words, every number taken from the rule's values."""
+    t = LABELS["rule_text"]
+    parts = [t["band_to"].format(full_from=_d(rule.full_from), full_to=_d(rule.full_to)) if rule.full_to is not None
+             else t["band_open"].format(full_from=_d(rule.full_from))]
+    parts.append(t[f"shortfall_{rule.shortfall_basis}"].format(deduction=_d(rule.shortfall_deduction)))
+    if rule.full_to is not None and rule.over_deduction:
+        parts.append(t["over"].format(full_to=_d(rule.full_to), deduction=_d(rule.over_deduction)))
+    parts.append(t[f"at_most_{rule.at_most}"])
+    if rule.overachieved_warning is not None:
+        parts.append(t["overachieved"].format(limit=_d(rule.overachieved_warning)))
+    return "，".join(parts)
+
+
+def rules_text(rs) -> list[str]:
+    """Each completion rule of a ruleset with the categories it scores, in the ruleset's order."""
+    out = []
+    for name, rule in rs.rules.items():
+        cats = [category_name(c.value if hasattr(c, "value") else c) for c, cr in rs.categories.items()
+                if cr.rule == name]
+        if cats:
+            out.append(LABELS["rule_text"]["rule_for"].format(categories="、".join(cats), text=band_text(rule)))
+    return out
+
+
 def appendix_html(ctx: ReportContext) -> str:
     """Ruleset and options, source file name and sha256, version, reviewer and review date."""
     ev = ctx.evaluation
@@ -226,14 +245,18 @@ def appendix_html(ctx: ReportContext) -> str:
     bands = rs.rating_bands
     options = [
         ("权重分配", names["allocation"][rs.weights.allocation]),
-        ("满意度规则", names["rule"].get(rs.categories["satisfaction"].rule, rs.categories["satisfaction"].rule)),
+        ("完成率规则", "；".join(rules_text(rs))),
         ("率指标口径", "；".join(f"{k}按{names['rate'][v]}复核" for k, v in rs.rate_indicators.items()) or "—"),
         ("评级（得分率）", "、".join([f"{b.rating}≥{_d(b.min_share)}%" for b in bands[:-1]]
                                + [f"{bands[-1].rating}<{_d(bands[-2].min_share)}%"] if len(bands) > 1 else [])),
     ]
     if rs.budget_score is not None:
         w = _d(rs.budget_score.weight)
-        options.insert(0, ("预算执行得分", f"{w}分×执行率（全年执行数/全年预算数），最高{w}分"))
+        options.insert(0, ("预算执行得分", LABELS["rule_text"]["budget"].format(
+            weight=w, rate=names["rate"][rs.budget_score.rate])))
+    if rs.qualitative.mode == "grades":
+        options.append(("定性指标等级", "、".join(LABELS["rule_text"]["grade"].format(word=w, share=_d(v))
+                                              for w, v in rs.qualitative.grades.items())))
     if rs.qualitative.mode == "tiers":
         options.append(("定性指标分档", "、".join(f"{name}{_d(t.low)}–{_d(t.high)}%"
                                                for name, t in rs.qualitative.tiers.items())))

@@ -557,14 +557,13 @@ def no_deviation_note(ev: Evaluation) -> Iterator[Finding]:
 def overachieved(ev: Evaluation) -> Iterator[Finding]:
     if not notes_possible(ev.form):
         return
-    th = ev.ruleset.review
     hits, names = [], []
     for r in ev.indicators:
         t = r.indicator.target
         if t.kind != "quantitative" or t.comparator in ("at_most", "below") or r.rescore.completion is None:
             continue
-        limit = th.over_outcome if ev.ruleset.categories[r.indicator.category].rule == "outcome" else th.over_output
-        if r.rescore.completion >= limit and not (r.indicator.deviation_note or r.indicator.explanation):
+        limit = ev.ruleset.rule_for(r.indicator.category).overachieved_warning  # beside its rule
+        if limit is not None and r.rescore.completion >= limit and not (r.indicator.deviation_note or r.indicator.explanation):
             hits.append(f"{r.indicator.name}（目标{t.raw}，实际{r.indicator.actual}，完成率{pct(r.rescore.completion)}）")
             names.append(r.indicator.name)
     if hits:

@@ -1,13 +1,18 @@
 """Rulesets: a city's (or the nation's) scoring scheme for one or more years, kept as data.
 
-The YAML files in `selfeval/rulesets/` are validated into a `Ruleset`; scoring code reads only
-these values, so adding a city means adding a file.
+The YAML files in `selfeval/rulesets/` (and in a user's rulesets folders: `--rulesets DIR` or
+`SELFEVAL_RULESETS`) are validated into a `Ruleset`; scoring code reads only these values, so
+adding a city means adding a file. Each ruleset says what it `applies_to` (layouts, years, regions,
+values the form states); `ruleset_for` picks the one ruleset that applies to a form, or says
+which ones compete. See docs/rules.md.
 """
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -25,7 +30,7 @@ from pydantic import (
 from .errors import RulesetError
 from .model import Category
 from .values import Comparator
-from .yamlio import load_yaml
+from .yamlio import load_yaml, yaml_problem
 
 
 class _Strict(BaseModel):
@@ -38,14 +43,40 @@ class CategoryRule(_Strict):
 
 
 class WeightRules(_Strict):
+    """How indicator weights are set and checked.
+
+    `default_split`: when a form states no weights at all, the points of each category — or of a
+    group of categories written `outcome+satisfaction` (效益和满意度指标 40 分) — shared evenly among
+    its indicators."""
+
     allocation: Literal["pool", "per_category", "fixed"] = "pool"
     decimals: int = 2
     category_totals: dict[Category, Decimal] = Field(default_factory=dict)
-    default_split: dict[Category, Decimal] = Field(default_factory=dict)
+    default_split: dict[str, Decimal] = Field(default_factory=dict)
+
+    @field_validator("default_split")
+    @classmethod
+    def _groups_of_categories(cls, split: dict[str, Decimal]) -> dict[str, Decimal]:
+        seen: set[str] = set()
+        for key in split:
+            for part in key.split("+"):
+                if part not in Category.__members__:
+                    raise ValueError(f"{key}: {part!r} is not a category ({', '.join(Category.__members__)})")
+                if part in seen:
+                    raise ValueError(f"{key}: {part} is in two groups")
+                seen.add(part)
+        return split
+
+    def split_groups(self) -> list[tuple[tuple[Category, ...], Decimal]]:
+        """`default_split` as (categories, points) groups."""
+        return [(tuple(Category(p) for p in key.split("+")), points) for key, points in self.default_split.items()]
 
 
 class BandRule(_Strict):
-    """A completion band: full marks inside [full_from, full_to], deductions outside."""
+    """A completion band: full marks inside [full_from, full_to], deductions outside.
+
+    `overachieved_warning`: completion (% of target) from which an indicator of this rule with no
+    explanation is flagged as over-achieved (review, SE-IND-OVERACHIEVED); None: never."""
 
     full_from: Decimal = Decimal(100)
     full_to: Decimal | None = None
@@ -53,6 +84,7 @@ class BandRule(_Strict):
     over_deduction: Decimal = Decimal(0)
     shortfall_basis: Literal["literal", "ratio"] = "literal"
     at_most: Literal["inverse", "excess"] = "inverse"
+    overachieved_warning: Decimal | None = None
 
 
 class TierRule(_Strict):
@@ -109,8 +141,6 @@ class ReviewThresholds(_Strict):
     sub_item_execution: Decimal = Decimal(80)
     formulaic_share: Decimal = Decimal(80)
     formulaic_min_count: int = 5
-    over_output: Decimal = Decimal(130)
-    over_outcome: Decimal = Decimal(200)
     low_execution: Decimal = Decimal(80)
 
 
@@ -123,14 +153,41 @@ class BudgetScore(_Strict):
 
 RateName = Literal["funding_rate", "payment_rate", "execution_rate"]
 
+# Form values a ruleset may require (`applies_to.states`): what the form itself prints.
+STATED = ("budget_weight", "full_marks")
+
+
+class AppliesTo(_Strict):
+    """Which forms a ruleset scores: all of `layouts`, `years`, `regions`, `states` must hold.
+
+    - `years`: the years it covers; a form of another year falls back to the nearest earlier
+      ruleset of the same kind (SE-PLAUS-YEAR says so);
+    - `regions`: words one of which the form must state (项目名称, 主管部门, 实施单位) or params
+      `region:` must name; empty: any region. A ruleset whose region matched is preferred over one
+      without regions;
+    - `states`: form values and what they must be, e.g. `budget_weight: [20]` for the 20 + 80
+      scheme (null: the form states none)."""
+
+    layouts: list[str] = Field(min_length=1)
+    years: list[int] = Field(min_length=1)
+    regions: list[str] = Field(default_factory=list)
+    states: dict[str, list[Decimal | None]] = Field(default_factory=dict)
+
+    @field_validator("states")
+    @classmethod
+    def _known_fields(cls, states: dict[str, list[Decimal | None]]) -> dict[str, list[Decimal | None]]:
+        unknown = sorted(set(states) - set(STATED))
+        if unknown:
+            raise ValueError(f"unknown form value {', '.join(unknown)}; known: {', '.join(STATED)}")
+        return states
+
 
 class Ruleset(_Strict):
     """A scoring scheme (评分规则). See rules.md for the meaning of every value."""
 
     name: str
     title: str
-    layout: str
-    years: list[int]
+    applies_to: AppliesTo
     full_marks: Decimal
     categories: dict[Category, CategoryRule]
     weights: WeightRules = Field(default_factory=WeightRules)
@@ -158,6 +215,10 @@ class Ruleset(_Strict):
                 raise ValueError(f"categories.{cat}.rule: unknown rule {cr.rule!r}")
         return self
 
+    @property
+    def years(self) -> list[int]:
+        return self.applies_to.years
+
     def rule_for(self, category: Category) -> BandRule:
         """The completion band that scores indicators of `category`."""
         return self.rules[self.categories[category].rule]
@@ -169,23 +230,13 @@ class Ruleset(_Strict):
         return Ruleset.model_validate(data)
 
 
-def _ruleset_dir() -> resources.abc.Traversable:
-    return resources.files("selfeval").joinpath("rulesets")
-
-
-def available_rulesets() -> list[str]:
-    """Names of the rulesets shipped with selfeval."""
-    return sorted(
-        p.name.removesuffix(".yaml") for p in _ruleset_dir().iterdir() if p.name.endswith(".yaml")
-    )
-
-
 def parse_ruleset(text: str, source: str) -> Ruleset:
     """Validate ruleset YAML text; errors name the file and the field."""
     try:
         data = load_yaml(text)
     except yaml.YAMLError as exc:
-        raise RulesetError(f"{source}: not valid YAML: {exc}") from exc
+        where, what = yaml_problem(exc)
+        raise RulesetError(f"{source}: {where + ': ' if where else ''}not valid YAML: {what}") from None
     if not isinstance(data, dict):
         raise RulesetError(f"{source}: a ruleset must be a mapping of keys to values")
     try:
@@ -198,26 +249,159 @@ def parse_ruleset(text: str, source: str) -> Ruleset:
         raise RulesetError("malformed ruleset:\n  " + "\n  ".join(lines)) from None
 
 
-@cache
-def load_ruleset(name_or_path: str) -> Ruleset:
-    """A shipped ruleset by name (`suzhou-2023`) or a ruleset file by path."""
-    path = Path(name_or_path)
-    if path.suffix in (".yaml", ".yml") and path.exists():
-        return parse_ruleset(path.read_text(encoding="utf-8"), str(path))
-    entry = _ruleset_dir().joinpath(f"{name_or_path}.yaml")
-    if not entry.is_file():
-        known = ", ".join(available_rulesets())
-        raise RulesetError(f"unknown ruleset {name_or_path!r}; known rulesets: {known}")
-    return parse_ruleset(entry.read_text(encoding="utf-8"), f"ruleset {name_or_path}")
+# --- where rulesets come from -----------------------------------------------------------------
+
+ENV = "SELFEVAL_RULESETS"  # user rulesets folders, separated like PATH
 
 
-def ruleset_for(form) -> Ruleset:
-    """The shipped ruleset for a form's layout and year (the latest one of its layout otherwise)."""
-    candidates = [load_ruleset(n) for n in available_rulesets()]
-    same_layout = [r for r in candidates if r.layout == form.layout]
-    if not same_layout:
-        raise RulesetError(f"{form.provenance.path}: no ruleset for layout {form.layout!r}")
-    for r in same_layout:
-        if form.year in r.years:
-            return r
-    return max(same_layout, key=lambda r: max(r.years))
+def _shipped_dir() -> Path:
+    return Path(str(resources.files("selfeval").joinpath("rulesets")))
+
+
+def user_folders() -> list[Path]:
+    """The user's rulesets folders: `SELFEVAL_RULESETS` (os.pathsep-separated), in order."""
+    return [Path(p).expanduser() for p in os.environ.get(ENV, "").split(os.pathsep) if p.strip()]
+
+
+def sources() -> dict[str, list[Path]]:
+    """Every ruleset file by name (file stem), user folders first, then the shipped ones."""
+    found: dict[str, list[Path]] = {}
+    for folder in user_folders():
+        if not folder.is_dir():
+            raise RulesetError(f"{ENV}: {folder} is not a folder")
+        for f in sorted(folder.glob("*.y*ml")):
+            found.setdefault(f.stem, []).append(f)
+    for f in sorted(_shipped_dir().glob("*.yaml")):
+        found.setdefault(f.stem, []).append(f)
+    return found
+
+
+def ruleset_files() -> list[Path]:
+    """Every ruleset file selfeval can see (what a batch run's fingerprint covers)."""
+    return [f for files in sources().values() for f in files]
+
+
+def available_rulesets() -> list[str]:
+    """Names of the rulesets selfeval can use: shipped ones and those in the user's folders."""
+    return sorted(sources())
+
+
+@lru_cache(maxsize=64)
+def _parse_cached(text: str, source: str) -> Ruleset:
+    return parse_ruleset(text, source)
+
+
+def _read(path: Path, by_name: bool = False) -> Ruleset:
+    """A ruleset file, parsed again whenever its content changes (an analyst editing it in a live
+    kernel sees the edit on the next call). Found `by_name` in a folder, its `name` must be its
+    file name (else `--ruleset NAME` and the report would disagree about which file it is)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise RulesetError(f"{path}: ruleset file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RulesetError(f"{path}: cannot read the ruleset file ({exc})") from None
+    ruleset = _parse_cached(text, str(path))
+    if by_name and ruleset.name != path.stem:
+        raise RulesetError(f"{path}: name: {ruleset.name!r} differs from the file name {path.stem!r} "
+                           "(a ruleset is found by its file name)")
+    return ruleset
+
+
+def load_ruleset(name_or_path: str | Path, base: Path | None = None) -> Ruleset:
+    """A ruleset by name (`suzhou-2023`, shipped or in a user folder) or a ruleset file by path
+    (`.yaml`, relative to `base` when given: a params file's folder)."""
+    text = str(name_or_path)
+    if text.endswith((".yaml", ".yml")) or "/" in text or os.sep in text:
+        path = Path(text).expanduser()
+        if base is not None and not path.is_absolute():
+            path = base / path
+        if not path.is_file():
+            raise RulesetError(f"ruleset file {text!r} not found (looked for {path.resolve()})")
+        return _read(path)
+    files = sources().get(text)
+    if not files:
+        raise RulesetError(f"unknown ruleset {text!r}; known rulesets: {', '.join(available_rulesets())}")
+    if len(files) > 1:
+        raise RulesetError(f"ruleset {text!r} is defined twice: {', '.join(map(str, files))}; rename one")
+    return _read(files[0], by_name=True)
+
+
+# --- which ruleset applies to a form ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fit:
+    """How a ruleset fits a form: whether it applies, and why not."""
+
+    ruleset: Ruleset
+    source: str
+    reasons: tuple[str, ...]  # why it does not apply (empty: it applies)
+    region: bool  # its region matched (it is more specific than one without regions)
+
+
+def _stated(form, name: str):
+    return getattr(form, name) if name != "budget_weight" or form.capabilities.budget_row else None
+
+
+def fit(ruleset: Ruleset, source: str, form, region: str | None = None) -> Fit:
+    """Whether `ruleset` applies to `form` (year aside: years choose among the ones that apply)."""
+    a = ruleset.applies_to
+    why: list[str] = []
+    if form.layout not in a.layouts:
+        why.append(f"layout {form.layout} not in {', '.join(a.layouts)}")
+    for name, allowed in a.states.items():
+        value = _stated(form, name)
+        if value not in allowed:
+            shown = "、".join("未填" if v is None else str(v) for v in allowed)
+            why.append(f"{name} {'未填' if value is None else value} not {shown}")
+    matched = False
+    if a.regions:
+        said = " ".join(x for x in (region, form.project_name, form.department, form.implementing_unit) if x)
+        hit = [r for r in a.regions if r in said] if region is None else [r for r in a.regions if r == region]
+        if hit:
+            matched = True
+        else:
+            why.append(f"region {region!r} not {', '.join(a.regions)}" if region is not None
+                       else f"the form names none of {', '.join(a.regions)}")
+    return Fit(ruleset, source, tuple(why), matched)
+
+
+def fits(form, region: str | None = None) -> list[Fit]:
+    """Every available ruleset's fit to a form."""
+    out = []
+    for name, files in sources().items():
+        if len(files) > 1:
+            raise RulesetError(f"ruleset {name!r} is defined twice: {', '.join(map(str, files))}; rename one")
+        out.append(fit(_read(files[0], by_name=True), str(files[0]), form, region))
+    return out
+
+
+def ruleset_for(form, region: str | None = None) -> Ruleset:
+    """The one ruleset that applies to a form (its layout, stated values and region), for its
+    year or else the nearest earlier year; `RulesetError` naming the candidates when none or more
+    than one does. `region` is params `region:` (else the form's own words are matched)."""
+    every = fits(form, region)
+    applying = [f for f in every if not f.reasons]
+    where = form.provenance.path or form.project_name
+    if not applying:
+        why = "; ".join(f"{f.ruleset.name}: {', '.join(f.reasons)}" for f in every)
+        raise RulesetError(f"{where}: no ruleset applies to this form ({why}); name one with --ruleset "
+                           "or params ruleset:, or add one (docs/rules.md)")
+    if any(f.region for f in applying):  # a region that matched is more specific than none
+        applying = [f for f in applying if f.region]
+    covering = [f for f in applying if form.year in f.ruleset.years]
+    if not covering:
+        earlier = [f for f in applying if min(f.ruleset.years) <= form.year]
+        pool = earlier or applying
+        # nearest earlier year (or, when every ruleset is later, the earliest): SE-PLAUS-YEAR says so
+        def distance(f: Fit) -> int:
+            return min(abs(form.year - y) for y in f.ruleset.years if (y <= form.year) == bool(earlier))
+
+        best = min(distance(f) for f in pool)
+        covering = [f for f in pool if distance(f) == best]
+    if len(covering) > 1:
+        names = ", ".join(f"{f.ruleset.name} ({f.source})" for f in covering)
+        raise RulesetError(f"{where}: {len(covering)} rulesets apply to this form: {names}; narrow their "
+                           "applies_to, or name one with --ruleset / params ruleset:")
+    return covering[0].ruleset

@@ -359,10 +359,22 @@ def rate_indicator(ind: Indicator, ruleset: Ruleset) -> str | None:
     return None
 
 
+def interpret(form: Form, ruleset: Ruleset) -> Form:
+    """The form's targets as the chosen ruleset reads them: a target written as a plain number
+    ("4 次") takes the ruleset's `bare_target_comparator` (read here, at scoring, because the
+    ruleset is chosen after the form is loaded)."""
+    comparator = ruleset.bare_target_comparator
+    if not any(i.target.bare and i.target.comparator != comparator for i in form.indicators):
+        return form
+    inds = [i.model_copy(update={"target": i.target.model_copy(update={"comparator": comparator})})
+            if i.target.bare else i for i in form.indicators]
+    return form.model_copy(update={"indicators": inds})
+
+
 def score_form(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = None) -> Evaluation:
     """Rescore and review-score every indicator; totals, rating, provisional flag."""
     decisions = list(decisions or [])
-    form = resolve_weights(form, ruleset)
+    form = resolve_weights(interpret(form, ruleset), ruleset)
     manual = {normalize(d.subject): d for d in decisions if d.kind == "score"}
     rates = compute_rates(form)
     results: list[IndicatorResult] = []
@@ -470,18 +482,23 @@ def resolve_weights(form: Form, ruleset: Ruleset) -> Form:
     split (each category's points shared evenly, the rounding residual on its last indicator)."""
     if form.weights_given:
         return form
-    split = ruleset.weights.default_split
+    groups = ruleset.weights.split_groups()
     source = form.provenance.path or "<form>"
-    missing = sorted({i.category for i in form.indicators if i.category not in split}, key=list(Category).index)
+    covered = {c for cats, _ in groups for c in cats}
+    missing = sorted({i.category for i in form.indicators if i.category not in covered}, key=list(Category).index)
+
+    def group_name(cats: tuple[Category, ...]) -> str:
+        return "和".join(category_name(c) for c in cats)
+
     if missing:
-        have = "、".join(f"{category_name(c)}{format_decimal(v)}" for c, v in split.items()) or "none"
+        have = "、".join(f"{group_name(c)}{format_decimal(v)}" for c, v in groups) or "none"
         raise FormError([Problem(
             source, "indicators", "分值 (weights)", "blank for every indicator",
             f"weights on the form: ruleset {ruleset.name} has no default split for "
             f"{'、'.join(category_name(c) for c in missing)} (its default split: {have})")])
     weights: dict[int, Decimal] = {}
-    for cat, total in split.items():
-        members = [n for n, i in enumerate(form.indicators) if i.category == cat]
+    for cats, total in groups:
+        members = [n for n, i in enumerate(form.indicators) if i.category in cats]
         if not members:
             continue
         each = canonical(round_half_up(total / len(members), ruleset.weights.decimals))
@@ -489,7 +506,7 @@ def resolve_weights(form: Form, ruleset: Ruleset) -> Form:
             weights[n] = each
         weights[members[-1]] = canonical(total - each * (len(members) - 1))
     inds = [i.model_copy(update={"weight": weights[n]}) for n, i in enumerate(form.indicators)]
-    shares = "、".join(f"{category_name(c)}{format_decimal(v)}分" for c, v in split.items())
+    shares = "、".join(f"{group_name(c)}{format_decimal(v)}分" for c, v in groups)
     note = f"表中未填分值：按评分规则{ruleset.name}的默认分配（{shares}，各类内平均）"
     prov = form.provenance.model_copy(update={"notes": [*form.provenance.notes, note]})
     return form.model_copy(update={"indicators": inds, "provenance": prov})

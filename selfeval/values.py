@@ -115,6 +115,7 @@ class Target(BaseModel):
     month: int | None = None
     day: int | None = None
     word: str | None = None
+    bare: bool = False  # a plain number ("4 次"): its comparator is the ruleset's (scoring.interpret)
 
     def __str__(self) -> str:
         return self.raw
@@ -205,7 +206,7 @@ def parse_target(raw: object, bare: Comparator = "equal") -> Target:
         q = _quantity(text)
         if q is None:
             raise ValueError("a number with an optional unit")
-        return Target(kind="quantitative", raw=text, comparator=bare, value=q.value, unit=q.unit)
+        return Target(kind="quantitative", raw=text, comparator=bare, value=q.value, unit=q.unit, bare=True)
     return Target(kind="qualitative", raw=text, word=text)
 
 

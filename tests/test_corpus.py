@@ -83,6 +83,10 @@ def test_corpus_form(path):
     for name in says.get("skipped", []):  # rows selfeval passes over by choice (其中 breakdowns)
         assert any(name in s for s in form.provenance.skipped), name
     ev = review(form, ruleset_for(form))
+    if says.get("ruleset"):  # the scheme the form states picks its ruleset
+        assert ev.ruleset.name == says["ruleset"]
+    if says.get("review_total"):  # only where the rules fix the scores
+        assert ev.review_total == Decimal(says["review_total"])
     codes = {f.code for f in ev.findings}
     for code in says.get("findings", []):
         assert code in codes

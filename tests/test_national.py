@@ -128,7 +128,8 @@ def refused(text: str) -> FormError:
 
 def test_national_ruleset_values(national):
     assert "national-2020" in available_rulesets()
-    assert national.layout == "national"
+    assert national.applies_to.layouts == ["national"]
+    assert national.applies_to.states == {"budget_weight": [D(10), None]}
     assert national.full_marks == D(100)
     assert (national.budget_score.weight, national.budget_score.rate) == (D(10), "execution_rate")
     assert national.weights.default_split == {"output": D(50), "outcome": D(30), "satisfaction": D(10)}

@@ -24,7 +24,7 @@ def suzhou_data() -> dict:
 
 def test_suzhou_2023_values(suzhou):
     assert suzhou.name == "suzhou-2023"
-    assert suzhou.layout == "suzhou"
+    assert suzhou.applies_to.layouts == ["suzhou"] and suzhou.applies_to.states == {}
     assert suzhou.years == [2023]
     assert suzhou.full_marks == D(80)
     assert suzhou.bare_target_comparator == "equal"

@@ -29,7 +29,7 @@ from ..labels import LABELS
 from ..model import Capabilities, Category, Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
 from ..values import Target, format_decimal, normalize, parse_decimal, parse_target
 from . import Detection, Layout, register
-from .reader import Grid, assign_columns, fold, is_note, is_number, is_placeholder, missing_column
+from .reader import Grid, assign_columns, fold, is_note, is_number, is_placeholder, missing_column, points
 from .reader import key as label_of
 from .suzhou import category_of, read_narrative
 
@@ -245,6 +245,12 @@ class _NationalParser:
                 out["sources"].append((_source_name(name, self.L), values, k))
         if "total" not in out:
             self.problem(header_i, None, "项目资金", "no 年度资金总额 row", "a 年度资金总额 row below the header")
+        elif "weight" not in cols:  # no 分值 column: the block's label may state it (预算执行情况(万元)(20分))
+            stated = [(c.strip(), points(c)) for j, c in enumerate(self.grid.rows[header_i])
+                      if j < first_value_col and points(c) is not None]
+            if stated:
+                out["total"]["weight"] = stated[0][1]
+                self.notes.append(f"预算执行分值：按表头“{stated[0][0]}”读作{format_decimal(stated[0][1])}分")
         return out, header_i, end
 
     def _fund_values(self, row: list[str], cols: dict[str, int], k: int, name: str) -> dict:

@@ -1,0 +1,46 @@
+"""The one pipeline every entry point calls: load a form → choose its ruleset → review it.
+
+The command line, the report notebook (through `present.prepare`), the portfolio and analysts
+all go through `evaluate` (a form file and options) or `evaluate_params` (a params file), so a
+form is read, matched to a ruleset and reviewed the same way wherever it is looked at.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .decisions import Decision, load_decisions
+from .layouts import Layout
+from .loaders import load_form
+from .params import ResolvedParams, load_params
+from .review import review
+from .rulesets import Ruleset, load_ruleset, ruleset_for
+from .scoring import Evaluation
+
+
+def evaluate(form: str | Path, *, ruleset: str | Path | Ruleset | None = None, region: str | None = None,
+             layout: str | Path | Layout | None = None, sheet: str | None = None,
+             decisions: str | Path | list[Decision] | None = None, decisions_source: str = "") -> Evaluation:
+    """Load `form`, choose its ruleset (the one given — a name, a file or a `Ruleset` — or the one
+    that applies, `rulesets.ruleset_for`), and review it with the reviewer's `decisions` (a file or
+    a list)."""
+    loaded = load_form(form, sheet=sheet, layout=layout)
+    if isinstance(ruleset, Ruleset):
+        chosen = ruleset
+    else:
+        chosen = load_ruleset(ruleset) if ruleset is not None else ruleset_for(loaded, region)
+    if isinstance(decisions, str | Path):
+        decisions_source = decisions_source or str(decisions)
+        decisions = load_decisions(decisions)
+    return review(loaded, chosen, decisions or [], decisions_source=decisions_source)
+
+
+def evaluate_params(params: str | Path | ResolvedParams) -> tuple[ResolvedParams, Evaluation]:
+    """A params file's project, evaluated: its form, layout, ruleset (or region), decisions."""
+    rp = params if isinstance(params, ResolvedParams) else load_params(params)
+    ev = evaluate(rp.form_path, ruleset=rp.ruleset, region=rp.region, layout=rp.layout, sheet=rp.sheet,
+                  decisions=rp.decisions, decisions_source=str(rp.decisions_path or rp.params_path))
+    return rp, ev
+
+
+__all__ = ["evaluate", "evaluate_params"]

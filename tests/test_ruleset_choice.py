@@ -1,0 +1,166 @@
+"""Which ruleset scores a form: explicit, by what the form states, never changed by a new file in
+silence; user rulesets folders; edits picked up; params paths relative to the params file."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from selfeval.cli import main
+from selfeval.errors import ParamsError, RulesetError
+from selfeval.loaders import load_form
+from selfeval.params import load_params
+from selfeval.pipeline import evaluate, evaluate_params
+from selfeval.rulesets import ENV, available_rulesets, load_ruleset, ruleset_for
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "selfeval" / "examples" / "seed.txt"
+SHIPPED = ROOT / "selfeval" / "rulesets"
+D = Decimal
+
+
+def city_copy(folder: Path, name: str, regions: list[str] | None = None, threshold: str = "6") -> Path:
+    """suzhou-2023.yaml under another name with one threshold changed (the issue's experiment)."""
+    text = (SHIPPED / "suzhou-2023.yaml").read_text(encoding="utf-8")
+    text = text.replace("name: suzhou-2023", f"name: {name}").replace(
+        "    shortfall_deduction: 5   # % of the weight", f"    shortfall_deduction: {threshold}   # % of the weight")
+    if regions:
+        text = text.replace("  years: [2023]\n", f"  years: [2023]\n  regions: [{', '.join(regions)}]\n", 1)
+    folder.mkdir(exist_ok=True)
+    path = folder / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def user_rules(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "rules"
+    folder.mkdir()
+    monkeypatch.setenv(ENV, str(folder))
+    return folder
+
+
+def test_the_seed_is_scored_by_suzhou_2023():
+    ev = evaluate(SEED)
+    assert ev.ruleset.name == "suzhou-2023" and ev.review_total == D("79.43")
+
+
+def test_a_copy_that_applies_to_the_same_forms_is_a_loud_error(user_rules):
+    city_copy(user_rules, "wuxi-2023")
+    with pytest.raises(RulesetError) as err:
+        evaluate(SEED)
+    message = str(err.value)
+    assert "2 rulesets apply to this form" in message and "suzhou-2023" in message and "wuxi-2023" in message
+    assert str(user_rules / "wuxi-2023.yaml") in message
+
+
+def test_a_regional_copy_leaves_the_seed_alone_and_scores_its_own_forms(user_rules, tmp_path):
+    city_copy(user_rules, "wuxi-2023", regions=["无锡"])
+    ev = evaluate(SEED)
+    assert ev.ruleset.name == "suzhou-2023" and ev.review_total == D("79.43")
+    wuxi_form = tmp_path / "wuxi.txt"
+    wuxi_form.write_text(SEED.read_text(encoding="utf-8").replace("苏州市", "无锡市"), encoding="utf-8")
+    assert evaluate(wuxi_form).ruleset.name == "wuxi-2023"
+    # params region: names it for a form that does not say
+    assert evaluate(SEED, region="无锡").ruleset.name == "wuxi-2023"
+    assert evaluate(SEED, region="无锡").review_total != D("79.43")  # its one changed threshold shows
+
+
+def test_no_ruleset_applies_says_why_for_each(user_rules):
+    form = load_form(SEED).model_copy(update={"layout": "national"})
+    form = form.model_copy(update={"budget_weight": D(30),
+                                   "capabilities": form.capabilities.model_copy(update={"budget_row": True})})
+    with pytest.raises(RulesetError) as err:
+        ruleset_for(form)
+    message = str(err.value)
+    assert "no ruleset applies to this form" in message
+    assert "suzhou-2023: layout national not in suzhou" in message
+    assert "national-2020: budget_weight 30 not 10、未填" in message
+
+
+def test_a_year_no_ruleset_covers_falls_back_to_the_nearest_earlier_and_says_so():
+    form = load_form(SEED).model_copy(update={"year": 2025})
+    ev = evaluate_form(form)
+    assert ev.ruleset.name == "suzhou-2023"
+    assert "SE-PLAUS-YEAR" in {f.code for f in ev.findings}
+
+
+def evaluate_form(form):
+    from selfeval.review import review
+
+    return review(form, ruleset_for(form))
+
+
+def test_editing_a_ruleset_file_is_picked_up_on_the_next_call(user_rules):
+    path = city_copy(user_rules, "edit-2023", regions=["某地"])
+    assert load_ruleset("edit-2023").rules["output"].shortfall_deduction == D(6)
+    path.write_text(path.read_text(encoding="utf-8").replace("shortfall_deduction: 6", "shortfall_deduction: 7"),
+                    encoding="utf-8")
+    assert load_ruleset("edit-2023").rules["output"].shortfall_deduction == D(7)
+    assert load_ruleset(path).rules["output"].shortfall_deduction == D(7)
+
+
+def test_a_user_ruleset_cannot_shadow_a_shipped_name(user_rules):
+    city_copy(user_rules, "suzhou-2023")
+    with pytest.raises(RulesetError, match="ruleset 'suzhou-2023' is defined twice"):
+        load_ruleset("suzhou-2023")
+
+
+def test_a_file_whose_name_differs_from_its_file_is_refused_by_name(user_rules):
+    path = city_copy(user_rules, "a-2023", regions=["甲"])
+    path.rename(user_rules / "b-2023.yaml")
+    assert "b-2023" in available_rulesets()
+    with pytest.raises(RulesetError, match="name: 'a-2023' differs from the file name 'b-2023'"):
+        load_ruleset("b-2023")
+
+
+def test_params_ruleset_path_is_relative_to_the_params_file(tmp_path):
+    rules = city_copy(tmp_path / "rules", "mine-2023", regions=["某地"])
+    params_dir = tmp_path / "params"
+    params_dir.mkdir()
+    p = params_dir / "p.yaml"
+    p.write_text(f"form: {SEED}\nruleset: ../rules/{rules.name}\n", encoding="utf-8")
+    rp, ev = evaluate_params(p)
+    assert rp.ruleset == str(rules.resolve()) and rules.resolve() in rp.input_files()
+    assert ev.ruleset.name == "mine-2023"
+    p.write_text(f"form: {SEED}\nruleset: ../rules/none.yaml\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"p.yaml: ruleset: ruleset file '../rules/none.yaml' not found"):
+        load_params(p)
+    p.write_text(f"form: {SEED}\nruleset: nonesuch\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match=r"p.yaml: ruleset: unknown ruleset 'nonesuch'; known rulesets: "):
+        load_params(p)
+
+
+def test_cli_rulesets_folder_and_region(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv(ENV, "")  # restored after the test, whatever main() sets
+    city_copy(tmp_path / "rules", "wuxi-2023", regions=["无锡"])
+    assert main(["score", str(SEED), "--rulesets", str(tmp_path / "rules"), "--region", "无锡"]) == 0
+    assert "评分规则 wuxi-2023" in capsys.readouterr().out
+
+
+def test_the_reports_rule_text_follows_the_values():
+    from selfeval.present import rules_text
+
+    rs = load_ruleset("suzhou-2023")
+    outcome = rs.rules["outcome"].model_copy(update={"full_to": D(150), "overachieved_warning": D(160)})
+    changed = rs.with_options(rules={**{k: v.model_dump() for k, v in rs.rules.items()},
+                                     "outcome": outcome.model_dump()})
+    text = "；".join(rules_text(changed))
+    assert "效益、满意度：完成100%~150%得满分" in text and "超过150%的每超1%扣权重的1%" in text
+    assert "完成160%以上且无说明的提请复核" in text and "100%~200%" not in text
+
+
+def test_bare_targets_take_the_chosen_rulesets_comparator(tmp_path):
+    from selfeval.review import review
+
+    form = load_form(SEED)
+    i = next(n for n, ind in enumerate(form.indicators) if ind.target.kind == "quantitative")
+    bare = form.indicators[i].model_copy(update={"target": form.indicators[i].target.model_copy(
+        update={"bare": True, "comparator": "equal"})})
+    form = form.model_copy(update={"indicators": [*form.indicators[:i], bare, *form.indicators[i + 1:]]})
+    rs = load_ruleset("suzhou-2023")
+    assert review(form, rs).form.indicators[i].target.comparator == "equal"
+    assert review(form, rs.with_options(bare_target_comparator="at_least")).form.indicators[i].target.comparator \
+        == "at_least"
