@@ -112,6 +112,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             lines.append(f"  {mark} {lay.name:<10} {det.confidence:.2f}  {lay.title}：有 {found}{missing}")
     form = load_form(args.form, sheet=args.sheet, layout=layout)
     prov = form.provenance
+    if prov.table:
+        lines.append(f"读取的表: {prov.table}")
     lines.append(f"读取为: {prov.layout or form.layout}")
     caps = form.capabilities
     lines.append(f"能力: 偏差原因列={'有' if caps.note_column else '无'}，资金表={caps.funds}，"
@@ -216,7 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def form_args(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("form", help="form file: .txt/.tsv text export, .xlsx/.xls workbook or .yaml")
+        sp.add_argument("form", help="form file: .txt/.tsv text export, .xlsx/.xls workbook, .yaml, or as "
+                        "published: .html page, .docx, .pdf")
         sp.add_argument("--ruleset", help="ruleset name or file (default: the one that applies to the form)")
         sp.add_argument("--region", help="the region whose ruleset applies (default: what the form states)")
         rulesets_arg(sp)

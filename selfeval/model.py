@@ -93,6 +93,7 @@ class Provenance(_Model):
     loader: str = ""
     encoding: str | None = None
     sheet: str | None = None
+    table: str | None = None  # which table of a published page / document / PDF was read
     layout: str = ""  # which layout read it, with the detection's confidence and reasons
     notes: list[str] = Field(default_factory=list)
     # Rows passed over (template placeholders, notes under a table) and columns no field claims,

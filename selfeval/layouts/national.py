@@ -514,7 +514,8 @@ def parse(grid: Grid, provenance: Provenance, labels: dict = LABELS, bare: str =
     for fld, text in goal.items():
         story[fld] = story.get(fld) or text
     notes = [f"全国模板：{VARIANT_NAMES[variant]}", *p.notes]
-    prov = provenance.model_copy(update={"notes": [*provenance.notes, *notes], "skipped": p.skipped,
+    prov = provenance.model_copy(update={"notes": [*provenance.notes, *notes],
+                                         "skipped": [*provenance.skipped, *p.skipped],
                                          "unread": p.unread, "columns": p.columns})
     return Form(
         project_name=str(head["project_name"]),

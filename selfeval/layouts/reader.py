@@ -32,13 +32,16 @@ class Grid:
     numbers: list[int]
     source: str
     unit: str = "line"  # "line" for text exports, "row" for sheets
+    # Where each row is, when a row number alone does not say it: "table 2, row 5" (HTML, Word),
+    # "page 2, table 1, row 3" (PDF).
+    places: list[str] | None = None
 
     def filled(self, i: int) -> list[tuple[int, str]]:
         """The non-blank cells of row `i` as (column, text) pairs."""
         return [(j, c) for j, c in enumerate(self.rows[i]) if normalize(c)]
 
     def where(self, i: int, col: int | None = None) -> str:
-        base = f"{self.unit} {self.numbers[i]}"
+        base = self.places[i] if self.places is not None else f"{self.unit} {self.numbers[i]}"
         return base if col is None else f"{base}, column {col + 1}"
 
     def cell(self, i: int, j: int | None) -> str:

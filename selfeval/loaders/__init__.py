@@ -9,6 +9,7 @@ from ..errors import FormError, Problem
 from ..layouts import Layout, resolve
 from ..layouts import parse_grid as _parse_with_layout
 from ..layouts.reader import Grid
+from ..limits import check_size
 from ..model import Form, Provenance
 from .text import decode, text_to_grid
 from .yamlform import dump_yaml, parse_yaml_form
@@ -16,6 +17,8 @@ from .yamlform import dump_yaml, parse_yaml_form
 TEXT_SUFFIXES = {".txt", ".tsv", ".tab", ".csv", ""}
 YAML_SUFFIXES = {".yaml", ".yml"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+HTML_SUFFIXES = {".html", ".htm"}
+PUBLISHED_SUFFIXES = {*HTML_SUFFIXES, ".docx", ".pdf"}  # forms as departments publish them
 
 
 def parse_grid(grid: Grid, provenance: Provenance, layout: str | Layout | None = None) -> Form:
@@ -34,11 +37,33 @@ def source_grid(path: str | Path, sheet: str | None = None) -> Grid | None:
         from .excel import workbook_to_grid
 
         return workbook_to_grid(data, str(p), sheet)[0]
+    if suffix in PUBLISHED_SUFFIXES:
+        return _published(data, str(p), suffix)[0]
     return text_to_grid(decode(data, str(p))[0], str(p))
 
 
+def _published(data: bytes, source: str, suffix: str) -> tuple[Grid, Provenance]:
+    """The form's grid from a web page, Word document or PDF, with how it was found."""
+    if suffix in HTML_SUFFIXES:
+        from .html import html_to_grid
+
+        text, enc = decode(data, source)
+        grid, which = html_to_grid(text, source)
+        return grid, Provenance(loader="html", encoding=enc, table=which)
+    if suffix == ".docx":
+        from .docx import docx_to_grid
+
+        grid, which = docx_to_grid(data, source)
+        return grid, Provenance(loader="docx", table=which)
+    from .pdf import pdf_to_grid
+
+    grid, which, skipped = pdf_to_grid(data, source)
+    return grid, Provenance(loader="pdf", table=which, skipped=skipped)
+
+
 def load_form(path: str | Path, sheet: str | None = None, layout: str | Path | Layout | None = None) -> Form:
-    """Load a form from a text export, an Excel workbook or a YAML file, by file suffix.
+    """Load a form by file suffix: a text export, an Excel workbook, a YAML file, or the form as
+    published — a web page (.html), a Word document (.docx) or a PDF with a text layer.
 
     `layout` reads a text or workbook form with that layout instead of the detected one: a
     registered name (`national`), a layout file (`my-county.yaml`, see docs/layouts.md) or a
@@ -48,11 +73,15 @@ def load_form(path: str | Path, sheet: str | None = None, layout: str | Path | L
     p = Path(path)
     source = str(p)
     try:
-        data = p.read_bytes()
+        info = p.stat()
     except FileNotFoundError:
         raise FormError([Problem(source, "", "file", "nothing", "an existing file")]) from None
-    except IsADirectoryError:
-        raise FormError([Problem(source, "", "file", "a directory", "a form file")]) from None
+    if p.is_dir():
+        raise FormError([Problem(source, "", "file", "a directory", "a form file")])
+    if not p.is_file():  # a FIFO or a device (/dev/zero) would hang or never end
+        raise FormError([Problem(source, "", "file", "not a regular file (a pipe or a device)", "a form file")])
+    check_size(info.st_size, source)
+    data = p.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     suffix = p.suffix.lower()
     if suffix in YAML_SUFFIXES:
@@ -63,6 +92,9 @@ def load_form(path: str | Path, sheet: str | None = None, layout: str | Path | L
 
         grid, sheet_name = workbook_to_grid(data, source, sheet)
         return parse_grid(grid, Provenance(path=source, sha256=sha, loader="excel", sheet=sheet_name), lay)
+    if suffix in PUBLISHED_SUFFIXES:
+        grid, prov = _published(data, source, suffix)
+        return parse_grid(grid, prov.model_copy(update={"path": source, "sha256": sha}), lay)
     text, enc = decode(data, source)
     grid = text_to_grid(text, source)
     return parse_grid(grid, Provenance(path=source, sha256=sha, loader="text", encoding=enc), lay)

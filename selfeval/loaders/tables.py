@@ -1,0 +1,132 @@
+"""Tables from published documents (HTML pages, Word files, PDFs) into the grid every layout reads.
+
+Departments publish their 自评表 as tables with merged cells. A reader turns each table into rows of
+cell texts with merged cells expanded the way a spreadsheet export writes them — the value in the
+first cell, the cells it covers blank — so the text-export reading applies unchanged. This module
+holds what the three readers share: `Table` (rows plus where each came from), `expand` (merged
+cells → a rectangular grid), `choose_form_table` (which table of several is the form: the one a
+layout claims; several tables that together make the form; else a refusal naming every table seen)
+and `drop_repeated_headers` (a table continued on the next page repeats its header rows).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..errors import FormError, Problem
+from ..layouts.reader import Grid
+from ..limits import check_cells
+from ..values import normalize
+
+_SPACE = re.compile(r"\s+")
+
+
+def cell_text(text: str | None) -> str:
+    """A cell's text as a spreadsheet would hold it: &nbsp; and line breaks folded, trimmed.
+    Lines that wrap inside a cell join without a space (Chinese text has none between words)."""
+    if not text:
+        return ""
+    lines = [_SPACE.sub(" ", line.replace("\xa0", " ")).strip() for line in str(text).splitlines()]
+    return "".join(x for x in lines if x)
+
+
+@dataclass
+class Span:
+    """One cell as a document states it: its text and how many rows / columns it covers."""
+
+    text: str
+    rows: int = 1
+    cols: int = 1
+
+
+@dataclass
+class Table:
+    """A table's rows of cell texts, and a name for each row that a user can find it by."""
+
+    name: str  # "table 2", "page 1, table 1", "pages 1–3, table 1"
+    rows: list[list[str]]
+    places: list[str] = field(default_factory=list)
+    pages: tuple[int, int] | None = None  # first and last page (PDF)
+
+    def summary(self) -> str:
+        width = max((len(r) for r in self.rows), default=0)
+        first = next((c for r in self.rows for c in r if c.strip()), "")
+        return f"{self.name} ({len(self.rows)}×{width}: “{first[:20]}”)"
+
+
+def expand(spans: list[list[Span]], source: str = "", where: str = "") -> list[list[str]]:
+    """Rows of `Span`s (HTML rowspan/colspan, Word gridSpan/vMerge) → rows of texts in which a
+    merged cell's value stands in its first cell and the cells it covers are blank. A table of
+    more cells than the limit (`limits`) is refused before it is built."""
+    check_cells(sum(max(s.cols, 1) for row in spans for s in row), source, where)
+    out: list[list[str]] = []
+    covered: set[tuple[int, int]] = set()  # (row, col) taken by a rowspan from above
+    for i, row in enumerate(spans):
+        cells: list[str] = []
+        queue = list(row)
+        while queue or (i, len(cells)) in covered:
+            j = len(cells)
+            if (i, j) in covered:
+                covered.discard((i, j))
+                cells.append("")
+                continue
+            span = queue.pop(0)
+            for dj in range(max(span.cols, 1)):
+                cells.append(span.text if dj == 0 else "")
+                covered.update((i + di, j + dj) for di in range(1, max(span.rows, 1)))
+        out.append(cells)
+    # a rowspan reaching past the last row adds no rows (browsers do the same)
+    width = max((len(r) for r in out), default=0)
+    return [r + [""] * (width - len(r)) for r in out]
+
+
+def drop_repeated_headers(table: Table, header_rows: int, skipped: list[str]) -> None:
+    """Remove rows that repeat the table's first `header_rows` rows (a table continued across
+    pages prints them again), noting each in `skipped`."""
+    if header_rows <= 0 or len(table.rows) <= header_rows:
+        return
+    heads = [tuple(normalize(c) for c in r) for r in table.rows[:header_rows]]
+    keep_rows, keep_places = table.rows[:header_rows], table.places[:header_rows]
+    for row, place in zip(table.rows[header_rows:], table.places[header_rows:], strict=True):
+        if tuple(normalize(c) for c in row) in heads and any(c.strip() for c in row):
+            skipped.append(f"{place}: {' '.join(c for c in row if c.strip())[:40]}（续页重复的表头）")
+            continue
+        keep_rows.append(row)
+        keep_places.append(place)
+    table.rows, table.places = keep_rows, keep_places
+
+
+def grid_of(tables: list[Table], source: str) -> Grid:
+    """One grid of the tables' rows, in order, each row named by its table and row."""
+    rows = [r for t in tables for r in t.rows]
+    places = [p for t in tables for p in t.places]
+    return Grid(rows=rows, numbers=list(range(1, len(rows) + 1)), source=source, unit="row", places=places)
+
+
+def choose_form_table(tables: list[Table], source: str, what: str) -> tuple[Grid, str]:
+    """The grid of the table a layout claims (the most confident one), or of all tables together
+    when the form is split across several; `FormError` naming every table seen otherwise.
+    Returns the grid and which table(s) it is, for the provenance and `inspect`."""
+    from ..layouts import THRESHOLD, detect
+
+    tables = [t for t in tables if any(c.strip() for r in t.rows for c in r)]
+    if not tables:
+        raise FormError([Problem(source, "", "table", f"no table in this {what}",
+                                 "a 自评表 published as a table (a scan without a text layer cannot be read)")])
+    scored = []
+    for t in tables:
+        conf = max(d.confidence for _, d in detect(grid_of([t], source)))
+        scored.append((conf, t))
+    best_conf, best = max(scored, key=lambda p: p[0])
+    if best_conf >= THRESHOLD:
+        return grid_of([best], source), f"{best.name}（共{len(tables)}个表）"
+    joined = grid_of(tables, source)
+    if len(tables) > 1 and max(d.confidence for _, d in detect(joined)) >= THRESHOLD:
+        return joined, f"{tables[0].name}–{tables[-1].name} 合读（表单分在{len(tables)}个表中）"
+    seen = "; ".join(t.summary() for t in tables)
+    raise FormError([Problem(source, "", "table", f"no 自评表 among the tables of this {what}: {seen}",
+                             "a table with a 自评表's labels (项目名称, 年度资金总额 or 预算执行情况, 三级指标 or 指标名称)")])
+
+
+__all__ = ["Span", "Table", "cell_text", "choose_form_table", "drop_repeated_headers", "expand", "grid_of"]

@@ -1,0 +1,61 @@
+"""Input limits: refused with a clear message before the work, never a hang or a blow-up.
+
+Reproduces: `/dev/zero` and a FIFO hanging the loader; files far larger than any form read whole;
+published tables of absurd size built cell by cell.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from selfeval.errors import FormError
+from selfeval.limits import DEFAULTS, limit
+from selfeval.loaders import load_form
+
+PUBLISHED = Path(__file__).resolve().parent.parent / "published"
+
+
+def test_defaults_and_overrides(monkeypatch):
+    assert limit("SELFEVAL_MAX_FILE_MB") == DEFAULTS["SELFEVAL_MAX_FILE_MB"]
+    monkeypatch.setenv("SELFEVAL_MAX_FILE_MB", "3")
+    assert limit("SELFEVAL_MAX_FILE_MB") == 3
+    monkeypatch.setenv("SELFEVAL_MAX_FILE_MB", "lots")
+    with pytest.raises(FormError, match="SELFEVAL_MAX_FILE_MB: limit: saw 'lots', expected a whole number"):
+        limit("SELFEVAL_MAX_FILE_MB")
+
+
+def test_a_file_over_the_size_limit_is_refused_unread(tmp_path, monkeypatch):
+    monkeypatch.setenv("SELFEVAL_MAX_FILE_MB", "1")
+    path = tmp_path / "big.txt"
+    path.write_bytes(b"x" * (2 * 1024 * 1024))
+    with pytest.raises(FormError, match=r"big.txt: file: saw '2.0 MiB', expected a form file of at most 1 MiB"):
+        load_form(path)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this system")
+def test_a_fifo_is_refused_not_waited_on(tmp_path):
+    fifo = tmp_path / "form.txt"
+    os.mkfifo(fifo)
+    with pytest.raises(FormError, match="not a regular file"):
+        load_form(fifo)
+
+
+def test_a_device_is_refused():
+    with pytest.raises(FormError, match="not a regular file"):
+        load_form("/dev/zero")
+
+
+@pytest.mark.parametrize("fmt", ["html", "docx", "pdf"])
+def test_a_published_table_over_the_cell_limit_is_refused(monkeypatch, fmt):
+    monkeypatch.setenv("SELFEVAL_MAX_CELLS", "50")
+    with pytest.raises(FormError, match=r"table.*cells.*at most 50 cells"):
+        load_form(PUBLISHED / f"national_farmland.{fmt}")
+
+
+def test_a_pdf_over_the_page_limit_is_refused(monkeypatch):
+    monkeypatch.setenv("SELFEVAL_MAX_PAGES", "2")
+    with pytest.raises(FormError, match="3 pages.*at most 2 pages"):
+        load_form(PUBLISHED / "suzhou_seed.pdf")

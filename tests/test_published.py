@@ -1,0 +1,133 @@
+"""Forms as published: the same form as a web page, a Word document and a PDF reads and reviews
+exactly as its text export (and its .xlsx) does, provenance aside; pages without a form, scans
+and broken files are refused naming what was seen.
+
+The fixtures in tests/published/ are made by tests/published/make_fixtures.py from the text
+exports (HTML with rowspan/colspan inside a layout table, .docx with merged cells, PDF printed
+from the .docx by LibreOffice).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from selfeval.errors import FormError
+from selfeval.excel_out import write_form_workbook
+from selfeval.loaders import load_form
+from selfeval.loaders.html import html_tables
+from selfeval.loaders.tables import Span, expand
+from selfeval.review import review
+from selfeval.rulesets import ruleset_for
+
+HERE = Path(__file__).resolve().parent
+PUBLISHED = HERE / "published"
+ROOT = HERE.parent
+SOURCES = {
+    "national_farmland": ROOT / "selfeval" / "examples" / "national_farmland.txt",
+    "yunnan_yongde": HERE / "corpus" / "yunnan_2022_yongde_school_nutrition.txt",
+    "suzhou_seed": ROOT / "selfeval" / "examples" / "seed.txt",
+}
+FORMATS = ("html", "docx", "pdf")
+
+
+def _content(form) -> dict:
+    return form.model_dump(exclude={"provenance"})
+
+
+def _review(form) -> tuple:
+    ev = review(form, ruleset_for(form))
+    return (ev.self_total, ev.rescore_total, ev.review_total, ev.rating, ev.provisional,
+            [(f.code, f.message) for f in ev.findings if not f.code.startswith("SE-READ-")],
+            [(r.indicator.name, r.rescore.score, r.review.score) for r in ev.indicators])
+
+
+@pytest.fixture(scope="module")
+def originals() -> dict:
+    return {name: load_form(path) for name, path in SOURCES.items()}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("name", sorted(SOURCES))
+def test_a_published_form_reads_and_reviews_as_its_text_export(originals, name, fmt):
+    original = originals[name]
+    published = load_form(PUBLISHED / f"{name}.{fmt}")
+    assert published.provenance.loader == fmt and published.provenance.table
+    assert _content(published) == _content(original)
+    assert _review(published) == _review(original)
+
+
+@pytest.mark.parametrize("name", sorted(SOURCES))
+def test_and_as_its_workbook(originals, name, tmp_path):
+    assert _review(load_form(write_form_workbook(originals[name], tmp_path / f"{name}.xlsx"))) == _review(
+        originals[name])
+
+
+def test_the_page_says_which_table_was_the_form():
+    form = load_form(PUBLISHED / "national_farmland.html")
+    assert form.provenance.table == "table 3（共3个表）"  # after the navigation table, before attachments
+    assert form.provenance.encoding and "gb" in form.provenance.encoding.lower()
+
+
+def test_a_pdf_across_pages_is_one_table_with_its_repeated_headers_listed():
+    form = load_form(PUBLISHED / "suzhou_seed.pdf")
+    assert form.provenance.table.startswith("pages 1–")
+    repeats = [s for s in form.provenance.skipped if "续页重复的表头" in s]
+    assert repeats and all(s.startswith("page ") for s in repeats)
+
+
+def test_errors_name_the_page_table_and_row(tmp_path):
+    text = (PUBLISHED / "national_farmland.html").read_bytes().decode("gb18030")
+    broken = text.replace("<td>10</td>", "<td>十分</td>", 1)
+    path = tmp_path / "broken.html"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(FormError) as err:
+        load_form(path)
+    assert "broken.html: table 3, row " in str(err.value) and "十分" in str(err.value)
+
+
+def test_a_page_without_a_form_lists_the_tables_it_saw(tmp_path):
+    path = tmp_path / "news.html"
+    path.write_text("<html><body><table><tr><td>通知</td><td>2024-01-02</td></tr></table>"
+                    "<table><tr><th>附件</th></tr><tr><td>自评表.doc</td></tr></table></body></html>", encoding="utf-8")
+    with pytest.raises(FormError) as err:
+        load_form(path)
+    message = str(err.value)
+    assert "no 自评表 among the tables of this page: table 1 (1×2: “通知”); table 2 (2×1: “附件”)" in message
+    path.write_text("<html><body><p>没有表格</p></body></html>", encoding="utf-8")
+    with pytest.raises(FormError, match="a web page without a <table>"):
+        load_form(path)
+
+
+def test_a_scan_is_refused_no_ocr(tmp_path):
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument.new()
+    pdf.new_page(595, 842)  # a page with no text layer, as a scanner's image-only page has
+    path = tmp_path / "scan.pdf"
+    pdf.save(str(path))
+    with pytest.raises(FormError, match=r"a PDF without a text layer .*selfeval does no OCR"):
+        load_form(path)
+
+
+@pytest.mark.parametrize(("suffix", "message"), [(".pdf", "not a readable PDF"), (".docx", "not a readable .docx")])
+def test_a_broken_file_is_refused_naming_it(tmp_path, suffix, message):
+    path = tmp_path / f"broken{suffix}"
+    path.write_bytes(b"this is not what the name says")
+    with pytest.raises(FormError, match=message) as err:
+        load_form(path)
+    assert str(path) in str(err.value)
+
+
+def test_merged_cells_expand_as_a_spreadsheet_export_writes_them():
+    rows = expand([[Span("一级", rows=2), Span("标题", cols=2)], [Span("a"), Span("b")], [Span("c", cols=3)]])
+    assert rows == [["一级", "标题", ""], ["", "a", "b"], ["c", "", ""]]
+
+
+def test_nbsp_breaks_and_hostile_spans():
+    page = ("<table><tr><td colspan='999999'>项目&nbsp;名称<br>续</td></tr>"
+            "<tr><td rowspan='x'>a</td><td>b</td></tr></table>")
+    rows = html_tables(page, "p.html")[0].rows
+    assert rows[0][0] == "项目 名称续" and len(rows[0]) == 200  # a hostile colspan is clipped
+    assert rows[1][:2] == ["a", "b"]  # an unreadable rowspan counts as 1
