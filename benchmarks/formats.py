@@ -26,9 +26,10 @@ FORMATS = ("text", "xlsx", "html", "docx", "pdf")
 
 
 def main() -> int:
+    from test_published import SOURCES
+
     from selfeval.excel_out import write_form_workbook
     from selfeval.loaders import load_form
-    from test_published import SOURCES
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=5)

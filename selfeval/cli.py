@@ -144,7 +144,11 @@ def cmd_rulesets(args: argparse.Namespace) -> int:
         return 0
     rows = []
     for name, paths in sorted(files.items()):
-        rs = load_ruleset(name)
+        try:
+            rs = load_ruleset(name)
+        except SelfevalError as exc:  # list a broken file (the rest still show) rather than stop
+            rows.append([name, "（无法使用）", str(exc).splitlines()[-1].strip()[:120], str(paths[0])])
+            continue
         a = rs.applies_to
         scope = [f"版式 {'、'.join(a.layouts)}", f"年度 {min(a.years)}–{max(a.years)}"]
         if a.regions:
@@ -283,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "rulesets", None):  # through the environment, so report kernels see them too
         from .rulesets import ENV
 
-        os.environ[ENV] = os.pathsep.join([*args.rulesets, *filter(None, [os.environ.get(ENV)])])
+        folders = [str(Path(d).expanduser().resolve()) for d in args.rulesets]  # kernels run elsewhere
+        os.environ[ENV] = os.pathsep.join([*folders, *filter(None, [os.environ.get(ENV)])])
     try:
         return args.func(args)
     except SelfevalError as exc:

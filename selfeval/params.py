@@ -145,7 +145,7 @@ def _ruleset(value: str | None, base: Path, params_file: Path) -> str | None:
     except SelfevalError as exc:
         raise ParamsError(f"{params_file}: ruleset: {exc}") from None
     is_path = value.endswith((".yaml", ".yml")) or "/" in value
-    return str((base / value).resolve()) if is_path else value
+    return str((base / Path(value).expanduser()).resolve()) if is_path else value  # as load_ruleset found it
 
 
 def load_params(path: str | Path) -> ResolvedParams:

@@ -229,8 +229,9 @@ def weights(ev: Evaluation) -> Iterator[Finding]:
             who = f"（{'、'.join(w.indicators)}）" if w.indicators else ""
             parts.append(f"{w.what}{who}：应为{format_decimal(w.expected)}，实为{format_decimal(w.seen)}")
         names = tuple(n for w in issues for n in w.indicators)
-        yield make_finding("SE-ARITH-WEIGHTS", names, detail="；".join(parts) + "。",
-                           issues=[(w.what, w.expected, w.seen) for w in issues])
+        detail = "；".join(parts) + "。" + ("（表中未填分值，权重按评分规则的默认分配）" if ev.weights_derived else "")
+        yield make_finding("SE-ARITH-WEIGHTS", names, severity="warning" if ev.weights_derived else None,
+                           detail=detail, issues=[(w.what, w.expected, w.seen) for w in issues])
 
 
 @check
@@ -268,10 +269,13 @@ def score_range(ev: Evaluation) -> Iterator[Finding]:
     bad = [r for r in ev.indicators
            if r.self_score is not None and not ZERO <= r.self_score <= r.indicator.weight]
     if bad:
+        # against weights the ruleset's default split gave (the form printed none) it is a question
+        # for the department, not the form contradicting itself
         yield make_finding(
             "SE-ARITH-SCORE-RANGE", tuple(r.indicator.name for r in bad),
-            items=_items([f"{r.indicator.name}（权重{format_decimal(r.indicator.weight)}，自评"
-                          f"{format_decimal(r.self_score)}）" for r in bad]))
+            severity="warning" if ev.weights_derived else None,
+            items=_items([f"{r.indicator.name}（{'按默认分配的' if ev.weights_derived else ''}权重"
+                          f"{format_decimal(r.indicator.weight)}，自评{format_decimal(r.self_score)}）" for r in bad]))
 
 
 # --- rates -------------------------------------------------------------------------------------

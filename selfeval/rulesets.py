@@ -260,7 +260,7 @@ def _shipped_dir() -> Path:
 
 def user_folders() -> list[Path]:
     """The user's rulesets folders: `SELFEVAL_RULESETS` (os.pathsep-separated), in order."""
-    return [Path(p).expanduser() for p in os.environ.get(ENV, "").split(os.pathsep) if p.strip()]
+    return [Path(p).expanduser().resolve() for p in os.environ.get(ENV, "").split(os.pathsep) if p.strip()]
 
 
 def sources() -> dict[str, list[Path]]:
@@ -269,8 +269,9 @@ def sources() -> dict[str, list[Path]]:
     for folder in user_folders():
         if not folder.is_dir():
             raise RulesetError(f"{ENV}: {folder} is not a folder")
-        for f in sorted(folder.glob("*.y*ml")):
-            found.setdefault(f.stem, []).append(f)
+        for f in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+            if not f.name.startswith("."):  # editor and OS sidecar files (._x.yaml) are not rulesets
+                found.setdefault(f.stem, []).append(f)
     for f in sorted(_shipped_dir().glob("*.yaml")):
         found.setdefault(f.stem, []).append(f)
     return found
@@ -305,6 +306,12 @@ def _read(path: Path, by_name: bool = False) -> Ruleset:
     if by_name and ruleset.name != path.stem:
         raise RulesetError(f"{path}: name: {ruleset.name!r} differs from the file name {path.stem!r} "
                            "(a ruleset is found by its file name)")
+    from .layouts import layouts  # deferred: layouts need the model, not rulesets
+
+    known = [lay.name for lay in layouts()]
+    unknown = [n for n in ruleset.applies_to.layouts if n not in known]
+    if unknown:  # a misspelt layout would make the ruleset silently never apply
+        raise RulesetError(f"{path}: applies_to.layouts: no layout {', '.join(unknown)}; known: {', '.join(known)}")
     return ruleset
 
 
@@ -357,14 +364,21 @@ def fit(ruleset: Ruleset, source: str, form, region: str | None = None) -> Fit:
             why.append(f"{name} {'未填' if value is None else value} not {shown}")
     matched = False
     if a.regions:
-        said = " ".join(x for x in (region, form.project_name, form.department, form.implementing_unit) if x)
-        hit = [r for r in a.regions if r in said] if region is None else [r for r in a.regions if r == region]
+        # the units the form names (not its project name, which may mention any place)
+        said = [x for x in (form.department, form.implementing_unit) if x]
+        hit = ([r for r in a.regions if any(x.startswith(r) or r in x[:8] for x in said)] if region is None
+               else [r for r in a.regions if _region_is(region, r)])
         if hit:
             matched = True
         else:
             why.append(f"region {region!r} not {', '.join(a.regions)}" if region is not None
                        else f"the form names none of {', '.join(a.regions)}")
     return Fit(ruleset, source, tuple(why), matched)
+
+
+def _region_is(given: str, word: str) -> bool:
+    """`--region 无锡市` names a ruleset's `无锡` (and `无锡` its `无锡市`)."""
+    return given == word or given.startswith(word) or word.startswith(given)
 
 
 def fits(form, region: str | None = None) -> list[Fit]:
@@ -382,14 +396,16 @@ def ruleset_for(form, region: str | None = None) -> Ruleset:
     year or else the nearest earlier year; `RulesetError` naming the candidates when none or more
     than one does. `region` is params `region:` (else the form's own words are matched)."""
     every = fits(form, region)
-    applying = [f for f in every if not f.reasons]
     where = form.provenance.path or form.project_name
+    if region is not None and not any(f.region for f in every):
+        known = sorted({r for f in every for r in f.ruleset.applies_to.regions})
+        raise RulesetError(f"{where}: region {region!r}: no ruleset is for it (regions the rulesets name: "
+                           f"{', '.join(known) or 'none'})")
+    applying = [f for f in every if not f.reasons]
     if not applying:
         why = "; ".join(f"{f.ruleset.name}: {', '.join(f.reasons)}" for f in every)
         raise RulesetError(f"{where}: no ruleset applies to this form ({why}); name one with --ruleset "
                            "or params ruleset:, or add one (docs/rules.md)")
-    if any(f.region for f in applying):  # a region that matched is more specific than none
-        applying = [f for f in applying if f.region]
     covering = [f for f in applying if form.year in f.ruleset.years]
     if not covering:
         earlier = [f for f in applying if min(f.ruleset.years) <= form.year]
@@ -400,6 +416,8 @@ def ruleset_for(form, region: str | None = None) -> Ruleset:
 
         best = min(distance(f) for f in pool)
         covering = [f for f in pool if distance(f) == best]
+    if any(f.region for f in covering):  # for the same years, a region that matched is more specific
+        covering = [f for f in covering if f.region]
     if len(covering) > 1:
         names = ", ".join(f"{f.ruleset.name} ({f.source})" for f in covering)
         raise RulesetError(f"{where}: {len(covering)} rulesets apply to this form: {names}; narrow their "

@@ -106,6 +106,7 @@ class Evaluation:
     findings: list = field(default_factory=list)  # list[review.Finding]
     decisions: list[Decision] = field(default_factory=list)
     budget_rescore: Assessment | None = None  # the same row by the rule alone (before any decision)
+    weights_derived: bool = False  # the form stated no weights: the ruleset's default split gave them
 
     @property
     def self_claimed(self) -> bool:
@@ -374,6 +375,7 @@ def interpret(form: Form, ruleset: Ruleset) -> Form:
 def score_form(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = None) -> Evaluation:
     """Rescore and review-score every indicator; totals, rating, provisional flag."""
     decisions = list(decisions or [])
+    derived = bool(form.indicators) and not form.weights_given
     form = resolve_weights(interpret(form, ruleset), ruleset)
     manual = {normalize(d.subject): d for d in decisions if d.kind == "score"}
     rates = compute_rates(form)
@@ -424,7 +426,7 @@ def score_form(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = 
         rating=NO_RATING if over else rating_for(review_total, full, ruleset),
         self_rating=rating_for(self_total, full, ruleset),
         provisional=provisional or over, budget_score=budget_score, decisions=decisions,
-        budget_rescore=budget_rescore,
+        budget_rescore=budget_rescore, weights_derived=derived,
     )
 
 

@@ -145,3 +145,13 @@ def test_a_two_row_header_names_the_row_each_header_text_is_in():
     form = load_form(Path(__file__).parent / "corpus" / "yunnan_2022_yongde_school_nutrition.txt")
     assert "line 12, column 7: 实际完成值 → actual" in form.provenance.columns
     assert "line 13, column 5: 指标值 → target" in form.provenance.columns
+
+
+def test_the_suzhou_header_is_folded_too(tmp_path):
+    from selfeval.loaders import load_form
+
+    seed = Path(__file__).resolve().parent.parent / "selfeval" / "examples" / "seed.txt"
+    path = tmp_path / "seed.txt"
+    path.write_text(seed.read_text(encoding="utf-8").replace("实际完成值", "实际完成值(B)").replace("权重", "权重(分)"),
+                    encoding="utf-8")
+    assert [i.actual for i in load_form(path).indicators] == [i.actual for i in load_form(seed).indicators]

@@ -164,3 +164,53 @@ def test_bare_targets_take_the_chosen_rulesets_comparator(tmp_path):
     assert review(form, rs).form.indicators[i].target.comparator == "equal"
     assert review(form, rs.with_options(bare_target_comparator="at_least")).form.indicators[i].target.comparator \
         == "at_least"
+
+
+def test_a_place_in_the_project_name_does_not_switch_the_ruleset(user_rules, tmp_path):
+    city_copy(user_rules, "wuxi-2023", regions=["无锡"])
+    form = tmp_path / "mentions.txt"
+    form.write_text(SEED.read_text(encoding="utf-8").replace("电子政务项目运行维护资金", "苏州无锡跨市专线运行维护资金"),
+                    encoding="utf-8")
+    ev = evaluate(form)
+    assert ev.form.project_name.startswith("苏州无锡") and ev.ruleset.name == "suzhou-2023"
+
+
+def test_a_region_no_ruleset_names_is_refused(user_rules):
+    city_copy(user_rules, "wuxi-2023", regions=["无锡"])
+    assert evaluate(SEED, region="无锡市").ruleset.name == "wuxi-2023"  # 无锡市 names 无锡
+    with pytest.raises(RulesetError, match=r"region '火星': no ruleset is for it \(regions the rulesets name: 无锡\)"):
+        evaluate(SEED, region="火星")
+
+
+def test_a_regional_ruleset_of_another_year_does_not_beat_one_for_the_forms_year(user_rules):
+    wuhan = ROOT / "tests" / "corpus" / "hubei_2020_wuhan_fishing_ban_2080.txt"
+    text = (SHIPPED / "hubei-2020.yaml").read_text(encoding="utf-8").replace("name: hubei-2020", "name: wuhan-2025")
+    text = text.replace("  years: [2020, 2021, 2022, 2023, 2024, 2025]\n", "  years: [2025]\n  regions: [区市场]\n")
+    (user_rules / "wuhan-2025.yaml").write_text(text, encoding="utf-8")
+    assert evaluate(wuhan).ruleset.name == "hubei-2020"  # the form is of 2020
+    form = load_form(wuhan).model_copy(update={"year": 2025})
+    assert ruleset_for(form).name == "wuhan-2025"
+
+
+def test_a_misspelt_layout_in_a_ruleset_is_refused(user_rules):
+    text = (SHIPPED / "suzhou-2023.yaml").read_text(encoding="utf-8").replace("name: suzhou-2023", "name: x-2023")
+    (user_rules / "x-2023.yaml").write_text(text.replace("layouts: [suzhou]", "layouts: [suzou]"), encoding="utf-8")
+    with pytest.raises(RulesetError, match=r"x-2023.yaml: applies_to.layouts: no layout suzou; known: suzhou, national"):
+        load_ruleset("x-2023")
+
+
+def test_the_listing_shows_a_broken_file_and_the_rest(user_rules, capsys):
+    (user_rules / "broken-2023.yaml").write_text("name: [\n", encoding="utf-8")
+    assert main(["rulesets"]) == 0
+    out = capsys.readouterr().out
+    assert "broken-2023" in out and "（无法使用）" in out and "suzhou-2023" in out
+
+
+def test_a_relative_rulesets_folder_is_made_absolute(tmp_path, monkeypatch, capsys):
+    import os
+
+    monkeypatch.setenv(ENV, "")
+    city_copy(tmp_path / "rules", "wuxi-2023", regions=["无锡"])
+    monkeypatch.chdir(tmp_path)
+    assert main(["score", str(SEED), "--rulesets", "rules", "--region", "无锡"]) == 0
+    assert os.environ[ENV].split(os.pathsep)[0] == str((tmp_path / "rules").resolve())

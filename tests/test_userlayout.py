@@ -133,6 +133,10 @@ def test_inspect_shows_the_file_layout(county, capsys):
         ("layout: suzhou\nreads_as: national\nrequires: [x]\n", "'suzhou' is a shipped layout"),
         ("reads_as: national\nreads_as: suzhou\n", "duplicate key 'reads_as'"),
         ("- national\n", "a layout file is a mapping"),
+        ("reads_as: national\nrequires: 5\n", "requires: expected a list of labels, saw 5"),
+        ("reads_as: national\nrequires: {a: 1}\n", "requires: expected a list of labels"),
+        ("reads_as: national\nlabels: {national: {nature: {定性2: bigger}}}\n",
+         "labels.national.nature.定性2: saw 'bigger', expected one of at_least, at_most, qualitative"),
     ],
 )
 def test_a_bad_layout_file_names_file_and_key(tmp_path, text, message):

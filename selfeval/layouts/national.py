@@ -37,6 +37,7 @@ Variant = Literal["template", "common"]
 VARIANT_NAMES = {"template": "财政部模板", "common": "通用变体（指标性质、指标值、度量单位分列）"}
 
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年度?")
+_FORMULA_POINTS = re.compile(r"(\d+(?:\.\d+)?)分[*×x]执行率")  # 得分(20分*执行率)
 
 
 def _k(text: str) -> str:
@@ -245,9 +246,11 @@ class _NationalParser:
                 out["sources"].append((_source_name(name, self.L), values, k))
         if "total" not in out:
             self.problem(header_i, None, "项目资金", "no 年度资金总额 row", "a 年度资金总额 row below the header")
-        elif "weight" not in cols:  # no 分值 column: the block's label may state it (预算执行情况(万元)(20分))
-            stated = [(c.strip(), points(c)) for j, c in enumerate(self.grid.rows[header_i])
-                      if j < first_value_col and points(c) is not None]
+        elif "weight" not in cols:  # no 分值 column: the block's label (预算执行情况(万元)(20分)) or the
+            # score's formula (得分(20分*执行率)) may state it
+            header = self.grid.rows[header_i]
+            stated = [(c.strip(), points(c)) for j, c in enumerate(header) if j < first_value_col and points(c)]
+            stated += [(c.strip(), Decimal(m.group(1))) for c in header if (m := _FORMULA_POINTS.search(_k(c)))]
             if stated:
                 out["total"]["weight"] = stated[0][1]
                 self.notes.append(f"预算执行分值：按表头“{stated[0][0]}”读作{format_decimal(stated[0][1])}分")

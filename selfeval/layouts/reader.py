@@ -20,7 +20,7 @@ from ..values import label_key, normalize, parse_decimal
 # Invisible characters a copy from a web page or PDF leaves inside labels.
 INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 # A trailing bracket that qualifies a header: a unit, a column letter, points.
-_QUALIFIER = re.compile(r"\((?:万元|元|亿元|%|[A-Za-z]+(?:/[A-Za-z]+)?|[A-Za-z]?\d+(?:\.\d+)?分)\)$")
+_QUALIFIER = re.compile(r"\((?:万元|元|亿元|%|分|[A-Za-z]+(?:/[A-Za-z]+)?|[A-Za-z]?\d+(?:\.\d+)?分)\)$")
 _POINTS = re.compile(r"\((\d+(?:\.\d+)?)分\)")
 
 
@@ -150,6 +150,8 @@ def _table_rows(labels: dict) -> tuple[list[re.Pattern], tuple[str, ...]]:
     """The compiled placeholder patterns and note words of a labels mapping (cached per mapping)."""
     held = _ROWS.get(id(labels))
     if held is None:
+        if len(_ROWS) > 32:  # layout files make a mapping per use: keep the cache small
+            _ROWS.clear()
         spec = labels["table_rows"]
         held = _ROWS[id(labels)] = (labels, ([re.compile(p) for p in spec["placeholders"]],
                                              tuple(fold(w) for w in spec["notes"])))

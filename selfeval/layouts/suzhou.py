@@ -17,7 +17,7 @@ from ..labels import LABELS
 from ..model import Capabilities, Category, Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
 from ..values import format_decimal, normalize, parse_decimal, parse_target
 from . import Detection, Layout, register
-from .reader import Grid, is_number, missing_column
+from .reader import Grid, assign_columns, is_number, missing_column
 from .reader import key as label_of
 
 
@@ -238,9 +238,8 @@ class _Parser:
 
     # -- indicators ------------------------------------------------------------------------------
     def _is_indicator_header(self, row: list[str]) -> bool:
-        spec = self.L["indicator_table"]
-        keys = {_k(c) for c in row if c}
-        return bool(keys & set(spec["name"])) and bool(keys & set(spec["target"]))
+        cols = assign_columns(row, self.L["indicator_table"], skip=("total",))
+        return "name" in cols and "target" in cols
 
     def indicators(self, start: int, bare) -> tuple[list[Indicator], dict[str, object], int]:
         spec = self.L["indicator_table"]
@@ -250,12 +249,7 @@ class _Parser:
         if i is None:
             self.problem(None, None, "indicator table", "", "a header row with 指标名称 and 目标值")
             return [], meta, start
-        cols: dict[str, int] = {}
-        for jj, c in enumerate(self.grid.rows[i]):
-            key = _k(c)
-            for fld, words in spec.items():
-                if fld != "total" and key in words and fld not in cols:
-                    cols[fld] = jj
+        cols = assign_columns(self.grid.rows[i], spec, skip=("total",))  # folded: 实际完成值(B) is 实际完成值
         meta["note_column"] = "deviation_note" in cols
         meta["columns"] = [f"{self.grid.where(i, j)}: {self.grid.rows[i][j].strip()} → {fld}"
                            for fld, j in sorted(cols.items(), key=lambda p: p[1])]

@@ -43,10 +43,15 @@ def merge_labels(base: dict, extra: dict, where: str = "labels") -> dict:
     out = copy.deepcopy(base)
     for key, value in extra.items():
         at = f"{where}.{key}"
+        if not isinstance(key, str) or not key.strip():
+            raise LayoutError(f"{at}: a label is text, saw {key!r}")
         if key not in out:
             if not _is_word_table(out):
                 known = ", ".join(str(k) for k in out)
                 raise LayoutError(f"{at}: no such labels entry; known here: {known}")
+            meanings = sorted({str(v) for v in out.values()})
+            if str(value) not in meanings:  # a new word must mean what the table's words mean
+                raise LayoutError(f"{at}: saw {value!r}, expected one of {', '.join(meanings)}")
             out[key] = value
             continue
         have = out[key]
@@ -56,8 +61,9 @@ def merge_labels(base: dict, extra: dict, where: str = "labels") -> dict:
             out[key] = merge_labels(have, value, at)
         elif isinstance(have, list):
             words = value if isinstance(value, list) else [value]
-            if not all(isinstance(w, str) for w in words):
+            if not all(isinstance(w, str) and w.strip() for w in words):
                 raise LayoutError(f"{at}: expected words (text), saw {value!r}")
+            words = [w.strip() for w in words]
             out[key] = [*(w for w in words if w not in have), *have]
         else:
             if not isinstance(value, type(have)):
@@ -93,8 +99,9 @@ def layout_from_data(data: Any, source: str) -> Layout:
     requires = data.get("requires") or []
     if isinstance(requires, str):
         requires = [requires]
-    if not all(isinstance(w, str) and w.strip() for w in requires):
+    if not isinstance(requires, list) or not all(isinstance(w, str) and w.strip() for w in requires):
         raise LayoutError(f"{source}: requires: expected a list of labels, saw {requires!r}")
+    requires = [w.strip() for w in requires]
     name = data.get("layout") or base.name
     if not isinstance(name, str) or not name.strip():
         raise LayoutError(f"{source}: layout: expected a name, saw {name!r}")

@@ -57,5 +57,5 @@ def test_a_published_table_over_the_cell_limit_is_refused(monkeypatch, fmt):
 
 def test_a_pdf_over_the_page_limit_is_refused(monkeypatch):
     monkeypatch.setenv("SELFEVAL_MAX_PAGES", "2")
-    with pytest.raises(FormError, match="3 pages.*at most 2 pages"):
+    with pytest.raises(FormError, match=r"3 pages.*at most 2 pages"):
         load_form(PUBLISHED / "suzhou_seed.pdf")
