@@ -101,15 +101,92 @@ def render_one(params_file: str, out_dir: str) -> Outcome:
         reason = str(exc)
     except Exception as exc:  # a bug must not take the batch down either; keep its type
         reason = f"{type(exc).__name__}: {exc}"
+    if str(path) not in reason and path.name not in reason:  # "MemoryError:" alone says not where
+        reason = f"{path}: {reason}"
     return Outcome(name=path.stem, status="failed", reason=reason, seconds=time.perf_counter() - start)
 
 
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this process when its parent dies (a `kill -9` of the batch leaves
+    no worker behind)."""
+    if sys.platform.startswith("linux"):
+        import contextlib
+        import ctypes
+        import signal
+
+        with contextlib.suppress(OSError):  # no libc of that name: the pool's own shutdown still applies
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
 def _warm_worker() -> None:
+    import signal
+
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle, once
     # Import the heavy modules once per worker, not once per project.
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
     from . import execute, htmlexport, present  # noqa: F401
+
+
+def _in_pool(todo: list[Path], jobs: int, out_dir: Path, done) -> list[Path]:
+    """Render `todo` in a pool of `jobs` workers; the projects left unfinished when a worker died
+    (the pool is broken then) are returned, not lost."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    unfinished: list[Path] = []
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_warm_worker)
+    try:
+        futures = {pool.submit(render_one, str(p), str(out_dir)): p for p in todo}
+        for fut in as_completed(futures):
+            try:
+                done(fut.result())
+            except BrokenProcessPool:
+                unfinished.append(futures[fut])
+    except BaseException:  # Ctrl-C / SIGTERM: stop the workers now, not after their projects
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            proc.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return sorted(unfinished)
+
+
+def _run_local(todo: list[Path], jobs: int, out_dir: Path, done) -> None:
+    """Every project rendered once; a worker that dies fails only its project. After a death the
+    unfinished projects run again, each in a pool of its own, so the one that kills its worker
+    twice is recorded as failed and the others render."""
+    if jobs <= 1 or len(todo) <= 1:
+        for p in todo:
+            done(render_one(str(p), str(out_dir)))
+        return
+    for p in _in_pool(todo, jobs, out_dir, done):
+        if _in_pool([p], 1, out_dir, done):
+            done(Outcome(name=p.stem, status="failed", reason=f"{p}: the worker process rendering it died twice "
+                         "(killed, or out of memory); nothing of it was written"))
+
+
+def _check_writable(out_dir: Path) -> None:
+    """Refuse an output folder that cannot be written before any project is rendered."""
+    import tempfile
+
+    from .errors import SelfevalError
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".selfeval-probe-"):
+            pass
+    except OSError as exc:
+        raise SelfevalError(f"{out_dir}: the output folder cannot be written ({exc.strerror or exc})") from None
+
+
+def outputs_digest(shown: str) -> str:
+    """A digest of what the index, scores and portfolio show (stamped beside them)."""
+    return hashlib.sha256(shown.encode("utf-8")).hexdigest()
+
+
+STAMP = ".selfeval-outputs"  # the digest of what the index, scores and portfolio were built from
 
 
 def _load_manifest(out_dir: Path) -> dict[str, Any]:
@@ -127,6 +204,13 @@ def _progress(total: int):
     return None
 
 
+def _relative(reason: str, params_dir: Path) -> str:
+    """A reason with the params folder's absolute path taken out (`/srv/…/params/x.yaml` → `x.yaml`)."""
+    for base in {str(params_dir.resolve()), str(params_dir.absolute()), str(params_dir)}:
+        reason = reason.replace(base + "/", "")
+    return reason
+
+
 def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = False,
               dask_address: str | None = None, portfolio: bool = True) -> Summary:
     """Render every `*.yaml` params file in `params_dir` into `out_dir`, plus index and scores."""
@@ -136,7 +220,7 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
     params_files = sorted(p for p in params_dir.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
     if not params_files:
         raise SelfevalError(f"{params_dir}: no params files (*.yaml) found")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _check_writable(out_dir)
     manifest = _load_manifest(out_dir)
     outcomes: dict[str, Outcome] = {}
     todo: list[Path] = []
@@ -145,7 +229,7 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
         if not force and previous and previous.get("status") in ("rendered", "skipped"):
             try:
                 fp = fingerprint(p)
-            except SelfevalError:
+            except Exception:  # whatever is wrong, the project's own run will say it
                 fp = ""
             if fp and fp == previous.get("fingerprint") and (out_dir / f"{p.stem}.html").exists():
                 outcomes[p.stem] = Outcome(**{**previous, "status": "skipped", "seconds": 0.0})
@@ -174,23 +258,25 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
 
         for o in run_on_dask(dask_address, todo, out_dir):
             done(o)
-    elif todo and jobs > 1 and len(todo) > 1:
-        with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_warm_worker) as pool:
-            futures = [pool.submit(render_one, str(p), str(out_dir)) for p in todo]
-            for fut in as_completed(futures):
-                done(fut.result())
-    else:
-        for p in todo:
-            done(render_one(str(p), str(out_dir)))
+    elif todo:
+        _run_local(todo, jobs, out_dir, done)
     if bar is not None:
         bar.close()
 
     ordered = [outcomes[p.stem] for p in params_files]
+    for o in ordered:  # the index is read on other machines: paths relative to the params folder
+        o.reason = _relative(o.reason, params_dir)
     new_manifest = {o.name: asdict(o) for o in ordered if o.status != "failed"}
     from .report import atomic_write
 
-    atomic_write(out_dir / MANIFEST, json.dumps(new_manifest, ensure_ascii=False, indent=1))
-    changed = any(o.status != "skipped" for o in ordered) or not (out_dir / "index.html").exists()
+    manifest_text = json.dumps(new_manifest, ensure_ascii=False, indent=1)
+    # what the index, scores and portfolio show: each project's content (fingerprint) or failure
+    digest = outputs_digest(json.dumps([(o.name, o.status == "failed", o.fingerprint, o.reason) for o in ordered],
+                                       ensure_ascii=False))
+    stamp = out_dir / STAMP
+    stale = not stamp.is_file() or stamp.read_text(encoding="utf-8").strip() != digest
+    changed = (any(o.status != "skipped" for o in ordered) or stale
+               or not all((out_dir / f).exists() for f in ("index.html", "scores.csv", "scores.xlsx")))
     portfolio_error = ""
     if changed:
         if portfolio and len(ordered) >= 2:
@@ -203,6 +289,10 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
         # Linked only when this run made it (a stale page from an earlier run is not offered).
         has_portfolio = portfolio and len(ordered) >= 2 and not portfolio_error
         write_index(ordered, out_dir, portfolio=has_portfolio)
+        atomic_write(stamp, digest)
+    # Last: a run killed before this point leaves the old manifest, so the next run redoes (and
+    # re-indexes) rather than trusting outputs it never finished.
+    atomic_write(out_dir / MANIFEST, manifest_text)
     summary = Summary(
         rendered=sum(o.status == "rendered" for o in ordered),
         skipped=sum(o.status == "skipped" for o in ordered),

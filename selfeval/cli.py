@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 from .errors import SelfevalError
@@ -281,9 +283,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _terminate(signum, frame) -> None:
+    raise KeyboardInterrupt  # SIGTERM (a scheduler stopping the job) ends like Ctrl-C
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `selfeval` console script."""
     args = build_parser().parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     if getattr(args, "rulesets", None):  # through the environment, so report kernels see them too
         from .rulesets import ENV
 
@@ -294,7 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     except SelfevalError as exc:
         print(f"selfeval: error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (below): one line, no tracebacks
+        print("selfeval: interrupted; finished reports are kept, nothing is half-written, and the next run "
+              "picks up the rest", file=sys.stderr)
         return 130
     except BrokenPipeError:  # `selfeval review … | head`: the reader left, which is fine
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

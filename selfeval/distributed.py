@@ -21,13 +21,12 @@ from .yamlio import load_yaml
 
 @dataclass(frozen=True)
 class Payload:
-    """Everything a worker needs to render one project."""
+    """Everything a worker needs to render one project: the params file and the files it names,
+    each under its own name (so the report names `seed.txt`, as a local run does)."""
 
     name: str
     params: bytes
-    form_name: str
-    form: bytes
-    decisions: bytes | None
+    files: dict[str, bytes]  # path relative to the task folder → bytes
     fingerprint: str
 
 
@@ -37,24 +36,32 @@ def make_payload(params_file: Path) -> Payload:
 
     rp = load_params(params_file)
     data = load_yaml(params_file.read_text(encoding="utf-8"))
-    form_name = f"form{rp.form_path.suffix}"
-    data["form"] = form_name
-    decisions = None
+    files: dict[str, bytes] = {}
+
+    def carry(kind: str, path: Path) -> str:
+        local = f"{kind}/{path.name}"  # one folder per kind: a form and a decisions file may share a name
+        files[local] = path.read_bytes()
+        return local
+
+    data["form"] = carry("form", rp.form_path)
     if rp.decisions_path is not None:
-        data["decisions"] = "decisions.yaml"
-        decisions = rp.decisions_path.read_bytes()
+        data["decisions"] = carry("decisions", rp.decisions_path)
+    if rp.layout and Path(rp.layout).is_absolute():
+        data["layout"] = carry("layout", Path(rp.layout))
+    if rp.ruleset and Path(rp.ruleset).is_absolute():
+        data["ruleset"] = carry("ruleset", Path(rp.ruleset))
     params = yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode("utf-8")
-    return Payload(params_file.stem, params, form_name, rp.form_path.read_bytes(), decisions,
-                   fingerprint(params_file))
+    return Payload(params_file.stem, params, files, fingerprint(params_file))
 
 
 def render_payload(payload: Payload) -> tuple[Outcome, bytes | None, bytes | None]:
     """Run on a worker: lay the files out in a temp folder, render, return outcome and bytes."""
     with tempfile.TemporaryDirectory(prefix="selfeval-task-") as tmp:
         root = Path(tmp)
-        (root / payload.form_name).write_bytes(payload.form)
-        if payload.decisions is not None:
-            (root / "decisions.yaml").write_bytes(payload.decisions)
+        for local, data in payload.files.items():
+            target = root / local
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
         params = root / f"{payload.name}.yaml"
         params.write_bytes(payload.params)
         out = root / "out"

@@ -21,6 +21,14 @@ def _pct(v: Any) -> str:
     return "—" if v is None else f"{float(v):.2f}%"
 
 
+def report_href(name: str) -> str:
+    """A link to a project's report that is only ever a relative file name: a params file called
+    `javascript:alert(1).yaml` links to `./javascript%3Aalert%281%29.html`, never runs script."""
+    from urllib.parse import quote
+
+    return "./" + quote(f"{name}.html", safe="")
+
+
 def index_rows(outcomes: list) -> list[dict[str, Any]]:
     """Display rows for the index page (failed projects carry their reason)."""
     rows = []
@@ -30,7 +38,7 @@ def index_rows(outcomes: list) -> list[dict[str, Any]]:
             continue
         r = o.row
         rows.append({
-            "name": o.name, "failed": False, "href": f"{o.name}.html",
+            "name": o.name, "failed": False, "href": report_href(o.name),
             "project_name": r["project_name"], "department": r["department"], "year": r["year"],
             "full_marks": _num(r["full_marks"], 0) if float(r["full_marks"]).is_integer() else _num(r["full_marks"]),
             "self_total": _num(r["self_total"]), "self_total_v": r["self_total"],

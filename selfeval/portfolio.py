@@ -17,6 +17,7 @@ from typing import Any
 import yaml
 
 from .errors import SelfevalError
+from .index import report_href
 from .yamlio import load_yaml
 
 FULL_MARKS_CLAIM = 95.0  # self share (%) from which a project "claims (nearly) full marks"
@@ -269,7 +270,7 @@ def prepare(source: str | None = None, records_file: str | None = None, year: in
     records = select(records, year, department)
     for r in records:
         exists = reports_dir and (Path(reports_dir) / f"{r['name']}.html").is_file()
-        r["href"] = f"{r['name']}.html" if exists else None
+        r["href"] = report_href(r["name"]) if exists else None
     return {
         "records": records, "errors": errors, "year": year, "department": department,
         "summary": summary(records), "departments": department_table(records),

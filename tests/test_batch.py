@@ -39,9 +39,9 @@ def test_run_isolates_failures_and_skips_unchanged(tmp_path, capsys):
     assert not (out / "c_missing.html").exists() and not (out / "d_broken.html").exists()
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "c_missing" in index and "nowhere.txt" in index and "d_broken" in index
-    assert "电子政务项目运行维护资金" in index and "79.43" in index and 'href="a_seed.html"' in index
+    assert "电子政务项目运行维护资金" in index and "79.43" in index and 'href="./a_seed.html"' in index
     assert 'href="portfolio.html"' in index and (out / "portfolio.html").exists()
-    assert "<script src" not in index and "http" not in index.replace('href="a_seed', "")
+    assert "<script src" not in index and "http" not in index.replace('href="./a_seed', "")
     assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
 
     rows = list(csv.DictReader((out / "scores.csv").read_text(encoding="utf-8-sig").splitlines()))

@@ -795,7 +795,7 @@ def test_batch_renders_national_projects_into_the_index(tmp_path, capsys):
     assert main(["run", str(params), "--out", str(out), "--jobs", "2"]) == 0
     assert "3 rendered, 0 skipped, 0 failed" in capsys.readouterr().err
     index = (out / "index.html").read_text(encoding="utf-8")
-    assert "高标准农田建设补助资金" in index and "95.84" in index and 'href="national_farmland.html"' in index
+    assert "高标准农田建设补助资金" in index and "95.84" in index and 'href="./national_farmland.html"' in index
     assert "基层公共文化服务补助资金" in index and "电子政务项目运行维护资金" in index
     rows = {r["参数文件"]: r for r in csv.DictReader(
         (out / "scores.csv").read_text(encoding="utf-8-sig").splitlines())}

@@ -96,7 +96,7 @@ def test_records_from_batch_outcomes_match_collected(tmp_path):
     for name in ("one", "two"):
         assert from_run[name] == collected[name]
     html = (out / "portfolio.html").read_text(encoding="utf-8")
-    assert "项目绩效自评复核总体情况" in html and 'href="one.html"' in html
+    assert "项目绩效自评复核总体情况" in html and 'href="./one.html"' in html
     # an all-skipped rerun leaves the portfolio as it was
     before = (out / "portfolio.html").stat().st_mtime_ns
     run_batch(params, out, jobs=2)

@@ -1,0 +1,235 @@
+"""A batch never loses work: per-project failures named, a dead worker fails only its project,
+kill -9 and Ctrl-C leave no process behind and nothing half-written, the next run repairs the
+index, an unusable output folder is refused first, links and paths in the index are safe.
+
+Each test reproduces a case of the hostile-input review (tests/hostile/).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from selfeval import batch
+from selfeval.batch import MANIFEST, STAMP, run_batch
+from selfeval.cli import main
+from selfeval.errors import SelfevalError
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+EXAMPLES = ROOT / "selfeval" / "examples"
+SELFEVAL = [sys.executable, "-m", "selfeval.cli"]
+
+# Ten ways a params file (or what it names) is broken, and what the reason must say.
+BROKEN = {
+    "x01_date": ("form: seed.txt\nreview_date: 2024-02-30\n", "review_date"),
+    "x02_missing": ("form: nowhere.txt\n", "nowhere.txt"),
+    "x03_key": ("form: seed.txt\nreviewr: 甲\n", "reviewr"),
+    "x04_dup": ("form: seed.txt\nform: seed.txt\n", "duplicate key 'form'"),
+    "x05_garbage": ("form: garbage.txt\n", "garbage.txt"),
+    "x06_decision": ("form: seed.txt\ndecisions: {reviewer: 甲, scores: [{indicator: 不存在的指标, score: 1, reason: x}]}\n",
+                     "不存在的指标"),
+    "x07_ruleset": ("form: seed.txt\nruleset: nonesuch\n", "ruleset"),
+    "x08_layout": ("form: seed.txt\nlayout: nowhere.yaml\n", "layout"),
+    "x09_type": ("form: [seed.txt]\n", "form"),
+    "x10_region": ("form: seed.txt\nregion: 火星\n", "region '火星'"),
+}
+
+
+def params_dir(tmp: Path, good: int = 2, broken: dict | None = None) -> Path:
+    d = tmp / "params"
+    d.mkdir()
+    shutil.copy(EXAMPLES / "seed.txt", d / "seed.txt")
+    (d / "garbage.txt").write_text("这不是自评表\n", encoding="utf-8")
+    for n in range(good):
+        (d / f"p{n:02d}.yaml").write_text(f"form: seed.txt\nreviewer: 复核{n}\n", encoding="utf-8")
+    for name, (text, _) in (broken or {}).items():
+        (d / f"{name}.yaml").write_text(text, encoding="utf-8")
+    return d
+
+
+def test_fifty_projects_ten_broken_render_forty_and_name_the_ten(tmp_path):
+    params = params_dir(tmp_path, good=40, broken=BROKEN)
+    out = tmp_path / "out"
+    summary = run_batch(params, out, jobs=2, portfolio=False)
+    assert (summary.rendered, summary.failed) == (40, 10)
+    assert len(list(out.glob("p*.html"))) == 40
+    failed = {o.name: o.reason for o in summary.outcomes if o.status == "failed"}
+    for name, (_, says) in BROKEN.items():
+        assert f"{name}.yaml" in failed[name] and says in failed[name], (name, failed[name])
+        assert str(tmp_path) not in failed[name]  # relative to the params folder
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert all(name in index for name in BROKEN) and str(tmp_path) not in index
+
+
+_REAL_RENDER = batch.render_one
+
+
+def dying_render(params_file: str, out_dir: str):
+    """render_one, except that the worker rendering p01 dies as the OOM killer would end it."""
+    if Path(params_file).stem == "p01":
+        os._exit(9)
+    return _REAL_RENDER(params_file, out_dir)
+
+
+def test_a_dead_worker_fails_only_its_project(tmp_path, monkeypatch):
+    params = params_dir(tmp_path, good=3)
+    monkeypatch.setattr(batch, "render_one", dying_render)  # workers are forked: they see it
+    summary = run_batch(params, tmp_path / "out", jobs=2, portfolio=False)
+    states = {o.name: o.status for o in summary.outcomes}
+    assert states == {"p00": "rendered", "p01": "failed", "p02": "rendered"}
+    reason = next(o.reason for o in summary.outcomes if o.name == "p01")
+    assert "p01.yaml" in reason and "died twice" in reason
+    assert not (tmp_path / "out" / "p01.html").exists()
+
+
+def test_an_unwritable_output_folder_is_refused_before_any_work(tmp_path, capsys):
+    params = params_dir(tmp_path, good=1)
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x", encoding="utf-8")
+    started = time.perf_counter()
+    assert main(["run", str(params), "--out", str(blocker / "reports")]) == 1
+    err = capsys.readouterr().err
+    assert "the output folder cannot be written" in err and str(blocker / "reports") in err
+    assert time.perf_counter() - started < 5  # refused, not rendered first
+    with pytest.raises(SelfevalError, match="cannot be written"):
+        run_batch(params, blocker / "reports")
+
+
+def test_a_stale_index_is_rewritten_though_every_project_is_unchanged(tmp_path):
+    params = params_dir(tmp_path, good=2)
+    out = tmp_path / "out"
+    run_batch(params, out, jobs=1, portfolio=False)
+    (out / "index.html").write_text("stale", encoding="utf-8")
+    (out / STAMP).write_text("from another run", encoding="utf-8")
+    summary = run_batch(params, out, jobs=1, portfolio=False)
+    assert summary.skipped == 2
+    assert "p00" in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_links_are_safe_relative_file_names(tmp_path):
+    params = params_dir(tmp_path, good=1)
+    (params / "javascript:alert(1).yaml").write_text("form: seed.txt\n", encoding="utf-8")
+    out = tmp_path / "out"
+    run_batch(params, out, jobs=1)
+    for page in ("index.html", "portfolio.html"):
+        text = (out / page).read_text(encoding="utf-8")
+        assert 'href="javascript:' not in text
+        assert 'href="./javascript%3Aalert%281%29.html"' in text
+    assert (out / "javascript:alert(1).html").exists()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _alive(pids: list[int]) -> list[int]:
+    alive = []
+    for pid in pids:
+        try:
+            state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if state != "Z":
+            alive.append(pid)
+    return alive
+
+
+def _start_run(params: Path, out: Path) -> tuple[subprocess.Popen, list[int]]:
+    proc = subprocess.Popen([*SELFEVAL, "run", str(params), "--out", str(out), "--jobs", "2", "--force"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    deadline = time.time() + 60
+    workers: list[int] = []
+    while time.time() < deadline and len(workers) < 2:
+        workers = _children(proc.pid)
+        time.sleep(0.2)
+    assert len(workers) >= 2, "the batch did not start its workers"
+    time.sleep(1.5)  # the workers are rendering now
+    return proc, workers
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_kill_9_leaves_no_process_and_the_next_run_repairs(tmp_path):
+    params = params_dir(tmp_path, good=4)
+    out = tmp_path / "out"
+    proc, workers = _start_run(params, out)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 20
+    while time.time() < deadline and _alive(workers):
+        time.sleep(0.2)
+    assert _alive(workers) == []
+    assert not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
+    summary = run_batch(params, out, jobs=2, portfolio=False)
+    assert summary.failed == 0 and summary.rendered + summary.skipped == 4
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert all(f"p0{n}" in index for n in range(4)) and (out / MANIFEST).exists()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupt_stops_with_one_line(tmp_path, sig):
+    params = params_dir(tmp_path, good=4)
+    proc, workers = _start_run(params, tmp_path / "out")
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "Traceback" not in err
+    assert err.count("selfeval: interrupted") == 1
+    deadline = time.time() + 20
+    while time.time() < deadline and _alive(workers):
+        time.sleep(0.2)
+    assert _alive(workers) == []
+
+
+def test_a_dask_runs_reports_are_byte_identical_to_a_local_runs(tmp_path):
+    pytest.importorskip("distributed")
+    dask = Path(sys.executable).with_name("dask")
+    params = params_dir(tmp_path, good=1)
+    shutil.copy(EXAMPLES / "rural_roads.txt", params / "rural_roads.txt")
+    (params / "reviews").mkdir()
+    shutil.copy(EXAMPLES / "rural_roads.decisions.yaml", params / "reviews" / "roads.yaml")
+    (params / "roads.yaml").write_text("form: rural_roads.txt\ndecisions: reviews/roads.yaml\n", encoding="utf-8")
+    local = run_batch(params, tmp_path / "local", jobs=1, portfolio=False)
+    assert local.failed == 0
+    sched_file = tmp_path / "scheduler.json"
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    scheduler = subprocess.Popen([str(dask), "scheduler", "--scheduler-file", str(sched_file), "--port", "0",
+                                  "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    worker = None
+    try:
+        deadline = time.time() + 60
+        while not sched_file.exists() and time.time() < deadline:
+            time.sleep(0.2)
+        import json
+
+        address = json.loads(sched_file.read_text(encoding="utf-8"))["address"]
+        worker = subprocess.Popen([str(dask), "worker", "--scheduler-file", str(sched_file), "--nworkers", "2",
+                                   "--nthreads", "1", "--no-dashboard"], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, env=env, cwd=tmp_path)
+        remote = run_batch(params, tmp_path / "remote", dask_address=address, portfolio=False)
+    finally:
+        for p in (worker, scheduler):
+            if p is not None:
+                p.terminate()
+                p.wait(timeout=30)
+    assert remote.failed == 0 and remote.rendered == 2
+    for name in ("p00", "roads"):
+        mine, theirs = (tmp_path / "local" / f"{name}.html").read_bytes(), (tmp_path / "remote" / f"{name}.html").read_bytes()
+        assert mine == theirs, name
+    assert "rural_roads.txt" in (tmp_path / "remote" / "roads.html").read_text(encoding="utf-8")
