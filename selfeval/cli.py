@@ -60,10 +60,10 @@ def cmd_score(args: argparse.Namespace) -> int:
          _fmt(r.rescore.score), _fmt(r.review.score)]
         for r in ev.indicators
     ]
-    print(_header(ev))
+    print(_plain(_header(ev)))
     print()
-    print(render_table(["类别", "指标名称", "目标值", "权重", "实际完成值", "自评分", "重算分", "复核分"],
-                       rows, right={3, 5, 6, 7}))
+    print(_plain(render_table(["类别", "指标名称", "目标值", "权重", "实际完成值", "自评分", "重算分", "复核分"],
+                              rows, right={3, 5, 6, 7})))
     return 0
 
 
@@ -74,25 +74,26 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.json:
         print(to_json(evaluation_dict(ev)))
         return 0
-    print(_header(ev))
+    lines = [_header(ev)]
     names = {"error": "错误", "warning": "警告", "info": "提示"}
     for sev in ("error", "warning", "info"):
         group = [f for f in ev.findings if f.severity == sev]
         if not group:
             continue
-        print(f"\n{names[sev]}（{len(group)}）")
+        lines.append(f"\n{names[sev]}（{len(group)}）")
         for f in group:
             mark = f"  [已撤销：{f.dismissed.reviewer}，{f.dismissed.reason}]" if f.dismissed else ""
-            print(f"  {f.code}  {f.title}{mark}\n    {f.message}")
+            lines.append(f"  {f.code}  {f.title}{mark}\n    {f.message}")
     changed = [r for r in ev.indicators if r.review.score != r.self_score]
     if changed:
-        print("\n复核分与自评分不同的指标")
+        lines.append("\n复核分与自评分不同的指标")
         rows = [[r.indicator.name, _fmt(r.self_score), _fmt(r.review.score),
                  {"recomputed": "按资金数据重算", "decision": "复核人评分", "claimed": "按规则"}[r.review_source],
                  r.review.reason] for r in changed]
-        print(render_table(["指标名称", "自评分", "复核分", "依据", "说明"], rows, right={1, 2}))
+        lines.append(render_table(["指标名称", "自评分", "复核分", "依据", "说明"], rows, right={1, 2}))
     if not ev.findings:
-        print("\n无复核发现。")
+        lines.append("\n无复核发现。")
+    print(_plain("\n".join(lines)))  # a form's text may carry terminal escape sequences
     return 0
 
 

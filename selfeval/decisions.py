@@ -101,7 +101,23 @@ def parse_decisions(data: Any, source: str, default_reviewer: str | None = None)
                 field = exc.errors()[0]["loc"][0]
                 field = {"subject": subject_key}.get(str(field), field)
                 raise DecisionsError(f"{where}.{field}: {exc.errors()[0]['msg']}") from None
+    _no_conflicts(out, source)
     return out
+
+
+def _no_conflicts(decisions: list[Decision], source: str) -> None:
+    """Two decisions on one indicator or finding are refused: which one holds is the reviewer's to
+    say, never "the last one wins"."""
+    from .values import normalize
+
+    seen: dict[tuple[str, str], Decision] = {}
+    for d in decisions:
+        key = (d.kind, normalize(d.subject))
+        if key in seen:
+            what = "scores" if d.kind == "score" else "dismiss"
+            raise DecisionsError(f"{source}: {what}: two decisions for {d.subject!r} ({seen[key].reason!r} and "
+                                 f"{d.reason!r}); keep the one that holds")
+        seen[key] = d
 
 
 def load_decisions(path: str | Path, default_reviewer: str | None = None) -> list[Decision]:

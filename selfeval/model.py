@@ -37,12 +37,20 @@ class Category(StrEnum):
 
 
 def _to_decimal(value: Any) -> Any:
-    if value is None or isinstance(value, Decimal):
+    if value is None:
         return value
     try:
         return parse_decimal(value)
     except ValueError as exc:
         raise ValueError(f"a number, {exc}") from exc
+
+
+def _to_amount(value: Any) -> Any:
+    value = _to_decimal(value)
+    if value is not None and value < 0:
+        raise ValueError("a number of 0 or more (only 调整数 and the balances of an overspent project may be "
+                         "negative)")
+    return value
 
 
 def _year(value: Any) -> Any:
@@ -71,6 +79,14 @@ Money = Annotated[
     BeforeValidator(_to_decimal),
     PlainSerializer(format_decimal, return_type=str, when_used="json"),
     WithJsonSchema({"type": ["number", "string"], "pattern": r"^-?\d+(\.\d+)?$"}),
+]
+# Budgets, amounts paid, weights and scores are never negative (docs/rules.md lists the fields
+# that may be: 调整数, 指标结余数, 资金结余、结转数).
+Amount = Annotated[
+    Decimal,
+    BeforeValidator(_to_amount),
+    PlainSerializer(format_decimal, return_type=str, when_used="json"),
+    WithJsonSchema({"type": ["number", "string"], "pattern": r"^\d+(\.\d+)?$"}),
 ]
 TargetField = Annotated[
     Target,
@@ -106,22 +122,22 @@ class Provenance(_Model):
 class MoneyBlock(_Model):
     """The budget-execution and fund-use blocks, in 万元. Absent cells are None."""
 
-    initial_budget: Money | None = None
+    initial_budget: Amount | None = None
     adjustment: Money | None = None
-    appropriated: Money | None = None
+    appropriated: Amount | None = None
     quota_balance: Money | None = None
-    quota_recovered: Money | None = None
-    use_appropriated: Money | None = None
-    paid: Money | None = None
+    quota_recovered: Amount | None = None
+    use_appropriated: Amount | None = None
+    paid: Amount | None = None
     fund_balance: Money | None = None
-    carried_forward: Money | None = None
-    recovered: Money | None = None
+    carried_forward: Amount | None = None
+    recovered: Amount | None = None
     # National layout (财政部 项目支出绩效自评表), the 年度资金总额 row: 全年预算数 (A), 全年执行数 (B)
     # and the 执行率 the form states, in % points. `paid` is filled from `executed` when absent, so
     # the rates, charts and checks written for 实际支付数 read the national form too.
-    full_year_budget: Money | None = None
-    executed: Money | None = None
-    stated_execution_rate: Money | None = None
+    full_year_budget: Amount | None = None
+    executed: Amount | None = None
+    stated_execution_rate: Amount | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -158,9 +174,9 @@ class SubItem(_Model):
     source (本年财政拨款 / 上年结转资金 / 其他资金): `budget` is its 全年预算数, `actual` its 全年执行数."""
 
     name: str
-    budget: Money | None = None
-    actual: Money | None = None
-    initial_budget: Money | None = None  # national layout: the source's 年初预算数
+    budget: Amount | None = None
+    actual: Amount | None = None
+    initial_budget: Amount | None = None  # national layout: the source's 年初预算数
     row: int | None = Field(default=None, exclude=True, repr=False)
 
 
@@ -170,9 +186,9 @@ class Indicator(_Model):
     category: Category
     name: str
     target: TargetField
-    weight: Money | None = None  # None only when the form gives no weights at all (see Form)
+    weight: Amount | None = None  # None only when the form gives no weights at all (see Form)
     actual: OptText = None
-    self_score: Money | None = None
+    self_score: Amount | None = None
     level1: OptText = None
     level2: OptText = None
     deviation_note: OptText = None
@@ -216,17 +232,17 @@ class Form(_Model):
     implementing_unit: OptText = None
     layout: str = "suzhou"
     capabilities: Capabilities = Field(default_factory=Capabilities)
-    full_marks: Money | None = None
-    stated_total: Money | None = None
+    full_marks: Amount | None = None
+    stated_total: Amount | None = None
     money: MoneyBlock = Field(default_factory=MoneyBlock)
-    sub_items_budget_total: Money | None = None
-    sub_items_actual_total: Money | None = None
+    sub_items_budget_total: Amount | None = None
+    sub_items_actual_total: Amount | None = None
     sub_items: list[SubItem] = Field(default_factory=list)
     indicators: list[Indicator] = Field(default_factory=list)
     narrative: Narrative = Field(default_factory=Narrative)
     # National layout: the 年度资金总额 row's 分值 and 得分, and the reason given for it.
-    budget_weight: Money | None = None
-    budget_self_score: Money | None = None
+    budget_weight: Amount | None = None
+    budget_self_score: Amount | None = None
     budget_note: OptText = None
     provenance: Provenance = Field(default_factory=Provenance, exclude=True)
 

@@ -102,7 +102,7 @@ class ResolvedParams(BaseModel):
 
 
 def _explain(err: dict[str, Any]) -> str:
-    msg = err["msg"]
+    msg = err["msg"].removeprefix("Value error, ")
     if isinstance(err.get("input"), bool) and "string" in msg:
         msg += " (YAML reads yes/no/on/off/true/false as booleans: put the text in quotes)"
     if err["type"] == "extra_forbidden":

@@ -61,6 +61,28 @@ def canonical(d: Decimal) -> Decimal:
 
 
 _NUMBER = re.compile(r"^[+-]?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$|^[+-]?\.\d+$")
+# A 自评表's largest number (元, to the fen) has about 13 digits. More than 15 before the point is an
+# error, not data (and would overflow the 28 digits exact arithmetic keeps); 28 digits in all.
+MAX_INTEGER_DIGITS = 15
+MAX_DIGITS = 28
+_PLAIN_DIGITS = set("0123456789０１２３４５６７８９")
+
+
+def odd_digits(text: str) -> str:
+    """The digit characters of `text` that are neither ASCII nor full-width (⁸, ④, ٣): NFKC would
+    turn `4.5⁸` into 4.58 and `④` into 4, so such text is never read as a number."""
+    return "".join(ch for ch in text if ch not in _PLAIN_DIGITS and unicodedata.numeric(ch, None) is not None
+                   and unicodedata.category(ch) in ("Nd", "No", "Nl"))
+
+
+def _bounded(d: Decimal) -> Decimal:
+    if not d.is_finite():
+        raise ValueError(f"not a finite number: {d}")
+    if d.adjusted() >= MAX_INTEGER_DIGITS:
+        raise ValueError(f"more than {MAX_INTEGER_DIGITS} digits before the decimal point")
+    if len(d.as_tuple().digits) > MAX_DIGITS or d.adjusted() < -MAX_DIGITS:
+        raise ValueError(f"more than {MAX_DIGITS} digits")
+    return d
 
 
 def parse_decimal(value: object) -> Decimal:
@@ -68,18 +90,23 @@ def parse_decimal(value: object) -> Decimal:
     if isinstance(value, bool):
         raise ValueError("a yes/no value is not a number")
     if isinstance(value, Decimal):
-        return value
+        return _bounded(value)
     if isinstance(value, int):
+        if abs(value) >= 10**MAX_INTEGER_DIGITS:
+            raise ValueError(f"more than {MAX_INTEGER_DIGITS} digits before the decimal point")
         return Decimal(value)
     if isinstance(value, float):
-        return float_to_decimal(value)
+        return _bounded(float_to_decimal(value))
+    odd = odd_digits(str(value))
+    if odd:
+        raise ValueError(f"{odd} is not a digit selfeval reads (only 0–9, full-width or not)")
     s = normalize(value)
     if not s:
         raise ValueError("empty")
     if not _NUMBER.match(s):
         raise ValueError("not a plain number")
     try:
-        return Decimal(s.replace(",", ""))
+        return _bounded(Decimal(s.replace(",", "")))
     except InvalidOperation as exc:  # pragma: no cover - the regex already guards this
         raise ValueError("not a plain number") from exc
 
@@ -154,7 +181,11 @@ def _quantity(text: str) -> Quantity | None:
     if not m:
         return None
     unit = m.group(2).strip()
-    return Quantity(value=Decimal(m.group(1).replace(",", "")), unit=unit)
+    try:
+        value = _bounded(Decimal(m.group(1).replace(",", "")))
+    except ValueError:
+        return None  # a number of 30 digits is not a quantity a form states
+    return Quantity(value=value, unit=unit)
 
 
 def _date(text: str) -> tuple[int | None, int, int] | None:
@@ -179,6 +210,9 @@ def parse_target(raw: object, bare: Comparator = "equal") -> Target:
 
     `bare` is the comparator of a target written as a plain number ("3 个"): a ruleset value.
     """
+    odd = odd_digits("" if raw is None else str(raw))
+    if odd:
+        raise ValueError(f"{odd} is not a digit selfeval reads (only 0–9, full-width or not)")
     text = normalize(raw)
     if not text:
         return Target(kind="none", raw="")
@@ -220,6 +254,8 @@ def _parse_actual(raw: str | None) -> Actual:
     text = normalize(raw)
     if not text:
         return Actual(kind="blank", raw="")
+    if odd_digits(raw or ""):  # ④ or 4.5⁸: not a number (NFKC would make one); compared as text
+        return Actual(kind="text", raw=text, text=text)
     date = _date(text)
     if date:
         return Actual(kind="date", raw=text, year=date[0], month=date[1], day=date[2])

@@ -34,8 +34,19 @@ class DuplicateKeyError(yaml.constructor.ConstructorError):
     """A mapping names the same key twice."""
 
 
+MAX_ALIASES = 20  # few are needed by hand; with n aliases a tree can grow about 3^(n/3)-fold
+
+
 class _Core12(yaml.SafeLoader):
-    """SafeLoader with the YAML 1.2 core schema's scalars and no duplicate keys."""
+    """SafeLoader with the YAML 1.2 core schema's scalars, no duplicate keys and few aliases."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.events.AliasEvent):
+            self._aliases = getattr(self, "_aliases", 0) + 1
+            if self._aliases > MAX_ALIASES:  # each alias may stand for a whole tree: expansion blows up
+                raise yaml.composer.ComposerError(None, None, f"more than {MAX_ALIASES} aliases (*name)",
+                                                  self.peek_event().start_mark)
+        return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):
         seen: dict[Any, Any] = {}
@@ -66,6 +77,8 @@ for tag, pattern, first in (
 
 def _int12(loader: yaml.SafeLoader, node: yaml.Node) -> int:
     text = loader.construct_scalar(node)
+    if len(text) > 40:  # Python refuses to convert 4300+ digits with a bare ValueError
+        raise yaml.constructor.ConstructorError(None, None, f"a number of {len(text)} digits", node.start_mark)
     if text.startswith(("0o", "0x")):
         return int(text, 0)
     return int(text, 10)  # "010" is ten, as written

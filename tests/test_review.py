@@ -248,14 +248,16 @@ def test_no_stated_total_is_not_checked(suzhou):
 
 def test_scores_outside_zero_and_weight_are_one_finding(suzhou):
     form = with_indicator(clean_form(), "立项程序规范性", self_score="11")
-    form = stated(with_indicator(form, "部门反馈满意度", self_score="-1"))
+    form = stated(with_indicator(form, "部门反馈满意度", self_score="13"))
     ev = run(form, suzhou)
     f = only(ev, "SE-ARITH-SCORE-RANGE")
     assert f.severity == "error"
     assert f.indicators == ("立项程序规范性", "部门反馈满意度")
     assert (
-        "立项程序规范性（权重10，自评11）" in f.message and "部门反馈满意度（权重12.5，自评-1）" in f.message
+        "立项程序规范性（权重10，自评11）" in f.message and "部门反馈满意度（权重12.5，自评13）" in f.message
     )
+    with pytest.raises(ValueError, match="a number of 0 or more"):  # below 0: refused as the form is read
+        with_indicator(form, "部门反馈满意度", self_score="-1")
 
 
 def test_score_equal_to_weight_or_zero_is_in_range(suzhou):

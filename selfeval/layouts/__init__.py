@@ -25,7 +25,7 @@ from pathlib import Path
 from ..errors import FormError, LayoutError, Problem
 from ..labels import LABELS
 from ..model import Capabilities, Form, Provenance
-from .reader import Grid, fold
+from .reader import Grid, fold, strip_invisible
 
 # Below this a layout does not claim a grid at all.
 THRESHOLD = 0.5
@@ -152,6 +152,9 @@ def _expected(ranked: list[tuple[Layout, Detection]]) -> str:
 def parse_grid(grid: Grid, provenance: Provenance, layout: str | Layout | None = None) -> Form:
     """Parse a grid with the layout that claims it, or the one given (a registered name or a
     `Layout`, e.g. from a layout file), noting the choice and its reasons in the provenance."""
+    invisible = strip_invisible(grid)
+    if invisible:
+        provenance = provenance.model_copy(update={"notes": [*provenance.notes, *invisible]})
     if layout is None:
         lay, det = choose(grid)
         how = f"置信度 {det.confidence:.2f}：{'、'.join(det.reasons)}"

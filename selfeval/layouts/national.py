@@ -135,10 +135,14 @@ class _NationalParser:
         if not text:
             return None
         try:
-            return parse_decimal(text)
+            value = parse_decimal(text)
         except ValueError as exc:
             self.problem(i, j, what, raw.strip(), f"a number, blank, or “/” ({exc})")
             return None
+        if value < 0:  # no amount, weight, score or rate of this form is negative
+            self.problem(i, j, what, raw.strip(), "a number of 0 or more")
+            return None
+        return value
 
     def rate(self, raw: str, i: int, j: int | None, what: str) -> Decimal | None:
         """A rate cell: "91.67%" → 91.67; a bare fraction ≤ 1 (a %-formatted workbook cell) × 100."""

@@ -61,6 +61,19 @@ class Grid:
         return {fold(c) for row in self.rows for c in row if c and c.strip()}
 
 
+def strip_invisible(grid: Grid) -> list[str]:
+    """Remove zero-width and bidi characters from every cell (a copy from a web page or PDF
+    leaves them, and 资金到位率 with one inside is another name), saying where each was."""
+    notes = []
+    for i, row in enumerate(grid.rows):
+        for j, cell in enumerate(row):
+            if cell and INVISIBLE.search(cell):
+                found = sorted({f"U+{ord(ch):04X}" for ch in INVISIBLE.findall(cell)})
+                row[j] = INVISIBLE.sub("", cell)
+                notes.append(f"{grid.where(i, j)}：删除不可见字符 {'、'.join(found)}（“{row[j][:20]}”）")
+    return notes
+
+
 _KEYS: dict[str, str] = {}
 
 
@@ -181,5 +194,6 @@ __all__ = [
     "key",
     "missing_column",
     "points",
+    "strip_invisible",
     "words",
 ]

@@ -29,6 +29,9 @@ def _cell(row: list[str], j: int) -> str:
     return row[j] if 0 <= j < len(row) else ""
 
 
+# The money fields a form may state as negative: a 调减 adjustment, and the balances of a project
+# that spent more than it was given (docs/rules.md).
+SIGNED = frozenset({"adjustment", "quota_balance", "fund_balance"})
 _FULL_MARKS = re.compile(r"\((\d+(?:\.\d+)?)分\)")
 _UNIT_SUFFIX = re.compile(r"\((万元|元)\)$")
 
@@ -79,16 +82,22 @@ class _Parser:
                     return i, j
         return None
 
-    def number(self, raw: str, i: int, j: int, what: str, required: bool = True) -> Decimal | None:
+    def number(self, raw: str, i: int, j: int, what: str, required: bool = True,
+               signed: bool = False) -> Decimal | None:
+        """A number cell; only `signed` ones (调整数, balances of an overspent project) may be negative."""
         if not normalize(raw):
             if required:
                 self.problem(i, j, what, raw, "a number")
             return None
         try:
-            return parse_decimal(raw)
+            value = parse_decimal(raw)
         except ValueError as exc:
             self.problem(i, j, what, raw, f"a number ({exc})")
             return None
+        if value < 0 and not signed:
+            self.problem(i, j, what, raw, "a number of 0 or more")
+            return None
+        return value
 
     def value_right(self, i: int, j: int) -> tuple[str, int] | None:
         row = self.grid.rows[i]
@@ -159,7 +168,8 @@ class _Parser:
         mapping = self._choose_alignment(name, columns, fields, row)
         out: dict[str, Decimal | None] = {}
         for fld, (raw, col) in mapping.items():
-            out[fld] = self.number(raw, values_row, col, self.L["money_names"][fld], required=False)
+            out[fld] = self.number(raw, values_row, col, self.L["money_names"][fld], required=False,
+                                   signed=fld in SIGNED)
         return out, values_row + 1
 
     def _choose_alignment(self, name, columns, fields, row):

@@ -10,6 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import FormError, Problem
+from ..layouts.reader import INVISIBLE
 from ..model import Form, Provenance
 from ..yamlio import load_yaml, yaml_problem
 
@@ -19,6 +20,18 @@ def _loc(loc: tuple) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out or "(top)"
+
+
+def _visible(value: Any, where: str, notes: list[str]) -> Any:
+    """The data with zero-width and bidi characters removed from its text, each removal noted."""
+    if isinstance(value, str) and INVISIBLE.search(value):
+        notes.append(f"{where or '(top)'}：删除不可见字符 {'、'.join(sorted({f'U+{ord(c):04X}' for c in INVISIBLE.findall(value)}))}")
+        return INVISIBLE.sub("", value)
+    if isinstance(value, dict):
+        return {k: _visible(v, f"{where}.{k}" if where else str(k), notes) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_visible(v, f"{where}[{i}]", notes) for i, v in enumerate(value)]
+    return value
 
 
 def parse_yaml_form(text: str, provenance: Provenance) -> Form:
@@ -31,6 +44,10 @@ def parse_yaml_form(text: str, provenance: Provenance) -> Form:
         raise FormError([Problem(source, where, "YAML", what, "valid YAML (each key once)")]) from None
     if not isinstance(data, dict):
         raise FormError([Problem(source, "", "file", type(data).__name__, "a mapping of form fields")])
+    notes: list[str] = []
+    data = _visible(data, "", notes)
+    if notes:
+        provenance = provenance.model_copy(update={"notes": [*provenance.notes, *notes]})
     if "capabilities" not in data:
         data = {**data, "capabilities": _default_capabilities(data, source)}
     try:
@@ -40,7 +57,8 @@ def parse_yaml_form(text: str, provenance: Provenance) -> Form:
         for err in exc.errors():
             seen = err.get("input")
             seen_s = "" if isinstance(seen, dict | list) else str(seen)
-            problems.append(Problem(source, _loc(err["loc"]), _loc(err["loc"][-1:]), seen_s, err["msg"]))
+            problems.append(Problem(source, _loc(err["loc"]), _loc(err["loc"][-1:]), seen_s,
+                                    err["msg"].removeprefix("Value error, ")))
         raise FormError(problems) from None
     return form.model_copy(update={"provenance": provenance})
 
