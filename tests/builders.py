@@ -213,3 +213,17 @@ def project_indicators(actuals_at_target: int, total: int, pool: Decimal = POOL)
 def common_indicators() -> list[Indicator]:
     """The baseline's three decision/process indicators (30 points)."""
     return [Indicator(**i) for i in CLEAN_INDICATORS[:3]]
+
+
+# A one-indicator national YAML form whose weight is written as given: hostile-input tests put
+# `010`, `1:30`, `-5`, `1.0e+309` … there and check what the loader says.
+NATIONAL_YAML = """\
+project_name: 测试项目
+year: 2023
+layout: national
+full_marks: 100
+money: {{full_year_budget: 10, executed: 10}}
+budget_weight: 10
+indicators:
+  - {{category: output, name: 数量, target: '≥10个', weight: {weight}, actual: 10个}}
+"""

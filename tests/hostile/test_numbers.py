@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from builders import NATIONAL_YAML
 
 from selfeval.cli import main
 from selfeval.decisions import parse_decisions
@@ -28,16 +29,6 @@ EXAMPLES = Path(__file__).resolve().parent.parent.parent / "selfeval" / "example
 SEED = EXAMPLES / "seed.txt"
 FARMLAND = EXAMPLES / "national_farmland.txt"
 
-YAML_FORM = """\
-project_name: x
-year: 2023
-layout: national
-full_marks: 100
-money: {{full_year_budget: 10, executed: 10}}
-budget_weight: 10
-indicators:
-  - {{category: output, name: 数量, target: "≥10个", weight: {weight}, actual: 10个}}
-"""
 
 
 @pytest.mark.parametrize("text", ["4.5⁸", "④", "٣", "1²"])
@@ -63,7 +54,7 @@ def test_numbers_with_too_many_digits_are_refused(text):
 ])
 def test_a_yaml_form_names_the_bad_number(tmp_path, weight, says):
     path = tmp_path / "f.yaml"
-    path.write_text(YAML_FORM.format(weight=weight), encoding="utf-8")
+    path.write_text(NATIONAL_YAML.format(weight=weight), encoding="utf-8")
     with pytest.raises(FormError) as err:
         load_form(path)
     problem = err.value.problems[0]
@@ -73,7 +64,7 @@ def test_a_yaml_form_names_the_bad_number(tmp_path, weight, says):
 
 def test_a_million_digit_yaml_number_is_a_yaml_error(tmp_path):
     path = tmp_path / "f.yaml"
-    path.write_text(YAML_FORM.format(weight="1" * 100_000), encoding="utf-8")
+    path.write_text(NATIONAL_YAML.format(weight="1" * 100_000), encoding="utf-8")
     with pytest.raises(FormError, match="a number of 100000 digits"):
         load_form(path)
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from builders import NATIONAL_YAML
 
 from selfeval.decisions import load_decisions
 from selfeval.errors import DecisionsError, FormError, ParamsError, RulesetError
@@ -19,17 +20,6 @@ from selfeval.loaders import load_form
 from selfeval.params import load_params
 from selfeval.rulesets import parse_ruleset
 from selfeval.yamlio import load_yaml
-
-FORM = """\
-project_name: 测试项目
-year: 2023
-layout: national
-full_marks: 100
-money: {{full_year_budget: 10, executed: 10}}
-budget_weight: 10
-indicators:
-  - {{category: output, name: 数量, target: '≥10个', weight: {weight}, actual: 10个}}
-"""
 
 
 @pytest.mark.parametrize(("text", "value"), [
@@ -53,13 +43,13 @@ def test_duplicate_keys_are_refused_with_both_lines():
 
 def test_a_zero_padded_weight_is_ten_not_eight(tmp_path: Path):
     path = tmp_path / "f.yaml"
-    path.write_text(FORM.format(weight="010"), encoding="utf-8")
+    path.write_text(NATIONAL_YAML.format(weight="010"), encoding="utf-8")
     assert load_form(path).indicators[0].weight == Decimal(10)
 
 
 def test_a_sexagesimal_weight_is_refused_not_ninety(tmp_path: Path):
     path = tmp_path / "f.yaml"
-    path.write_text(FORM.format(weight="1:30"), encoding="utf-8")
+    path.write_text(NATIONAL_YAML.format(weight="1:30"), encoding="utf-8")
     with pytest.raises(FormError) as err:
         load_form(path)
     assert err.value.problems[0].where == "indicators[0].weight" and err.value.problems[0].seen == "1:30"
@@ -67,7 +57,7 @@ def test_a_sexagesimal_weight_is_refused_not_ninety(tmp_path: Path):
 
 def test_a_form_with_a_repeated_key_is_refused_naming_the_line(tmp_path: Path):
     path = tmp_path / "f.yaml"
-    path.write_text(FORM.format(weight="10") + "year: 2024\n", encoding="utf-8")
+    path.write_text(NATIONAL_YAML.format(weight="10") + "year: 2024\n", encoding="utf-8")
     with pytest.raises(FormError, match=r"f.yaml: line 9: YAML: saw \"found duplicate key 'year' \(first at line 2\)"):
         load_form(path)
 
