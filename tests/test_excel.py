@@ -704,7 +704,9 @@ def test_zip_that_is_not_a_workbook_is_refused(tmp_path):
         (b"not a workbook", "neither an .xlsx (zip) nor a legacy .xls file"),
         ("项目名称\t\t电子政务\n".encode(), "a tab-separated text file (rename it to .txt"),
         ("项目名称\t\t电子政务\r\n".encode("utf-16"), "a tab-separated text file"),  # Excel's Unicode text
-        ("<html><body><table><tr><td>项目名称</td></tr></table>".encode("gb18030"), "a web page (HTML)"),
+        # a page under a workbook's name is read as the page it is; this one holds no form
+        ("<html><body><table><tr><td>项目名称</td></tr></table>".encode("gb18030"),
+         "no 自评表 among the tables of this page: table 1 (1×1: “项目名称”)"),
     ],
 )
 def test_other_files_are_refused(tmp_path, data, seen):
@@ -768,6 +770,43 @@ def test_legacy_xls(tmp_path, rows, seed_form):
     path = make_xls(tmp_path, rows)
     assert path.read_bytes().startswith(OLE)
     same_as_text(load_form(path), seed_form)
+
+
+def lo_convert(tmp_path: Path, src: Path, to: str) -> Path:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", to,
+                    "--outdir", str(tmp_path / "lo-out"), str(src)], check=True, capture_output=True, timeout=180)
+    return tmp_path / "lo-out" / f"{src.stem}.{to}"
+
+
+def test_legacy_xls_percentages_are_read_with_their_format(tmp_path, rows, seed_form):
+    """95% stored as 0.95 with a percent format: read as 95%, not 0.95 (a 良 project once came
+    out 差 that way)."""
+    path = lo_convert(tmp_path, book(tmp_path / "pct.xlsx", rows, as_percent("0%")), "xls")
+    assert path.read_bytes().startswith(OLE)
+    same_as_text(load_form(path), seed_form)
+
+
+def test_a_legacy_xls_formula_without_its_result_is_refused(tmp_path, rows):
+    from selfeval.loaders.excel import xls_facts
+
+    path = lo_convert(tmp_path, book(tmp_path / "f.xlsx", rows, as_number), "xls")
+    import xlrd
+
+    wb = xlrd.open_workbook(file_contents=path.read_bytes(), on_demand=True)
+    sheet = wb.sheet_names()[0]
+    values = [[""] * 10 for _ in range(200)]  # as calamine gives a formula whose result is missing
+    facts = xls_facts(path.read_bytes(), sheet, values, str(path))
+    assert facts.uncached == []  # LibreOffice wrote no formula: none to refuse
+    src = book(tmp_path / "g.xlsx", rows, as_number)
+    wb2 = openpyxl.load_workbook(src)
+    wb2[SHEET].cell(1, 20).value = "=1+1"
+    save(wb2, src)
+    xls = lo_convert(tmp_path, src, "xls")
+    facts = xls_facts(xls.read_bytes(), sheet, [[""] * 30 for _ in range(200)], str(xls))
+    assert (0, 19, "") in facts.uncached  # a formula cell whose value could not be read is named
 
 
 # --- writing: a form as a workbook -----------------------------------------------------------------

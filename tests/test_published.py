@@ -131,3 +131,11 @@ def test_nbsp_breaks_and_hostile_spans():
     rows = html_tables(page, "p.html")[0].rows
     assert rows[0][0] == "项目 名称续" and len(rows[0]) == 200  # a hostile colspan is clipped
     assert rows[1][:2] == ["a", "b"]  # an unreadable rowspan counts as 1
+
+
+def test_a_web_page_saved_under_a_workbook_name_is_read_as_the_page(tmp_path, originals):
+    path = tmp_path / "national_farmland.xls"  # many sites serve their HTML table as .xls
+    path.write_bytes((PUBLISHED / "national_farmland.html").read_bytes())
+    form = load_form(path)
+    assert form.provenance.loader == "html" and any("内容是网页表格" in n for n in form.provenance.notes)
+    assert _review(form) == _review(originals["national_farmland"])

@@ -33,6 +33,8 @@ def source_grid(path: str | Path, sheet: str | None = None) -> Grid | None:
     if suffix in YAML_SUFFIXES:
         return None
     data = p.read_bytes()
+    if suffix in EXCEL_SUFFIXES and _is_html(data):
+        return _published(data, str(p), ".html")[0]
     if suffix in EXCEL_SUFFIXES:
         from .excel import workbook_to_grid
 
@@ -40,6 +42,14 @@ def source_grid(path: str | Path, sheet: str | None = None) -> Grid | None:
     if suffix in PUBLISHED_SUFFIXES:
         return _published(data, str(p), suffix)[0]
     return text_to_grid(decode(data, str(p))[0], str(p))
+
+
+def _is_html(data: bytes) -> bool:
+    """A web page under a workbook's name: no zip or OLE signature, and a <table> near the start."""
+    if data[:4] == b"PK\x03\x04" or data[:8] == bytes.fromhex("D0CF11E0A1B11AE1"):
+        return False
+    head = data[:65536].lower()
+    return b"<table" in head or b"<html" in head
 
 
 def _published(data: bytes, source: str, suffix: str) -> tuple[Grid, Provenance]:
@@ -87,6 +97,12 @@ def load_form(path: str | Path, sheet: str | None = None, layout: str | Path | L
     if suffix in YAML_SUFFIXES:
         text, enc = decode(data, source)
         return parse_yaml_form(text, Provenance(path=source, sha256=sha, loader="yaml", encoding=enc))
+    if suffix in EXCEL_SUFFIXES and _is_html(data):
+        # Many sites serve an HTML table under a .xls name (Excel opens it): read it as the page it is
+        grid, prov = _published(data, source, ".html")
+        prov = prov.model_copy(update={"path": source, "sha256": sha, "notes": [
+            f"文件名为{suffix}，内容是网页表格（HTML），按网页读取"]})
+        return parse_grid(grid, prov, lay)
     if suffix in EXCEL_SUFFIXES:
         from .excel import workbook_to_grid  # imported lazily: only Excel users pay for it
 

@@ -32,9 +32,10 @@ every cell is the text a person sees. What real workbooks do, and how it is read
   an EncryptedPackage stream; an encrypted .xls has a FILEPASS record), a damaged zip, a zip or
   OLE file that is no workbook, a text export or a web page saved under a workbook's name.
 
-Legacy .xls files are read by calamine alone: their number formats are not looked at, so a
-percentage stored as a number reads as its fraction there (1.0 → "1"), and their formulas and
-error values are not checked.
+Legacy .xls files: values from calamine, number formats from xlrd (their XF records), so a
+percentage stored as 0.9 reads "90%" as in an .xlsx; a formula cell whose saved result cannot be
+read (blank) is refused like an .xlsx formula without a cached value. A web page saved under a
+.xls name (many sites serve one) is read as the page it is (`loaders.html`).
 """
 
 from __future__ import annotations
@@ -438,6 +439,54 @@ def sheet_facts(data: bytes, sheet: str, package: _Package | None = None) -> She
     return facts
 
 
+def xls_facts(data: bytes, sheet: str, values: list[list[object]], where: str) -> SheetFacts:
+    """A legacy .xls's number formats (xlrd reads its XF records) and its formula cells whose saved
+    result calamine could not give (blank): what the .xlsx scan finds in XML, for BIFF."""
+    import xlrd
+
+    facts = SheetFacts()
+    try:
+        book = xlrd.open_workbook(file_contents=data, formatting_info=True, on_demand=True)
+    except Exception as exc:  # xlrd raises its own many kinds; the values were read, so say so
+        raise _refuse(where, f"an .xls whose formats cannot be read ({type(exc).__name__}: {exc})",
+                      DAMAGED_EXPECTED) from None
+    try:
+        sh = book.sheet_by_name(sheet)
+        for r in range(sh.nrows):
+            for c in range(sh.ncols):
+                if sh.cell_type(r, c) != xlrd.XL_CELL_NUMBER:
+                    continue
+                fmt = book.format_map.get(book.xf_list[sh.cell_xf_index(r, c)].format_key)
+                nf = number_format(fmt.format_str) if fmt is not None else None
+                if nf is not None:
+                    facts.formats[(r, c)] = nf
+        for r, c in _xls_formula_cells(book, sheet):
+            value = values[r][c] if r < len(values) and c < len(values[r]) else None
+            if value in (None, ""):
+                facts.uncached.append((r, c, ""))
+    finally:
+        book.release_resources()
+    return facts
+
+
+def _xls_formula_cells(book, sheet: str) -> list[tuple[int, int]]:
+    """(row, column) of every FORMULA record (BIFF id 0x0006) of one sheet's substream."""
+    import struct
+
+    stream = book.mem
+    index = book.sheet_names().index(sheet)
+    pos = book._sh_abs_posn[index]  # where the sheet's BOF is (xlrd read it from BOUNDSHEET; private)
+    out = []
+    while pos + 4 <= len(stream):
+        rid, size = struct.unpack_from("<HH", stream, pos)
+        if rid == 0x000A:  # EOF of the sheet
+            break
+        if rid == 0x0006 and size >= 4:
+            out.append(struct.unpack_from("<HH", stream, pos + 4))
+        pos += 4 + size
+    return out
+
+
 def _column_letters(col: int) -> str:
     out = ""
     col += 1
@@ -564,6 +613,8 @@ def workbook_to_grid(data: bytes, source: str, sheet: str | None = None) -> tupl
                 )
         where = f"{source} [sheet {chosen}]"
         facts = SheetFacts()
+        if data.startswith(OLE_MAGIC):
+            facts = xls_facts(data, chosen, values, where)
         if package is not None:
             try:
                 facts = sheet_facts(data, chosen, package)
