@@ -245,7 +245,7 @@ def appendix_html(ctx: ReportContext) -> str:
     bands = rs.rating_bands
     options = [
         ("权重分配", names["allocation"][rs.weights.allocation]),
-        ("完成率规则", "；".join(rules_text(rs))),
+        *(("完成率规则", text) for text in rules_text(rs)),
         ("率指标口径", "；".join(f"{k}按{names['rate'][v]}复核" for k, v in rs.rate_indicators.items()) or "—"),
         ("评级（得分率）", "、".join([f"{b.rating}≥{_d(b.min_share)}%" for b in bands[:-1]]
                                + [f"{bands[-1].rating}<{_d(bands[-2].min_share)}%"] if len(bands) > 1 else [])),
@@ -262,7 +262,8 @@ def appendix_html(ctx: ReportContext) -> str:
                                                for name, t in rs.qualitative.tiers.items())))
     return _render(
         "appendix.html.j2", ruleset=rs, options=options, source_name=Path(prov.path).name,
-        loader=names["loader"].get(prov.loader, prov.loader), encoding=prov.encoding, sheet=prov.sheet, sha256=prov.sha256,
+        loader=names["loader"].get(prov.loader, prov.loader), encoding=prov.encoding, sheet=prov.sheet,
+        table=prov.table, sha256=prov.sha256,
         notes=prov.notes, version=__version__, reviewer=ctx.reviewer, review_date=ctx.review_date,
     )
 
