@@ -10,6 +10,11 @@ be raised by an environment variable for the rare real case.
 | file size | 20 MiB | `SELFEVAL_MAX_FILE_MB` |
 | cells in a published table (HTML, Word, PDF) | 200 000 | `SELFEVAL_MAX_CELLS` |
 | PDF pages read | 60 | `SELFEVAL_MAX_PAGES` |
+| cells of a workbook sheet's used area (not trusting `<dimension>`) | 1 000 000 | `SELFEVAL_MAX_SHEET_CELLS` |
+| indicators in one form | 2 000 | `SELFEVAL_MAX_INDICATORS` |
+
+Scoring and review are linear in the number of indicators (benchmarks/ measures 32 000 in about
+a second), so the indicator limit guards the report, which draws every row.
 """
 
 from __future__ import annotations
@@ -18,7 +23,8 @@ import os
 
 from .errors import FormError, Problem
 
-DEFAULTS = {"SELFEVAL_MAX_FILE_MB": 20, "SELFEVAL_MAX_CELLS": 200_000, "SELFEVAL_MAX_PAGES": 60}
+DEFAULTS = {"SELFEVAL_MAX_FILE_MB": 20, "SELFEVAL_MAX_CELLS": 200_000, "SELFEVAL_MAX_PAGES": 60,
+            "SELFEVAL_MAX_SHEET_CELLS": 1_000_000, "SELFEVAL_MAX_INDICATORS": 2_000}
 
 
 def limit(name: str) -> int:
@@ -51,4 +57,12 @@ def check_cells(count: int, source: str, where: str) -> None:
                                  f"at most {most} cells (raise SELFEVAL_MAX_CELLS if it is real)")])
 
 
-__all__ = ["DEFAULTS", "check_cells", "check_size", "limit"]
+def check_indicators(count: int, source: str) -> None:
+    """Refuse a form with more indicators than SELFEVAL_MAX_INDICATORS."""
+    most = limit("SELFEVAL_MAX_INDICATORS")
+    if count > most:
+        raise FormError([Problem(source, "", "indicators", f"{count} indicators",
+                                 f"at most {most} (a 自评表 has tens; raise SELFEVAL_MAX_INDICATORS if it is real)")])
+
+
+__all__ = ["DEFAULTS", "check_cells", "check_indicators", "check_size", "limit"]

@@ -544,7 +544,8 @@ def check_weights(form: Form, ruleset: Ruleset) -> list[WeightIssue]:
     groups: dict[str, list[Indicator]] = {}
     project = [i for i in form.indicators if ruleset.categories[i.category].group == "project"]
     if ruleset.weights.allocation == "pool":
-        common = sum((i.weight for i in form.indicators if i not in project), ZERO)
+        # by group, not `i not in project` (model equality over a list: quadratic in indicators)
+        common = sum((i.weight for i in form.indicators if ruleset.categories[i.category].group != "project"), ZERO)
         pools = {"项目指标": (full - common, project)}
     else:
         pools = {}

@@ -9,7 +9,7 @@ from ..errors import FormError, Problem
 from ..layouts import Layout, resolve
 from ..layouts import parse_grid as _parse_with_layout
 from ..layouts.reader import Grid
-from ..limits import check_size
+from ..limits import check_indicators, check_size
 from ..model import Form, Provenance
 from .text import decode, text_to_grid
 from .yamlform import dump_yaml, parse_yaml_form
@@ -72,6 +72,13 @@ def _published(data: bytes, source: str, suffix: str) -> tuple[Grid, Provenance]
 
 
 def load_form(path: str | Path, sheet: str | None = None, layout: str | Path | Layout | None = None) -> Form:
+    """Load a form by file suffix (see `_load`); a form of more indicators than the limit is refused."""
+    form = _load(path, sheet, layout)
+    check_indicators(len(form.indicators), str(path))
+    return form
+
+
+def _load(path: str | Path, sheet: str | None = None, layout: str | Path | Layout | None = None) -> Form:
     """Load a form by file suffix: a text export, an Excel workbook, a YAML file, or the form as
     published — a web page (.html), a Word document (.docx) or a PDF with a text layer.
 

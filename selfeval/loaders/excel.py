@@ -145,7 +145,11 @@ def _what_it_is(data: bytes, exc: Exception) -> str:
     return "neither an .xlsx (zip) nor a legacy .xls file"
 
 
-MAX_CELLS = 1_000_000  # a form is a few hundred cells; a stray value at XFD1048576 is not a form
+def _max_cells() -> int:
+    """A form is a few hundred cells; a stray value at XFD1048576 is not a form (`limits`)."""
+    from ..limits import limit
+
+    return limit("SELFEVAL_MAX_SHEET_CELLS")
 
 
 class _TooLarge(Exception):
@@ -153,7 +157,7 @@ class _TooLarge(Exception):
 
 
 def _read(book, name: str, source: str, package: _Package | None) -> list[list[object]]:
-    """The values of a sheet from A1 to its last used cell; `_TooLarge` past `MAX_CELLS`.
+    """The values of a sheet from A1 to its last used cell; `_TooLarge` past `_max_cells()`.
 
     calamine makes a dense grid of the used area, so a stray value in XFD1048576 would take all
     memory: an .xlsx sheet's extent is checked in its XML first (.xls sheets are not checked).
@@ -368,7 +372,7 @@ class _Package:
         return part
 
     def too_far(self, sheet: str) -> tuple[int, int] | None:
-        """The farthest filled cell of a sheet whose used area exceeds `MAX_CELLS`, else None."""
+        """The farthest filled cell of a sheet whose used area exceeds `_max_cells()`, else None."""
         part = self.sheets.get(sheet)
         if part is None or part not in self.parts:
             return None
@@ -378,13 +382,13 @@ class _Package:
         last = m.group(1).split(b":")[-1].decode("ascii", "replace") if m else ""
         if _REF.match(last):
             r, c = _ref(last)
-            if (r + 1) * (c + 1) <= MAX_CELLS:
+            if (r + 1) * (c + 1) <= _max_cells():
                 return None  # what Excel and LibreOffice write: the used range, small
         far_r = far_c = 0  # no or a large dimension (formatting counts there): find filled cells
         for m in _FILLED_CELL.finditer(self.zf.read(part)):
             r, c = _ref(m.group(1).decode("ascii"))
             far_r, far_c = max(far_r, r), max(far_c, c)
-        return (far_r, far_c) if (far_r + 1) * (far_c + 1) > MAX_CELLS else None
+        return (far_r, far_c) if (far_r + 1) * (far_c + 1) > _max_cells() else None
 
     def close(self) -> None:
         self.zf.close()

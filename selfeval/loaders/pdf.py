@@ -14,7 +14,7 @@ import io
 from ..errors import FormError, Problem
 from ..layouts.reader import Grid
 from ..limits import check_cells, limit
-from .tables import Table, cell_text, choose_form_table, drop_repeated_headers, grid_of
+from .tables import Table, cell_text, choose_form_table, drop_repeated_headers
 
 
 def pdf_tables(data: bytes, source: str) -> tuple[list[Table], int]:
@@ -95,4 +95,4 @@ def pdf_to_grid(data: bytes, source: str) -> tuple[Grid, str, list[str]]:
     return grid, which, skipped
 
 
-__all__ = ["grid_of", "pdf_tables", "pdf_to_grid"]
+__all__ = ["pdf_tables", "pdf_to_grid"]

@@ -59,3 +59,10 @@ def test_a_pdf_over_the_page_limit_is_refused(monkeypatch):
     monkeypatch.setenv("SELFEVAL_MAX_PAGES", "2")
     with pytest.raises(FormError, match=r"3 pages.*at most 2 pages"):
         load_form(PUBLISHED / "suzhou_seed.pdf")
+
+
+def test_a_form_over_the_indicator_limit_is_refused(monkeypatch):
+    monkeypatch.setenv("SELFEVAL_MAX_INDICATORS", "5")
+    with pytest.raises(FormError, match=r"9 indicators.*at most 5"):
+        load_form(PUBLISHED.parent.parent / "selfeval" / "examples" / "national_farmland.txt")
+
