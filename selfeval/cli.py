@@ -221,7 +221,10 @@ LAYOUT_HELP = "read with this layout: a name (national, suzhou) or a layout file
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from . import __version__
+
     p = argparse.ArgumentParser(prog="selfeval", description="Review, rescore and report 绩效自评 forms.")
+    p.add_argument("--version", action="version", version=f"selfeval {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
     def form_args(sp: argparse.ArgumentParser) -> None:
