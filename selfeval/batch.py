@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -205,9 +206,12 @@ def _progress(total: int):
 
 
 def _relative(reason: str, params_dir: Path) -> str:
-    """A reason with the params folder's absolute path taken out (`/srv/…/params/x.yaml` → `x.yaml`)."""
-    for base in {str(params_dir.resolve()), str(params_dir.absolute()), str(params_dir)}:
-        reason = reason.replace(base + "/", "")
+    """A reason with the params folder's absolute path taken out (`/srv/…/params/x.yaml` →
+    `x.yaml`), only where a path starts with it; other paths are left as they are."""
+    import re
+
+    for base in sorted({str(params_dir.resolve()), str(params_dir.absolute())}, key=len, reverse=True):
+        reason = re.sub(r"(?<![\w./-])" + re.escape(base + os.sep), "", reason)
     return reason
 
 
@@ -220,6 +224,12 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
     params_files = sorted(p for p in params_dir.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
     if not params_files:
         raise SelfevalError(f"{params_dir}: no params files (*.yaml) found")
+    stems: dict[str, Path] = {}
+    for p in params_files:  # a.yaml and a.yml would write one a.html
+        if p.stem in stems:
+            raise SelfevalError(f"{params_dir}: {stems[p.stem].name} and {p.name} would both render {p.stem}.html; "
+                                "rename one")
+        stems[p.stem] = p
     _check_writable(out_dir)
     manifest = _load_manifest(out_dir)
     outcomes: dict[str, Outcome] = {}
@@ -271,25 +281,26 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
 
     manifest_text = json.dumps(new_manifest, ensure_ascii=False, indent=1)
     # what the index, scores and portfolio show: each project's content (fingerprint) or failure
-    digest = outputs_digest(json.dumps([(o.name, o.status == "failed", o.fingerprint, o.reason) for o in ordered],
-                                       ensure_ascii=False))
+    digest = outputs_digest(json.dumps([portfolio, *((o.name, o.status == "failed", o.fingerprint, o.reason)
+                                                     for o in ordered)], ensure_ascii=False))
     stamp = out_dir / STAMP
     stale = not stamp.is_file() or stamp.read_text(encoding="utf-8").strip() != digest
     changed = (any(o.status != "skipped" for o in ordered) or stale
                or not all((out_dir / f).exists() for f in ("index.html", "scores.csv", "scores.xlsx")))
     portfolio_error = ""
     if changed:
+        made = None
         if portfolio and len(ordered) >= 2:
             from .portfolio import render_portfolio_from_outcomes
 
             try:
-                render_portfolio_from_outcomes(ordered, out_dir)
+                made = render_portfolio_from_outcomes(ordered, out_dir)  # None: too few projects rendered
             except SelfevalError as exc:  # the reports stand; say what is missing and exit non-zero
                 portfolio_error = str(exc)
         # Linked only when this run made it (a stale page from an earlier run is not offered).
-        has_portfolio = portfolio and len(ordered) >= 2 and not portfolio_error
-        write_index(ordered, out_dir, portfolio=has_portfolio)
-        atomic_write(stamp, digest)
+        write_index(ordered, out_dir, portfolio=made is not None)
+        if not portfolio_error:  # a failed overview is tried again next run, not taken as done
+            atomic_write(stamp, digest)
     # Last: a run killed before this point leaves the old manifest, so the next run redoes (and
     # re-indexes) rather than trusting outputs it never finished.
     atomic_write(out_dir / MANIFEST, manifest_text)

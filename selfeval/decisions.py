@@ -108,11 +108,13 @@ def parse_decisions(data: Any, source: str, default_reviewer: str | None = None)
 def _no_conflicts(decisions: list[Decision], source: str) -> None:
     """Two decisions on one indicator or finding are refused: which one holds is the reviewer's to
     say, never "the last one wins"."""
+    from .labels import is_budget_row
     from .values import normalize
 
     seen: dict[tuple[str, str], Decision] = {}
     for d in decisions:
-        key = (d.kind, normalize(d.subject))
+        # 预算执行 and 年度资金总额 name the same row
+        key = (d.kind, "<budget row>" if d.kind == "score" and is_budget_row(d.subject) else normalize(d.subject))
         if key in seen:
             what = "scores" if d.kind == "score" else "dismiss"
             raise DecisionsError(f"{source}: {what}: two decisions for {d.subject!r} ({seen[key].reason!r} and "

@@ -66,7 +66,8 @@ def render_payload(payload: Payload) -> tuple[Outcome, bytes | None, bytes | Non
         params.write_bytes(payload.params)
         out = root / "out"
         outcome = render_one(str(params), str(out))
-        outcome.fingerprint = payload.fingerprint
+        outcome.fingerprint = payload.fingerprint if outcome.status != "failed" else ""
+        outcome.reason = outcome.reason.replace(str(root) + "/", "")  # the task folder is the worker's
         html = out / f"{payload.name}.html"
         failed_nb = out / "_failed" / f"{payload.name}.ipynb"
         return (outcome, html.read_bytes() if html.exists() else None,
@@ -88,8 +89,14 @@ def run_on_dask(address: str, params_files: list[Path], out_dir: Path) -> Iterat
     yield from outcomes
     with Client(address) as client:
         futures = client.map(render_payload, payloads, pure=False)
+        names = {fut.key: p.name for fut, p in zip(futures, payloads, strict=True)}
         for fut in as_completed(futures):
-            outcome, html, notebook = fut.result()
+            try:
+                outcome, html, notebook = fut.result()
+            except Exception as exc:  # a killed worker (KilledWorker) fails its project, not the batch
+                yield Outcome(name=names[fut.key], status="failed",
+                              reason=f"{names[fut.key]}.yaml: the Dask task failed ({type(exc).__name__}: {exc})")
+                continue
             if html is not None:
                 atomic_write(out_dir / f"{outcome.name}.html", html)
             if notebook is not None:

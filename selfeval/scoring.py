@@ -14,7 +14,7 @@ from typing import Literal
 
 from .decisions import Decision
 from .errors import FormError, Problem
-from .labels import LABELS, category_name
+from .labels import category_name, is_budget_row
 from .model import Category, Form, Indicator
 from .rulesets import BandRule, Ruleset, TierRule
 from .values import Actual, Quantity, Target, canonical, format_decimal, normalize, parse_actual
@@ -462,11 +462,6 @@ def _budget_score(form: Form, rates: Rates, ruleset: Ruleset) -> Assessment | No
     score = round_half_up(min(bs.weight, bs.weight * rate / HUNDRED))
     return Assessment(score, "scored", "met" if score == bs.weight else "shortfall",
                       f"执行率{pct(rate)}{basis} × {format_decimal(bs.weight)}分", rate)
-
-
-def is_budget_row(name: str) -> bool:
-    """Whether a decision's subject names the budget-execution row (预算执行, 年度资金总额)."""
-    return normalize(name) in {normalize(x) for x in LABELS["national"]["budget_row"]}
 
 
 def parts_execution_rate(form: Form) -> Decimal | None:

@@ -75,6 +75,25 @@ def odd_digits(text: str) -> str:
                    and unicodedata.category(ch) in ("Nd", "No", "Nl"))
 
 
+def odd_in_number(text: str) -> bool:
+    """Whether an odd digit (see `odd_digits`) stands where a number is read: first in the text
+    (④, ①完成培训) or next to a digit or point (4.5⁸, 1²). `5000m²` and `Ⅲ类标准` are fine: there
+    the odd character is part of a unit or a word."""
+    odd = set(odd_digits(text))
+    if not odd:
+        return False
+    body = text.strip()
+    for spelling, _ in _comparators_list():
+        if body.startswith(spelling):
+            body = body[len(spelling):].strip()
+            break
+    if body[:1] in odd:
+        return True
+    near = _PLAIN_DIGITS | set(".．")
+    return any(ch in odd and ((i and body[i - 1] in near) or (i + 1 < len(body) and body[i + 1] in near))
+               for i, ch in enumerate(body))
+
+
 def _bounded(d: Decimal) -> Decimal:
     if not d.is_finite():
         raise ValueError(f"not a finite number: {d}")
@@ -162,6 +181,10 @@ class Actual(BaseModel):
     comparator: Comparator | None = None  # "≥266米" states a bound, not the value reached
 
 
+def _comparators_list() -> list[tuple[str, Comparator]]:
+    return _COMPARATORS
+
+
 def _comparators() -> list[tuple[str, Comparator]]:
     # Longest spelling first so "不低于" wins over nothing and ">=" over ">".
     pairs = [(k, v) for k, v in LABELS["comparators"].items()]
@@ -169,7 +192,8 @@ def _comparators() -> list[tuple[str, Comparator]]:
 
 
 _COMPARATORS = _comparators()
-_QTY = re.compile(r"^([+-]?\d+(?:,\d{3})*(?:\.\d+)?)\s*([^\d]*)$")
+# A unit has no digits, except a trailing power: m², m³ (NFKC writes them m2, m3), 元/m³.
+_QTY = re.compile(r"^([+-]?\d+(?:,\d{3})*(?:\.\d+)?)\s*([^\d]*?(?:(?<=[A-Za-z])[23])?)$")
 _RANGE = re.compile(
     r"^(\d+(?:\.\d+)?)\s*(%?)\s*(?:-|~|至|—|–)\s*(\d+(?:\.\d+)?)\s*(%?)\s*(\S*)$"
 )
@@ -210,12 +234,11 @@ def parse_target(raw: object, bare: Comparator = "equal") -> Target:
 
     `bare` is the comparator of a target written as a plain number ("3 个"): a ruleset value.
     """
-    odd = odd_digits("" if raw is None else str(raw))
-    if odd:
-        raise ValueError(f"{odd} is not a digit selfeval reads (only 0–9, full-width or not)")
     text = normalize(raw)
     if not text:
         return Target(kind="none", raw="")
+    if odd_in_number("" if raw is None else str(raw)):  # ④ / 4.5⁸: never the number NFKC makes of it
+        return Target(kind="qualitative", raw=text, word=text)
     date = _date(text)
     if date:
         return Target(kind="date", raw=text, year=date[0], month=date[1], day=date[2])
@@ -254,7 +277,7 @@ def _parse_actual(raw: str | None) -> Actual:
     text = normalize(raw)
     if not text:
         return Actual(kind="blank", raw="")
-    if odd_digits(raw or ""):  # ④ or 4.5⁸: not a number (NFKC would make one); compared as text
+    if odd_in_number(raw or ""):  # ④ or 4.5⁸: not a number (NFKC would make one); compared as text
         return Actual(kind="text", raw=text, text=text)
     date = _date(text)
     if date:

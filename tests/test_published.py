@@ -66,7 +66,8 @@ def test_and_as_its_workbook(originals, name, tmp_path):
 
 def test_the_page_says_which_table_was_the_form():
     form = load_form(PUBLISHED / "national_farmland.html")
-    assert form.provenance.table == "table 3（共3个表）"  # after the navigation table, before attachments
+    # the layout table around it (table 1), the navigation table, the form, the attachments
+    assert form.provenance.table == "table 3（共4个表）"
     assert form.provenance.encoding and "gb" in form.provenance.encoding.lower()
 
 
@@ -139,3 +140,44 @@ def test_a_web_page_saved_under_a_workbook_name_is_read_as_the_page(tmp_path, or
     form = load_form(path)
     assert form.provenance.loader == "html" and any("内容是网页表格" in n for n in form.provenance.notes)
     assert _review(form) == _review(originals["national_farmland"])
+
+
+def _page(*tables: list[list[str]]) -> str:
+    def table(rows):
+        return "<table>" + "".join("<tr>" + "".join(f"<td>{c or '&nbsp;'}</td>" for c in r) + "</tr>"
+                                   for r in rows) + "</table>"
+    nav = [["首页", "信息公开", "预决算公开"]]
+    return "<html><body>" + table(nav) + "".join(table(t) for t in tables) + table([["附件：", "自评表.doc"]]) + \
+        "</body></html>"
+
+
+@pytest.mark.parametrize("name", ["national_farmland", "suzhou_seed"])
+def test_a_form_split_over_tables_is_read_whole(tmp_path, originals, name):
+    from selfeval.loaders.text import decode, text_to_grid
+
+    text, _ = decode(SOURCES[name].read_bytes(), "x")
+    rows = [r for r in text_to_grid(text, "x").rows if any(c.strip() for c in r)]
+    cut = next(i for i, r in enumerate(rows) if any(c.strip() in ("三级指标", "指标名称") for c in r))
+    for parts in ((rows[:cut], rows[cut:]), (rows[:cut], rows[cut:cut + 8], rows[cut + 8:])):
+        path = tmp_path / f"{name}.html"
+        path.write_text(_page(*parts), encoding="utf-8")
+        form = load_form(path)
+        assert "合读" in form.provenance.table
+        assert _content(form) == _content(originals[name])
+
+
+def test_a_span_bomb_is_refused_before_it_is_built(tmp_path):
+    cells = "".join('<td rowspan="200" colspan="200">x</td>' for _ in range(1000))
+    path = tmp_path / "bomb.html"
+    path.write_text(f"<table><tr>{cells}</tr>{'<tr></tr>' * 199}</table>", encoding="utf-8")
+    with pytest.raises(FormError, match="40000000 cells"):
+        load_form(path)
+
+
+def test_a_pdf_of_no_pages_says_so(tmp_path):
+    import pypdfium2 as pdfium
+
+    path = tmp_path / "empty.pdf"
+    pdfium.PdfDocument.new().save(str(path))
+    with pytest.raises(FormError, match="a PDF with no pages"):
+        load_form(path)

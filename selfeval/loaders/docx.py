@@ -30,16 +30,20 @@ def docx_tables(data: bytes, source: str) -> list[Table]:
     out: list[Table] = []
     for n, table in enumerate(document.tables, start=1):
         check_cells(len(table.rows) * len(table.columns), source, f"table {n}")
+        name = f"table {n}"
         seen: set = set()  # the cells' XML elements (held, so their identity stays theirs)
         rows: list[list[str]] = []
-        for row in table.rows:
-            cells = []
-            for cell in row.cells:
-                tc = cell._tc
-                cells.append("" if tc in seen else cell_text("\n".join(p.text for p in cell.paragraphs)))
-                seen.add(tc)
-            rows.append(cells)
-        name = f"table {n}"
+        try:
+            for row in table.rows:
+                cells = [""] * row.grid_cols_before  # a row that starts right of the grid's edge
+                for cell in row.cells:
+                    tc = cell._tc
+                    cells.append("" if tc in seen else cell_text("\n".join(p.text for p in cell.paragraphs)))
+                    seen.add(tc)
+                rows.append(cells)
+        except ValueError as exc:  # python-docx refuses some broken merges (a vMerge in the first row)
+            raise FormError([Problem(source, name, "table", f"merged cells Word cannot lay out ({exc})",
+                                     "a table that opens in Word; save it again there")]) from None
         out.append(Table(name, rows, [f"{name}, row {i}" for i in range(1, len(rows) + 1)]))
     return out
 

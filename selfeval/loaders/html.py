@@ -1,9 +1,9 @@
 """自评表 published on a web page: the `<table>` that is the form, into a grid.
 
 Government sites write the form as one table (sometimes several, or inside a layout table), with
-`rowspan` / `colspan` merges and `&nbsp;` in blank cells. Only tables without a table inside them
-are read (the others are page layout); merged cells are expanded as a spreadsheet export writes
-them; the table a layout claims is the form, and the provenance says which it was.
+`rowspan` / `colspan` merges and `&nbsp;` in blank cells. Each table is read with its own rows
+(a table inside a cell is a table of its own); merged cells are expanded as a spreadsheet export
+writes them; the table a layout claims is the form, and the provenance says which it was.
 """
 
 from __future__ import annotations
@@ -27,15 +27,18 @@ def html_tables(text: str, source: str) -> list[Table]:
     """Every table of a page that holds no other table, as rows of expanded cell texts."""
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(text, "html.parser")
+    # lxml parses as browsers do (an omitted </td> or </tr> ends where HTML says it does)
+    soup = BeautifulSoup(text, "lxml")
     for br in soup.find_all("br"):
         br.replace_with("\n")
     out: list[Table] = []
     for n, table in enumerate(soup.find_all("table"), start=1):
-        if table.find("table") is not None:
-            continue  # a layout table around the form
+        # Every table is a candidate with its own rows (not those of a table inside it): a layout
+        # table around the form holds one cell of everything, which no layout claims.
         spans: list[list[Span]] = []
         for tr in table.find_all("tr"):
+            if tr.find_parent("table") is not table:
+                continue
             spans.append([Span(cell_text(td.get_text()), _span(td.get("rowspan", 1)), _span(td.get("colspan", 1)))
                           for td in tr.find_all(["td", "th"], recursive=False)])
         name = f"table {n}"

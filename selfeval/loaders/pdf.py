@@ -18,7 +18,8 @@ from .tables import Table, cell_text, choose_form_table, drop_repeated_headers
 
 
 def pdf_tables(data: bytes, source: str) -> tuple[list[Table], int]:
-    """Every ruled table of every page, in order, and how many pages had any text at all."""
+    """Every ruled table of every page, in order, and how many pages had any text at all; a PDF
+    of no pages is refused."""
     import pdfplumber
     from pdfminer.pdfparser import PDFSyntaxError
     from pdfminer.psparser import PSException
@@ -27,10 +28,13 @@ def pdf_tables(data: bytes, source: str) -> tuple[list[Table], int]:
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except (PdfminerException, PDFSyntaxError, PSException, ValueError, KeyError) as exc:
-        raise FormError([Problem(source, "", "file", f"not a readable PDF ({type(exc).__name__})",
-                                 "a PDF with a text layer")]) from None
+        locked = "password" in repr(exc).lower()
+        raise FormError([Problem(source, "", "file", "a password-protected PDF" if locked else
+                                 f"not a readable PDF ({type(exc).__name__})", "a PDF with a text layer")]) from None
     out: list[Table] = []
     with pdf:
+        if not pdf.pages:
+            raise FormError([Problem(source, "", "file", "a PDF with no pages", "a PDF of the 自评表")])
         most = limit("SELFEVAL_MAX_PAGES")
         if len(pdf.pages) > most:
             raise FormError([Problem(source, "", "file", f"{len(pdf.pages)} pages",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cache
 
 from ..errors import FormError, Problem
 from ..layouts.reader import Grid
@@ -59,7 +60,8 @@ def expand(spans: list[list[Span]], source: str = "", where: str = "") -> list[l
     """Rows of `Span`s (HTML rowspan/colspan, Word gridSpan/vMerge) → rows of texts in which a
     merged cell's value stands in its first cell and the cells it covers are blank. A table of
     more cells than the limit (`limits`) is refused before it is built."""
-    check_cells(sum(max(s.cols, 1) for row in spans for s in row), source, where)
+    # every cell a span covers counts: rowspan × colspan (a 36 KB page can ask for 40 million)
+    check_cells(sum(max(s.cols, 1) * max(s.rows, 1) for row in spans for s in row), source, where)
     out: list[list[str]] = []
     covered: set[tuple[int, int]] = set()  # (row, col) taken by a rowspan from above
     for i, row in enumerate(spans):
@@ -97,6 +99,48 @@ def drop_repeated_headers(table: Table, header_rows: int, skipped: list[str]) ->
     table.rows, table.places = keep_rows, keep_places
 
 
+@cache
+def _form_words() -> frozenset[str]:
+    """Every label word a layout reads (headers, blocks, indicator columns, narrative sections)."""
+    from ..labels import LABELS
+    from ..layouts.reader import key
+
+    found: set[str] = set()
+
+    def walk(value) -> None:
+        if isinstance(value, str):
+            k = key(value)
+            if len(k) >= 2:
+                found.add(k)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+            for k in value:
+                if isinstance(k, str) and len(key(k)) >= 2 and not k.isascii():
+                    found.add(key(k))
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+
+    for section in ("header", "money_blocks", "sub_items", "indicator_table", "narrative", "headings",
+                    "suzhou_landmarks", "national"):
+        walk(LABELS[section])
+    return frozenset(found)
+
+
+def _has_form_words(table: Table) -> bool:
+    """Whether a table carries a 自评表's labels (a part of a split form), not navigation."""
+    from ..layouts.reader import key
+
+    words = _form_words()
+    for row in table.rows:
+        for c in row:
+            k = key(c) if c else ""
+            if k and (k in words or any(k.startswith(w) for w in words if len(w) >= 4)):
+                return True
+    return False
+
+
 def grid_of(tables: list[Table], source: str) -> Grid:
     """One grid of the tables' rows, in order, each row named by its table and row."""
     rows = [r for t in tables for r in t.rows]
@@ -117,10 +161,20 @@ def choose_form_table(tables: list[Table], source: str, what: str) -> tuple[Grid
     scored = []
     for t in tables:
         conf = max(d.confidence for _, d in detect(grid_of([t], source)))
-        scored.append((conf, t))
-    best_conf, best = max(scored, key=lambda p: p[0])
+        filled = sum(1 for r in t.rows for c in r if c.strip())
+        scored.append((conf, filled, t))  # equally sure: the table of more cells (not a layout table's one)
+    best_conf, _, best = max(scored, key=lambda p: (p[0], p[1]))
     if best_conf >= THRESHOLD:
-        return grid_of([best], source), f"{best.name}（共{len(tables)}个表）"
+        # A form split over tables (header, funds, indicators, narrative): the neighbours that
+        # carry a form's labels are read with it, in order; navigation and attachments are not.
+        i = j = tables.index(best)
+        while i > 0 and _has_form_words(tables[i - 1]):
+            i -= 1
+        while j + 1 < len(tables) and _has_form_words(tables[j + 1]):
+            j += 1
+        if i == j:
+            return grid_of([best], source), f"{best.name}（共{len(tables)}个表）"
+        return grid_of(tables[i:j + 1], source), f"{tables[i].name}–{tables[j].name} 合读（共{len(tables)}个表）"
     joined = grid_of(tables, source)
     if len(tables) > 1 and max(d.confidence for _, d in detect(joined)) >= THRESHOLD:
         return joined, f"{tables[0].name}–{tables[-1].name} 合读（表单分在{len(tables)}个表中）"

@@ -233,3 +233,45 @@ def test_a_dask_runs_reports_are_byte_identical_to_a_local_runs(tmp_path):
         mine, theirs = (tmp_path / "local" / f"{name}.html").read_bytes(), (tmp_path / "remote" / f"{name}.html").read_bytes()
         assert mine == theirs, name
     assert "rural_roads.txt" in (tmp_path / "remote" / "roads.html").read_text(encoding="utf-8")
+
+
+def test_two_params_files_of_one_name_are_refused(tmp_path):
+    params = params_dir(tmp_path, good=1)
+    (params / "p00.yml").write_text("form: seed.txt\n", encoding="utf-8")
+    with pytest.raises(SelfevalError, match=r"p00.yaml and p00.yml would both render p00.html"):
+        run_batch(params, tmp_path / "out")
+
+
+def test_reasons_lose_only_the_params_folder_prefix():
+    from selfeval.batch import _relative
+
+    base = Path("/srv/data/params")
+    said = "/srv/data/params/x.yaml: form: file '../danowhere.txt' not found (looked for /srv/data/danowhere.txt)"
+    assert _relative(said, base) == ("x.yaml: form: file '../danowhere.txt' not found "
+                                     "(looked for /srv/data/danowhere.txt)")
+    assert _relative("/srv/data/params2/y.yaml: bad", base) == "/srv/data/params2/y.yaml: bad"
+
+
+def test_a_failed_portfolio_is_tried_again_and_never_linked(tmp_path, monkeypatch):
+    from selfeval import portfolio
+
+    params = params_dir(tmp_path, good=2)
+    out = tmp_path / "out"
+
+    def broken(*a, **k):
+        raise SelfevalError("portfolio.ipynb: chart failed")
+
+    monkeypatch.setattr(portfolio, "render_portfolio_from_outcomes", broken)
+    first = run_batch(params, out, jobs=1)
+    assert first.portfolio_error and 'href="portfolio.html"' not in (out / "index.html").read_text(encoding="utf-8")
+    monkeypatch.undo()
+    second = run_batch(params, out, jobs=1)
+    assert second.skipped == 2 and not second.portfolio_error and (out / "portfolio.html").exists()
+    assert 'href="portfolio.html"' in (out / "index.html").read_text(encoding="utf-8")
+
+
+def test_one_good_project_links_no_portfolio(tmp_path):
+    params = params_dir(tmp_path, good=1, broken={"x02_missing": BROKEN["x02_missing"]})
+    run_batch(params, tmp_path / "out", jobs=1)
+    assert not (tmp_path / "out" / "portfolio.html").exists()
+    assert 'href="portfolio.html"' not in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")

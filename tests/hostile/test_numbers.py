@@ -35,10 +35,18 @@ FARMLAND = EXAMPLES / "national_farmland.txt"
 def test_only_ascii_and_full_width_digits_are_digits(text):
     with pytest.raises(ValueError, match="is not a digit selfeval reads"):
         parse_decimal(text)
-    with pytest.raises(ValueError, match="is not a digit selfeval reads"):
-        parse_target(f"≥{text}")
+    assert parse_target(f"≥{text}").kind == "qualitative"  # a word to compare, never 4.58 or 4
     assert parse_actual(text).kind == "text"  # compared as text, never as a number
     assert parse_decimal("１２.５") == Decimal("12.5")  # full-width digits are digits
+
+
+@pytest.mark.parametrize(("text", "kind", "unit"), [
+    ("≥5000m²", "quantitative", "m2"), ("≤3000元/m³", "quantitative", "元/m3"),
+    ("地表水达到Ⅲ类标准", "qualitative", ""), ("①完成培训②验收", "qualitative", ""),
+])
+def test_units_and_words_with_such_characters_still_read(text, kind, unit):
+    target = parse_target(text)
+    assert (target.kind, target.unit) == (kind, unit)
 
 
 @pytest.mark.parametrize("text", ["123456789012345678901234567", "1" * 1_000_000, "0." + "1" * 40])
@@ -131,3 +139,10 @@ def test_terminal_escape_sequences_are_not_printed(tmp_path, capsys):
         main([command, str(path)])
         out = capsys.readouterr().out
         assert "\x1b" not in out and "\x07" not in out and "电子政务" in out
+
+
+def test_two_decisions_for_the_budget_row_under_its_two_names_are_refused():
+    data = {"reviewer": "甲", "scores": [{"indicator": "年度资金总额", "score": 10, "reason": "a"},
+                                        {"indicator": "预算执行", "score": 2, "reason": "b"}]}
+    with pytest.raises(DecisionsError, match="two decisions for '预算执行'"):
+        parse_decisions(data, "d.yaml")
