@@ -71,8 +71,10 @@ _PLAIN_DIGITS = set("0123456789０１２３４５６７８９")
 def odd_digits(text: str) -> str:
     """The digit characters of `text` that are neither ASCII nor full-width (⁸, ④, ٣): NFKC would
     turn `4.5⁸` into 4.58 and `④` into 4, so such text is never read as a number."""
-    return "".join(ch for ch in text if ch not in _PLAIN_DIGITS and unicodedata.numeric(ch, None) is not None
-                   and unicodedata.category(ch) in ("Nd", "No", "Nl"))
+    if text.isascii():  # the usual cell: nothing to look up
+        return ""
+    return "".join(ch for ch in text if ord(ch) > 127 and ch not in _PLAIN_DIGITS
+                   and unicodedata.numeric(ch, None) is not None and unicodedata.category(ch) in ("Nd", "No", "Nl"))
 
 
 def odd_in_number(text: str) -> bool:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Literal
 
 from ..errors import FormError, Problem
@@ -62,11 +63,16 @@ def _cell(row: list[str], j: int | None) -> str:
     return row[j] if j is not None and 0 <= j < len(row) else ""
 
 
+@lru_cache(maxsize=16)
+def _prefixes(prefix: str) -> tuple[str, str]:
+    p = normalize(prefix)
+    return p, p.rstrip(":")
+
+
 def _source_name(text: str, labels: dict = LABELS) -> str:
     """A funding source's name without the 其中： that introduces the first one."""
     s = normalize(text)
-    prefix = normalize(labels["national"]["funds"]["source_prefix"])
-    for p in (prefix, prefix.rstrip(":")):
+    for p in _prefixes(labels["national"]["funds"]["source_prefix"]):
         if s.startswith(p):
             return s[len(p):].strip()
     return s

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 
 from ..labels import LABELS
 from ..values import label_key, normalize, parse_decimal
@@ -111,9 +112,14 @@ def is_number(text: str) -> bool:
         return False
 
 
-def words(labels: list[str] | str) -> set[str]:
-    """A synonym list as folded keys."""
-    return {fold(w) for w in ([labels] if isinstance(labels, str) else labels)}
+def words(labels: list[str] | str) -> frozenset[str]:
+    """A synonym list as folded keys (cached: the same lists are asked for on every row)."""
+    return _words(labels if isinstance(labels, str) else tuple(labels))
+
+
+@lru_cache(maxsize=512)
+def _words(labels: str | tuple[str, ...]) -> frozenset[str]:
+    return frozenset(fold(w) for w in ((labels,) if isinstance(labels, str) else labels))
 
 
 def assign_columns(row: list[str], synonyms: dict[str, list[str]], skip: tuple[str, ...] = ()) -> dict[str, int]:
