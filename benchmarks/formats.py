@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import emit, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -61,8 +62,7 @@ def main() -> int:
         "Measured by `benchmarks/formats.py` (`.venv/bin/python benchmarks/formats.py --write "
         "benchmarks/RESULTS-formats.md`), every format in one run.",
         "",
-        f"Machine: nproc {os.cpu_count()}, Python {platform.python_version()} ({platform.system()} "
-        f"{platform.release()}); load average {load:.2f} when the run started. Best of {args.rounds} rounds, "
+        f"{machine(load)} Best of {args.rounds} rounds, "
         f"each the mean of {args.repeat} loads after a warm-up. Milliseconds per load (× the text export).",
         "",
         "| form | " + " | ".join(FORMATS) + " |",
@@ -73,11 +73,7 @@ def main() -> int:
         "tables. Even so a form loads in well under a second, far less than rendering its report.",
         "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    if args.write:
-        args.write.write_text(text, encoding="utf-8")
-    return 0
+    return emit(lines, args.write)
 
 
 if __name__ == "__main__":

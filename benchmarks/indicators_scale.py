@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import time
 from pathlib import Path
+
+from common import emit, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -43,8 +44,7 @@ def main() -> int:
         "# Review time against the number of indicators",
         "",
         "Measured by `benchmarks/indicators_scale.py`, best of 3 per size, one run.",
-        f"Machine: nproc {os.cpu_count()}, Python {platform.python_version()}; load average "
-        f"{os.getloadavg()[0]:.2f} at the start.",
+        machine(os.getloadavg()[0]),
         "",
         "| extra indicators | review (s) | s per 1 000 |",
         "|---:|---:|---:|",
@@ -54,11 +54,7 @@ def main() -> int:
         "column stays flat: the review is linear.",
         "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    if args.write:
-        args.write.write_text(text, encoding="utf-8")
-    return 0
+    return emit(lines, args.write)
 
 
 def _timed(fn, *a) -> float:

@@ -19,11 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from common import emit, machine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -103,8 +104,7 @@ def main() -> int:
         f"benchmarks/RESULTS-load.md`): base `{args.base}` against the working tree at `{head}` (with its "
         "uncommitted changes, if any), in one run, alternating sides each round.",
         "",
-        f"Machine: nproc {os.cpu_count()}, Python {platform.python_version()} ({platform.system()} "
-        f"{platform.release()}); load average {load:.2f} when the run started. Best of {args.rounds} rounds, "
+        f"{machine(load)} Best of {args.rounds} rounds, "
         f"each the mean of {args.repeat} loads after a warm-up.",
         "",
         "| form | base (ms) | current (ms) | current / base |",
@@ -117,11 +117,7 @@ def main() -> int:
         f"Read now and refused by the base ({len(refused_before)}): " + ", ".join(refused_before) + ".",
         "",
     ]
-    text = "\n".join(lines)
-    print(text)
-    if args.write:
-        args.write.write_text(text, encoding="utf-8")
-    return 0
+    return emit(lines, args.write)
 
 
 if __name__ == "__main__":

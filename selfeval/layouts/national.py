@@ -30,7 +30,17 @@ from ..labels import LABELS
 from ..model import Capabilities, Category, Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
 from ..values import Target, format_decimal, normalize, parse_decimal, parse_target
 from . import Detection, Layout, register
-from .reader import Grid, assign_columns, fold, is_note, is_number, is_placeholder, missing_column, points
+from .reader import (
+    Grid,
+    assign_columns,
+    fold,
+    header_fields,
+    is_note,
+    is_number,
+    is_placeholder,
+    missing_column,
+    points,
+)
 from .reader import key as label_of
 from .suzhou import category_of, read_narrative
 
@@ -531,10 +541,7 @@ def parse(grid: Grid, provenance: Provenance, labels: dict = LABELS, bare: str =
                                          "skipped": [*provenance.skipped, *p.skipped],
                                          "unread": p.unread, "columns": p.columns})
     return Form(
-        project_name=str(head["project_name"]),
-        year=int(head["year"]),  # type: ignore[arg-type]
-        department=head.get("department"),
-        implementing_unit=head.get("implementing_unit"),
+        **header_fields(head),
         layout=NATIONAL.name,
         capabilities=NATIONAL.capabilities.model_copy(update={"note_column": "deviation_note" in p.headers}),
         full_marks=meta.get("full_marks"),

@@ -62,6 +62,12 @@ class Grid:
         return {fold(c) for row in self.rows for c in row if c and c.strip()}
 
 
+def header_fields(head: dict) -> dict:
+    """The form fields a layout's header block gives (名称, 年度, 主管部门, 实施单位), as `Form` takes them."""
+    return {"project_name": str(head["project_name"]), "year": int(head["year"]),
+            "department": head.get("department"), "implementing_unit": head.get("implementing_unit")}
+
+
 def strip_invisible(grid: Grid) -> list[str]:
     """Remove zero-width and bidi characters from every cell (a copy from a web page or PDF
     leaves them, and 资金到位率 with one inside is another name), saying where each was."""
@@ -194,6 +200,7 @@ __all__ = [
     "Grid",
     "assign_columns",
     "fold",
+    "header_fields",
     "is_note",
     "is_number",
     "is_placeholder",

@@ -17,7 +17,7 @@ from ..labels import LABELS
 from ..model import Capabilities, Category, Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
 from ..values import format_decimal, normalize, parse_decimal, parse_target
 from . import Detection, Layout, register
-from .reader import Grid, assign_columns, is_number, missing_column
+from .reader import Grid, assign_columns, header_fields, is_number, missing_column
 from .reader import key as label_of
 
 
@@ -433,10 +433,7 @@ def parse(grid: Grid, provenance: Provenance, labels: dict = LABELS, bare: str =
     prov = provenance.model_copy(update={"notes": [*provenance.notes, *p.notes],
                                          "columns": list(meta.get("columns", []))})
     return Form(
-        project_name=str(head["project_name"]),
-        year=int(head["year"]),  # type: ignore[arg-type]
-        department=head.get("department"),
-        implementing_unit=head.get("implementing_unit"),
+        **header_fields(head),
         layout=SUZHOU.name,
         capabilities=SUZHOU.capabilities.model_copy(update={"note_column": bool(meta.get("note_column"))}),
         full_marks=meta.get("full_marks"),
