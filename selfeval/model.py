@@ -246,6 +246,18 @@ class Form(_Model):
     budget_note: OptText = None
     provenance: Provenance = Field(default_factory=Provenance, exclude=True)
 
+
+    def to_frame(self, exact: bool = False, lang: str = "en"):
+        """The form's indicators as a DataFrame (float columns, or exact Decimals with `exact=True`;
+        English or Chinese `lang="zh"` column names)."""
+        from .frames import form_frame
+
+        return form_frame(self, exact, lang)  # type: ignore[arg-type]
+
+    def _repr_html_(self) -> str:
+        from .frames import form_html
+
+        return form_html(self)
     @model_validator(mode="before")
     @classmethod
     def _layout_capabilities(cls, data: Any) -> Any:

@@ -108,6 +108,24 @@ class Evaluation:
     budget_rescore: Assessment | None = None  # the same row by the rule alone (before any decision)
     weights_derived: bool = False  # the form stated no weights: the ruleset's default split gave them
 
+    def to_frame(self, exact: bool = False, lang: str = "en"):
+        """One row per indicator (self, rescored and review scores) as a DataFrame: float columns,
+        or the exact Decimals with `exact=True`; English or Chinese (`lang="zh"`) column names."""
+        from .frames import evaluation_frame
+
+        return evaluation_frame(self, exact, lang)  # type: ignore[arg-type]
+
+    def findings_frame(self, lang: str = "en"):
+        """The findings as a DataFrame."""
+        from .frames import findings_frame
+
+        return findings_frame(self, lang)  # type: ignore[arg-type]
+
+    def _repr_html_(self) -> str:
+        from .frames import evaluation_html
+
+        return evaluation_html(self)
+
     @property
     def self_claimed(self) -> bool:
         """Whether the form claims any score at all. National forms often leave every 得分 blank:
