@@ -153,7 +153,10 @@ def cmd_rulesets(args: argparse.Namespace) -> int:
             rows.append([name, "（无法使用）", str(exc).splitlines()[-1].strip()[:120], str(paths[0])])
             continue
         a = rs.applies_to
-        scope = [f"版式 {'、'.join(a.layouts)}", f"年度 {min(a.years)}–{max(a.years)}"]
+        years = sorted(a.years)
+        span = (f"{years[0]}–{years[-1]}" if years == list(range(years[0], years[-1] + 1))
+                else "、".join(map(str, years)))  # a gap is shown, never hidden in a range
+        scope = [f"版式 {'、'.join(a.layouts)}", f"年度 {span}"]
         if a.regions:
             scope.append(f"地区 {'、'.join(a.regions)}")
         scope += [f"{k} {'、'.join('未填' if v is None else format_decimal(v) for v in vs)}" for k, vs in a.states.items()]

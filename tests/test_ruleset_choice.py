@@ -214,3 +214,12 @@ def test_a_relative_rulesets_folder_is_made_absolute(tmp_path, monkeypatch, caps
     monkeypatch.chdir(tmp_path)
     assert main(["score", str(SEED), "--rulesets", "rules", "--region", "无锡"]) == 0
     assert os.environ[ENV].split(os.pathsep)[0] == str((tmp_path / "rules").resolve())
+
+
+def test_the_listing_shows_year_gaps(user_rules, capsys):
+    text = (SHIPPED / "suzhou-2023.yaml").read_text(encoding="utf-8").replace("name: suzhou-2023", "name: gap-2023")
+    text = text.replace("  years: [2023]\n", "  years: [2021, 2023]\n  regions: [某地]\n", 1)
+    (user_rules / "gap-2023.yaml").write_text(text, encoding="utf-8")
+    assert main(["rulesets"]) == 0
+    out = capsys.readouterr().out
+    assert "年度 2021、2023" in out and "年度 2020–2025" in out
