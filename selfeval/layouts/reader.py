@@ -75,10 +75,15 @@ def strip_invisible(grid: Grid) -> list[str]:
     for i, row in enumerate(grid.rows):
         for j, cell in enumerate(row):
             if cell and INVISIBLE.search(cell):
-                found = sorted({f"U+{ord(ch):04X}" for ch in INVISIBLE.findall(cell)})
                 row[j] = INVISIBLE.sub("", cell)
-                notes.append(f"{grid.where(i, j)}：删除不可见字符 {'、'.join(found)}（“{row[j][:20]}”）")
+                notes.append(invisible_note(grid.where(i, j), cell))
     return notes
+
+
+def invisible_note(where: str, text: str) -> str:
+    """The provenance note for invisible characters removed from `text` at `where`."""
+    found = sorted({f"U+{ord(ch):04X}" for ch in INVISIBLE.findall(text)})
+    return f"{where}：删除不可见字符 {'、'.join(found)}（“{INVISIBLE.sub('', text)[:20]}”）"
 
 
 _KEYS: dict[str, str] = {}
@@ -201,6 +206,7 @@ __all__ = [
     "assign_columns",
     "fold",
     "header_fields",
+    "invisible_note",
     "is_note",
     "is_number",
     "is_placeholder",

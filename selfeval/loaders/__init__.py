@@ -46,7 +46,9 @@ def source_grid(path: str | Path, sheet: str | None = None) -> Grid | None:
 
 def _is_html(data: bytes) -> bool:
     """A web page under a workbook's name: no zip or OLE signature, and a <table> near the start."""
-    if data[:4] == b"PK\x03\x04" or data[:8] == bytes.fromhex("D0CF11E0A1B11AE1"):
+    from .excel import OLE_MAGIC, ZIP_MAGIC  # asked only of workbook names: excel is loaded next anyway
+
+    if data.startswith((ZIP_MAGIC, OLE_MAGIC)):
         return False
     head = data[:65536].lower()
     return b"<table" in head or b"<html" in head

@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from ..errors import FormError, Problem
-from ..layouts.reader import INVISIBLE
+from ..layouts.reader import INVISIBLE, invisible_note
 from ..model import Form, Provenance
 from ..yamlio import load_yaml, yaml_problem
 
@@ -25,7 +25,7 @@ def _loc(loc: tuple) -> str:
 def _visible(value: Any, where: str, notes: list[str]) -> Any:
     """The data with zero-width and bidi characters removed from its text, each removal noted."""
     if isinstance(value, str) and INVISIBLE.search(value):
-        notes.append(f"{where or '(top)'}：删除不可见字符 {'、'.join(sorted({f'U+{ord(c):04X}' for c in INVISIBLE.findall(value)}))}")
+        notes.append(invisible_note(where or "(top)", value))
         return INVISIBLE.sub("", value)
     if isinstance(value, dict):
         return {k: _visible(v, f"{where}.{k}" if where else str(k), notes) for k, v in value.items()}
