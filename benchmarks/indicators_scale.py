@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
+    from selfeval.checks import review
     from selfeval.loaders import load_form
     from selfeval.model import Indicator
-    from selfeval.review import review
     from selfeval.rulesets import load_ruleset
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -14,30 +14,15 @@ import os
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import asdict, dataclass, field
-from decimal import Decimal
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .project import Outcome, fingerprint, jsonable, render_one  # noqa: F401  (the batch API)
 
 log = logging.getLogger("selfeval.batch")
 
 MANIFEST = ".selfeval-manifest.json"
-
-
-@dataclass
-class Outcome:
-    """What happened to one project in a run."""
-
-    name: str
-    status: str  # rendered | skipped | failed
-    reason: str = ""
-    fingerprint: str = ""
-    row: dict[str, Any] = field(default_factory=dict)  # index_row, JSON-able
-    indicators: list[dict[str, Any]] = field(default_factory=list)
-    findings: list[dict[str, Any]] = field(default_factory=list)
-    seconds: float = 0.0
 
 
 @dataclass
@@ -47,64 +32,6 @@ class Summary:
     failed: int
     outcomes: list[Outcome]
     portfolio_error: str = ""  # the overview page failed (the project reports are still fine)
-
-
-def jsonable(value: Any) -> Any:
-    """Decimals → numbers (exact up to 15 digits) so outcomes can be stored and sent between processes."""
-    if isinstance(value, Decimal):
-        return float(value) if len(value.as_tuple().digits) <= 15 else str(value)
-    if isinstance(value, dict):
-        return {k: jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    return value
-
-
-def fingerprint(params_file: Path) -> str:
-    """Hash of everything a report depends on; raises SelfevalError for an invalid params file."""
-    from .params import load_params
-    from .report import REPORT_NOTEBOOK, notebooks_dir
-    from .rulesets import ruleset_files
-
-    rp = load_params(params_file)
-    h = hashlib.sha256(__version__.encode())
-    for path in [*rp.input_files(), notebooks_dir() / REPORT_NOTEBOOK]:
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    for entry in ruleset_files():  # a new or edited ruleset may change which one applies
-        h.update(entry.name.encode())
-        h.update(entry.read_bytes())
-    return h.hexdigest()
-
-
-def _outcome_from(name: str, rendered, fp: str, seconds: float) -> Outcome:
-    from .summary import finding_dict, index_row, indicator_rows
-
-    ev = rendered.evaluation
-    return Outcome(name=name, status="rendered", fingerprint=fp,
-                   row=jsonable(index_row(ev)), indicators=jsonable(indicator_rows(ev)),
-                   findings=jsonable([finding_dict(f) for f in ev.findings]), seconds=seconds)
-
-
-def render_one(params_file: str, out_dir: str) -> Outcome:
-    """Render one project; never raises (the reason goes into the outcome)."""
-    from .errors import SelfevalError
-    from .report import render_report
-
-    start = time.perf_counter()
-    path = Path(params_file)
-    try:
-        fp = fingerprint(path)
-        rendered = render_report(path, Path(out_dir))
-        (Path(out_dir) / "_failed" / f"{path.stem}.ipynb").unlink(missing_ok=True)
-        return _outcome_from(path.stem, rendered, fp, time.perf_counter() - start)
-    except SelfevalError as exc:
-        reason = str(exc)
-    except Exception as exc:  # a bug must not take the batch down either; keep its type
-        reason = f"{type(exc).__name__}: {exc}"
-    if str(path) not in reason and path.name not in reason:  # "MemoryError:" alone says not where
-        reason = f"{path}: {reason}"
-    return Outcome(name=path.stem, status="failed", reason=reason, seconds=time.perf_counter() - start)
 
 
 def _die_with_parent() -> None:

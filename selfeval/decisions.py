@@ -108,8 +108,7 @@ def parse_decisions(data: Any, source: str, default_reviewer: str | None = None)
 def _no_conflicts(decisions: list[Decision], source: str) -> None:
     """Two decisions on one indicator or finding are refused: which one holds is the reviewer's to
     say, never "the last one wins"."""
-    from .labels import is_budget_row
-    from .values import normalize
+    from .values import is_budget_row, normalize
 
     seen: dict[tuple[str, str], Decision] = {}
     for d in decisions:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from .batch import Outcome, fingerprint, render_one
+from .project import Outcome, fingerprint, render_one
 from .report import atomic_write
 from .yamlio import load_yaml
 

@@ -149,7 +149,7 @@ def _decision_text(row: dict[str, Any]) -> str:
 def _scores_sheet(wb, ev) -> None:
     from openpyxl.styles import Border, Side
 
-    from .summary import indicator_rows
+    from .frames import indicator_rows
 
     ws = wb.active
     ws.title = "评分"
@@ -251,7 +251,7 @@ def _overview_sheet(wb, ev) -> None:
     from openpyxl.styles import Alignment
 
     from . import __version__
-    from .review import finding_counts
+    from .findings import finding_counts
 
     ws = wb.create_sheet("概况")
     _header(ws, ["项目", "内容"])

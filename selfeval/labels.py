@@ -24,10 +24,3 @@ def category_name(category: str) -> str:
 def money_name(field: str) -> str:
     """The Chinese label of a money field (paid → 实际支付数)."""
     return LABELS["money_names"].get(field, field)
-
-
-def is_budget_row(name: str) -> bool:
-    """Whether a name (a decision's subject) is the budget-execution row: 预算执行, 年度资金总额."""
-    from .values import normalize
-
-    return normalize(name) in {normalize(x) for x in LABELS["national"]["budget_row"]}

@@ -223,6 +223,11 @@ class Capabilities(_Model):
     budget_row: bool = False
 
 
+#: Each registered layout's capabilities by name, filled by `layouts.register` (the model imports
+#: no layout; a form built without capabilities takes its layout's from here).
+LAYOUT_CAPABILITIES: dict[str, Capabilities] = {}
+
+
 class Form(_Model):
     """One project's self-evaluation form (自评表) for one year."""
 
@@ -231,7 +236,7 @@ class Form(_Model):
     department: OptText = None
     implementing_unit: OptText = None
     layout: str = "suzhou"
-    capabilities: Capabilities = Field(default_factory=Capabilities)
+    capabilities: Capabilities = None  # type: ignore[assignment]  # None: its layout's (validator below)
     full_marks: Amount | None = None
     stated_total: Amount | None = None
     money: MoneyBlock = Field(default_factory=MoneyBlock)
@@ -254,22 +259,25 @@ class Form(_Model):
 
         return form_frame(self, exact, lang)  # type: ignore[arg-type]
 
+    def __repr__(self) -> str:  # pydantic's prints every field
+        return (f"<Form {self.project_name!r} {self.year} {self.department or ''!r} layout={self.layout} "
+                f"indicators={len(self.indicators)}>")
+
     def _repr_html_(self) -> str:
         from .frames import form_html
 
         return form_html(self)
+
     @model_validator(mode="before")
     @classmethod
     def _layout_capabilities(cls, data: Any) -> Any:
-        """A form built without capabilities has its layout's (the layout registry holds them)."""
+        """A form built without capabilities has its layout's."""
         if isinstance(data, dict) and data.get("capabilities") is None:
-            from .layouts import get  # deferred: the layouts build Forms, the model builds no layout
-
-            try:
-                caps = get(str(data.get("layout") or "suzhou")).capabilities
-            except KeyError:
-                caps = Capabilities()
-            data = {**data, "capabilities": caps}
+            name = str(data.get("layout") or "suzhou")
+            if name not in LAYOUT_CAPABILITIES:
+                raise ValueError(f"layout {name!r} is not registered (import selfeval.layouts first, or give "
+                                 "capabilities)")
+            data = {**data, "capabilities": LAYOUT_CAPABILITIES[name]}
         return data
 
     @field_validator("indicators")

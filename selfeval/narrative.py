@@ -14,8 +14,8 @@ from typing import Any
 
 import jinja2
 
-from .review import at_threshold as _at_threshold
-from .review import finding_counts, project_results
+from .checks import at_threshold as _at_threshold
+from .checks import finding_counts, project_results
 from .scoring import HUNDRED, ZERO, Evaluation, pct, round_half_up
 from .values import canonical, format_decimal
 from .yamlio import load_yaml

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .checks import review
 from .decisions import Decision, load_decisions
 from .layouts import Layout
 from .loaders import load_form
+from .model import Form
 from .params import ResolvedParams, load_params
-from .review import review
-from .rulesets import Ruleset, load_ruleset, ruleset_for
+from .rulesets import Ruleset, RulesetError, load_ruleset, ruleset_for
 from .scoring import Evaluation
 
 
@@ -25,14 +26,27 @@ def evaluate(form: str | Path, *, ruleset: str | Path | Ruleset | None = None, r
     that applies, `rulesets.ruleset_for`), and review it with the reviewer's `decisions` (a file or
     a list)."""
     loaded = load_form(form, sheet=sheet, layout=layout)
-    if isinstance(ruleset, Ruleset):
-        chosen = ruleset
+    return review_form(loaded, ruleset=ruleset, region=region, decisions=decisions,
+                       decisions_source=decisions_source)
+
+
+def review_form(form: Form, *, ruleset: str | Path | Ruleset | None = None, region: str | None = None,
+                decisions: str | Path | list[Decision] | None = None, decisions_source: str = "") -> Evaluation:
+    """Choose a loaded form's ruleset (as `evaluate` does) and review it."""
+    if ruleset is None:
+        chosen = ruleset_for(form, region)
     else:
-        chosen = load_ruleset(ruleset) if ruleset is not None else ruleset_for(loaded, region)
+        chosen = ruleset if isinstance(ruleset, Ruleset) else load_ruleset(ruleset)
+        # A named ruleset overrides year, region and stated values, never the layout: one made for
+        # another table scores columns that are not there (a national ruleset on a Suzhou form
+        # would give 88.86 of 80).
+        if form.layout not in chosen.applies_to.layouts:
+            raise RulesetError(f"{form.provenance.path or form.project_name}: ruleset {chosen.name} is for "
+                               f"{', '.join(chosen.applies_to.layouts)} forms; this form reads as {form.layout}")
     if isinstance(decisions, str | Path):
         decisions_source = decisions_source or str(decisions)
         decisions = load_decisions(decisions)
-    return review(loaded, chosen, decisions or [], decisions_source=decisions_source)
+    return review(form, chosen, decisions or [], decisions_source=decisions_source)
 
 
 def evaluate_params(params: str | Path | ResolvedParams) -> tuple[ResolvedParams, Evaluation]:
@@ -43,4 +57,4 @@ def evaluate_params(params: str | Path | ResolvedParams) -> tuple[ResolvedParams
     return rp, ev
 
 
-__all__ = ["evaluate", "evaluate_params"]
+__all__ = ["evaluate", "evaluate_params", "review_form"]

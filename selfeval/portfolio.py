@@ -14,11 +14,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import SelfevalError
 from .index import report_href
-from .yamlio import load_yaml
 
 FULL_MARKS_CLAIM = 95.0  # self share (%) from which a project "claims (nearly) full marks"
 LOW_EXECUTION = 80.0  # execution rate (%) below which spending counts as low
@@ -30,8 +27,9 @@ def _f(value: Any) -> float | None:
 
 def record(ev, name: str) -> dict[str, Any]:
     """One project's portfolio record from its evaluation."""
-    from .batch import jsonable
-    from .summary import finding_dict, index_row
+    from .frames import index_row
+    from .project import jsonable
+    from .summary import finding_dict
 
     findings = [finding_dict(f) for f in ev.findings]
     return _record(name, jsonable(index_row(ev)), jsonable(findings))
@@ -60,36 +58,22 @@ def records_from_outcomes(outcomes: Iterable) -> list[dict[str, Any]]:
     return [_record(o.name, o.row, o.findings) for o in outcomes if o.status != "failed" and o.row]
 
 
-def _is_params(path: Path) -> bool:
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError, OSError):
-        return False
-    return isinstance(data, dict) and "form" in data and "project_name" not in data
-
-
 def _load_one(path_str: str) -> dict[str, Any] | str:
     """Load and review one form or params file; an error comes back as its message."""
-    from .pipeline import evaluate, evaluate_params
+    from .api import review_file
 
     path = Path(path_str)
     try:
-        if path.suffix in (".yaml", ".yml") and _is_params(path):
-            return record(evaluate_params(path)[1], path.stem)
-        return record(evaluate(path), path.stem)
+        return record(review_file(path), path.stem)
     except SelfevalError as exc:
         return f"{path.name}: {exc}"
 
 
-FORM_SUFFIXES = {".txt", ".tsv", ".xlsx", ".xls", ".yaml", ".yml"}
-
-
-def collect(source: Path, jobs: int = 1) -> tuple[list[dict[str, Any]], list[str]]:
+def collect(source: str | Path, jobs: int = 1) -> tuple[list[dict[str, Any]], list[str]]:
     """Records for every form or params file in a folder, and the errors of those that failed."""
-    if not source.is_dir():
-        raise SelfevalError(f"{source}: not a folder of forms or params files")
-    paths = sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() in FORM_SUFFIXES
-                   and not p.name.endswith(".decisions.yaml"))
+    from .api import form_files
+
+    paths = form_files(source)
     if jobs > 1 and len(paths) > 50:
         with ProcessPoolExecutor(max_workers=jobs) as pool:
             results = list(pool.map(_load_one, map(str, paths), chunksize=25))

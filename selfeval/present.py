@@ -15,9 +15,9 @@ from pathlib import Path
 import jinja2
 
 from . import __version__
+from .findings import SEVERITIES, finding_counts
 from .labels import LABELS, category_name, money_name
 from .narrative import Section, build_narrative
-from .review import SEVERITIES, finding_counts
 from .scoring import HUNDRED, ZERO, Evaluation, pct, round_half_up
 from .values import canonical, format_decimal
 

@@ -9,23 +9,28 @@ score where one exists, otherwise the claimed actual).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Literal
 
 from .decisions import Decision
 from .errors import FormError, Problem
-from .labels import category_name, is_budget_row
+from .labels import category_name
 from .model import Category, Form, Indicator
 from .rulesets import BandRule, Ruleset, TierRule
-from .values import Actual, Quantity, Target, canonical, format_decimal, normalize, parse_actual
+from .values import (
+    Actual,
+    Quantity,
+    Target,
+    canonical,
+    format_decimal,
+    is_budget_row,
+    normalize,
+    parse_actual,
+    round_half_up,
+)
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
-
-
-def round_half_up(value: Decimal, places: int = 2) -> Decimal:
-    """四舍五入 to `places` decimals (3.465 → 3.47, where float round gives 3.46)."""
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def pct(value: Decimal | None, places: int = 2) -> str:
@@ -87,9 +92,9 @@ class IndicatorResult:
         return self.indicator.self_score
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Evaluation:
-    """A scored (and, once `review.review` has run, reviewed) form."""
+    """A scored (and, once `checks.review` has run, reviewed) form."""
 
     form: Form
     ruleset: Ruleset
@@ -125,6 +130,13 @@ class Evaluation:
         from .frames import evaluation_html
 
         return evaluation_html(self)
+
+    def __repr__(self) -> str:  # the generated one prints the whole form (tens of kB)
+        f = self.form
+        claimed = format_decimal(self.self_total) if self.self_claimed else "未填"
+        return (f"<Evaluation {f.project_name!r} {f.year} ruleset={self.ruleset.name} self={claimed} "
+                f"review={format_decimal(self.review_total)}/{format_decimal(self.full_marks)} {self.rating}"
+                f"{' provisional' if self.provisional else ''} findings={len(self.findings)}>")
 
     @property
     def self_claimed(self) -> bool:

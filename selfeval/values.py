@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Literal
 
@@ -130,6 +130,11 @@ def parse_decimal(value: object) -> Decimal:
         return _bounded(Decimal(s.replace(",", "")))
     except InvalidOperation as exc:  # pragma: no cover - the regex already guards this
         raise ValueError("not a plain number") from exc
+
+
+def round_half_up(value: Decimal, places: int = 2) -> Decimal:
+    """四舍五入 to `places` decimals (3.465 → 3.47, where float round gives 3.46)."""
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def format_decimal(d: Decimal | None) -> str:
@@ -294,3 +299,8 @@ def _parse_actual(raw: str | None) -> Actual:
     if q is not None:
         return Actual(kind="quantity", raw=text, quantity=q, comparator=stated)
     return Actual(kind="text", raw=text, text=text)
+
+
+def is_budget_row(name: str) -> bool:
+    """Whether a name (a decision's subject) is the budget-execution row: 预算执行, 年度资金总额."""
+    return normalize(name) in {normalize(x) for x in LABELS["national"]["budget_row"]}

@@ -25,6 +25,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from selfeval.layouts import get as get_layout
 from selfeval.model import Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
 
 D = Decimal
@@ -109,6 +110,7 @@ def clean_form(**overrides: Any) -> Form:
         "project_name": "电子政务测试项目",
         "year": 2023,
         "department": "苏州市信息中心",
+        "capabilities": get_layout("suzhou").capabilities,
         "full_marks": "80",
         "stated_total": "76.88",
         "money": MoneyBlock(**CLEAN_MONEY),

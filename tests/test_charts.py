@@ -7,8 +7,8 @@ import warnings
 import pytest
 
 from selfeval.charts import ALL_CHARTS
+from selfeval.checks import review
 from selfeval.fonts import configure_matplotlib, fig_to_png_bytes
-from selfeval.review import review
 
 
 @pytest.fixture(scope="module", autouse=True)

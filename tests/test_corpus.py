@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from selfeval.checks import review
 from selfeval.errors import FormError
 from selfeval.loaders import load_form
-from selfeval.review import review
 from selfeval.rulesets import ruleset_for
 from selfeval.values import normalize, parse_decimal
 

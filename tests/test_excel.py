@@ -20,12 +20,12 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from selfeval.checks import review
 from selfeval.cli import main
 from selfeval.errors import FormError, SelfevalError
 from selfeval.excel_out import form_cell, text_width, write_form_workbook, write_scored_workbook
 from selfeval.loaders import load_form
 from selfeval.loaders.excel import NumberFormat, cell_text, number_format, number_text, workbook_to_grid
-from selfeval.review import review
 from selfeval.rulesets import ruleset_for
 from selfeval.summary import evaluation_dict, to_json
 from selfeval.synth import vary

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from selfeval.checks import review
 from selfeval.narrative import build_narrative, section_ids
-from selfeval.review import review
 
 
 def seed_eval(seed_form, suzhou):

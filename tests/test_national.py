@@ -17,6 +17,7 @@ import pytest
 import yaml
 from builders import replace_fields, with_indicator, with_narrative
 
+from selfeval.checks import CATALOGUE, notes_possible, review
 from selfeval.cli import main
 from selfeval.decisions import Decision
 from selfeval.errors import DecisionsError, FormError, RulesetError
@@ -26,7 +27,6 @@ from selfeval.layouts.reader import Grid
 from selfeval.loaders import dump_yaml, load_form, parse_grid
 from selfeval.loaders.text import text_to_grid
 from selfeval.model import Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
-from selfeval.review import CATALOGUE, notes_possible, review
 from selfeval.rulesets import available_rulesets, load_ruleset, ruleset_for
 from selfeval.scoring import assess, rating_for, resolve_weights, score_form
 from selfeval.values import parse_actual
@@ -644,21 +644,29 @@ def test_reused_codes_are_in_the_catalogue():
         assert code in CATALOGUE
 
 
-def test_ruleset_override_scores_a_national_form_by_another_scheme(tmp_path, suzhou, capsys):
+def test_ruleset_override_keeps_to_the_rulesets_layouts(tmp_path, capsys):
     path = as_text(national_form(), "template", tmp_path)
     assert main(["score", str(path), "--json"]) == 0
     doc = yaml.safe_load(capsys.readouterr().out)
     assert doc["ruleset"] == "national-2020" and doc["layout"] == "national"
     assert doc["budget_score"]["score"] == 10
-    assert main(["score", str(path), "--ruleset", "suzhou-2023", "--json"]) == 0
-    doc = yaml.safe_load(capsys.readouterr().out)
-    assert doc["ruleset"] == "suzhou-2023" and doc["budget_score"] is None
+    # a ruleset made for another table would score columns that are not there: refused, named
+    assert main(["score", str(path), "--ruleset", "suzhou-2023", "--json"]) == 1
+    err = capsys.readouterr().err
+    assert str(path) in err and "suzhou-2023 is for suzhou forms" in err and "reads as national" in err
+    assert main(["score", str(EXAMPLES / "seed.txt"), "--ruleset", "national-2020"]) == 1
+    assert "national-2020 is for national forms" in capsys.readouterr().err
 
 
 def test_cli_refuses_unweighted_form_under_a_ruleset_without_a_split(tmp_path, capsys):
     path = tmp_path / "culture.txt"
     path.write_bytes((EXAMPLES / "national_culture.txt").read_bytes())
-    assert main(["review", str(path), "--ruleset", "suzhou-2023"]) == 1
+    data = yaml.safe_load((EXAMPLES.parent / "rulesets" / "suzhou-2023.yaml").read_text("utf-8"))
+    data["name"] = "suzhou-any"
+    data["applies_to"]["layouts"] = ["suzhou", "national"]
+    ruleset = tmp_path / "suzhou-any.yaml"
+    ruleset.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    assert main(["review", str(path), "--ruleset", str(ruleset)]) == 1
     err = capsys.readouterr().err
     assert str(path) in err and "indicators" in err and "default split" in err
     assert main(["review", str(path)]) == 0

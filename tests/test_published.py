@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from selfeval.checks import review
 from selfeval.errors import FormError
 from selfeval.excel_out import write_form_workbook
 from selfeval.loaders import load_form
 from selfeval.loaders.html import html_tables
 from selfeval.loaders.tables import Span, expand
-from selfeval.review import review
 from selfeval.rulesets import ruleset_for
 
 HERE = Path(__file__).resolve().parent

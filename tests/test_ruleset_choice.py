@@ -88,7 +88,7 @@ def test_a_year_no_ruleset_covers_falls_back_to_the_nearest_earlier_and_says_so(
 
 
 def evaluate_form(form):
-    from selfeval.review import review
+    from selfeval.checks import review
 
     return review(form, ruleset_for(form))
 
@@ -153,7 +153,7 @@ def test_the_reports_rule_text_follows_the_values():
 
 
 def test_bare_targets_take_the_chosen_rulesets_comparator(tmp_path):
-    from selfeval.review import review
+    from selfeval.checks import review
 
     form = load_form(SEED)
     i = next(n for n, ind in enumerate(form.indicators) if ind.target.kind == "quantitative")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from selfeval.checks import review
 from selfeval.excel_out import write_form_workbook
 from selfeval.loaders import load_form, write_yaml
-from selfeval.review import review
 from selfeval.rulesets import ruleset_for
 from selfeval.yamlio import load_yaml
 

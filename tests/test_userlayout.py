@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from selfeval.checks import review
 from selfeval.cli import main
 from selfeval.errors import FormError, LayoutError, ParamsError
 from selfeval.layouts import layouts
@@ -13,7 +14,6 @@ from selfeval.layouts.userfile import load_layout_file, merge_labels
 from selfeval.loaders import load_form
 from selfeval.params import load_params
 from selfeval.present import prepare
-from selfeval.review import review
 from selfeval.rulesets import ruleset_for
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "selfeval" / "examples"

@@ -18,153 +18,27 @@ layout's functions. A new template is one module that calls `register`, plus its
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import FormError, LayoutError, Problem
-from ..labels import LABELS
-from ..model import Capabilities, Form, Provenance
-from .reader import Grid, fold, strip_invisible
-
-# Below this a layout does not claim a grid at all.
-THRESHOLD = 0.5
-
-
-@dataclass(frozen=True)
-class Detection:
-    """How well a grid matches a layout: 0 (not at all) to 1 (every landmark), and why."""
-
-    confidence: float
-    reasons: tuple[str, ...] = ()
-    missing: tuple[str, ...] = ()  # landmarks the layout looked for and did not find
-
-
-@dataclass(frozen=True)
-class Layout:
-    """One registered form layout."""
-
-    name: str
-    title: str  # how reports and `inspect` name it
-    detect: Callable[[Grid, dict], Detection]
-    parse: Callable[[Grid, Provenance, dict], Form]
-    write: Callable[[Form], str]
-    capabilities: Capabilities = field(default_factory=Capabilities)
-    labels: dict = field(default_factory=lambda: LABELS, repr=False, compare=False)
-    requires: tuple[str, ...] = ()
-    sections: tuple[str, ...] = ()  # the labels sections its parser reads (what a layout file may add to)
-    source: str = ""  # the layout file it came from ("" for a shipped layout)
-
-    def claims(self, grid: Grid) -> Detection:
-        """This layout's detection of a grid; a required label that is absent caps it below the
-        threshold (and is listed as missing)."""
-        det = self.detect(grid, self.labels)
-        if not self.requires:
-            return det
-        keys = grid.keys()
-        absent = tuple(w for w in self.requires if not any(fold(w) in k for k in keys))
-        if absent:
-            return Detection(min(det.confidence, THRESHOLD - 0.1), det.reasons, (*det.missing, *absent))
-        return Detection(det.confidence, (*det.reasons, *self.requires), det.missing)
-
-    def read(self, grid: Grid, provenance: Provenance) -> Form:
-        """Parse a grid with this layout's labels. A layout from a file keeps the form's `layout`
-        the shipped one it reads as (its rulesets, writer and capabilities apply); the file's
-        layout is named in the provenance."""
-        return self.parse(grid, provenance, self.labels)
-
-
-_REGISTRY: dict[str, Layout] = {}
-
-
-def register(layout: Layout) -> Layout:
-    """Add a layout (or replace one of the same name); returns it."""
-    _REGISTRY[layout.name] = layout
-    return layout
-
-
-def unregister(name: str) -> None:
-    """Remove a layout (tests and user layouts that are done)."""
-    _REGISTRY.pop(name, None)
-
-
-def layouts() -> list[Layout]:
-    """Every registered layout, in registration order."""
-    _builtins()
-    return list(_REGISTRY.values())
-
-
-def get(name: str) -> Layout:
-    """The layout called `name`; `KeyError` naming the known ones otherwise."""
-    _builtins()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise KeyError(f"no layout {name!r}; known: {', '.join(_REGISTRY)}") from None
-
-
-def layout_of(form: Form) -> Layout:
-    """The layout a form was read with (or is declared to have, for a YAML form)."""
-    return get(form.layout)
-
-
-def candidates(extra: tuple[Layout, ...] = ()) -> list[Layout]:
-    """The registered layouts with `extra` ones (a user's layout files) added; an extra layout of a
-    registered name takes its place."""
-    pool = {lay.name: lay for lay in layouts()}
-    pool.update({lay.name: lay for lay in extra})
-    return list(pool.values())
-
-
-def detect(grid: Grid, extra: tuple[Layout, ...] = ()) -> list[tuple[Layout, Detection]]:
-    """Every layout's detection of a grid, most confident first; at equal confidence the one with
-    more required labels (a user's layout derived from a shipped one) comes first."""
-    found = [(lay, lay.claims(grid)) for lay in candidates(extra)]
-    return sorted(found, key=lambda p: (-p[1].confidence, -len(p[0].requires)))
-
-
-def choose(grid: Grid, extra: tuple[Layout, ...] = ()) -> tuple[Layout, Detection]:
-    """The layout that claims a grid; `FormError` with what was recognised when none or two do."""
-    ranked = detect(grid, extra)
-    if not any(c.strip() for row in grid.rows for c in row):
-        raise FormError([Problem(grid.source, "", "file", "no text", "a 自评表 (self-evaluation form) export")])
-    from .schemes import recognise, unread_form
-
-    refused = unread_form(grid)  # a 部门整体 form looks like a project form but is not one
-    if refused is not None:
-        raise FormError([Problem(grid.source, "", "layout", refused, "a project 自评表 (项目支出绩效自评表)")])
-    best, det = ranked[0]
-    if det.confidence < THRESHOLD:
-        raise FormError([Problem(grid.source, "", "layout", recognise(grid, ranked), _expected(ranked))])
-    tied = [lay.name for lay, d in ranked[1:]
-            if d.confidence == det.confidence and len(lay.requires) == len(best.requires)]
-    if tied:
-        raise FormError([Problem(grid.source, "", "layout", f"matches {best.name} and {', '.join(tied)} equally",
-                                 "one layout; name it with --layout")])
-    return best, det
-
-
-def _expected(ranked: list[tuple[Layout, Detection]]) -> str:
-    parts = [f"{lay.title} (needs {'、'.join(d.missing)})" if d.missing else lay.title for lay, d in ranked]
-    return "a 自评表 (self-evaluation form) of a layout selfeval reads: " + "; ".join(parts)
-
-
-def parse_grid(grid: Grid, provenance: Provenance, layout: str | Layout | None = None) -> Form:
-    """Parse a grid with the layout that claims it, or the one given (a registered name or a
-    `Layout`, e.g. from a layout file), noting the choice and its reasons in the provenance."""
-    invisible = strip_invisible(grid)
-    if invisible:
-        provenance = provenance.model_copy(update={"notes": [*provenance.notes, *invisible]})
-    if layout is None:
-        lay, det = choose(grid)
-        how = f"置信度 {det.confidence:.2f}：{'、'.join(det.reasons)}"
-    else:
-        lay = layout if isinstance(layout, Layout) else get(layout)
-        det = lay.claims(grid)
-        how = f"指定{'，' + lay.source if lay.source else ''}；置信度 {det.confidence:.2f}"
-    form = lay.read(grid, provenance)
-    why = f"{lay.title}（{how}）"
-    return form.model_copy(update={"provenance": form.provenance.model_copy(update={"layout": why})})
+from ..errors import LayoutError
+from . import national, suzhou  # noqa: F401  (each registers itself, in this order)
+from .reader import Grid
+from .registry import (
+    _REGISTRY,
+    THRESHOLD,
+    Detection,
+    Layout,
+    candidates,
+    choose,
+    detect,
+    get,
+    layout_of,
+    layouts,
+    parse_grid,
+    register,
+    unregister,
+)
+from .userfile import load_layout_file
 
 
 def resolve(spec: str | Path | Layout | None) -> Layout | None:
@@ -173,27 +47,12 @@ def resolve(spec: str | Path | Layout | None) -> Layout | None:
     if spec is None or isinstance(spec, Layout):
         return spec
     text = str(spec)
-    _builtins()
     if isinstance(spec, str) and text in _REGISTRY:
         return _REGISTRY[text]
     if isinstance(spec, Path) or text.endswith((".yaml", ".yml")) or "/" in text or "\\" in text:
-        from .userfile import load_layout_file
-
         return load_layout_file(text)
     raise LayoutError(f"layout {text!r}: no such layout (known: {', '.join(_REGISTRY)}) and not a layout "
                       "file (a .yaml path)")
-
-
-_LOADED = False
-
-
-def _builtins() -> None:
-    """Register the shipped layouts on first use (they import this module's names)."""
-    global _LOADED
-    if _LOADED:
-        return
-    _LOADED = True
-    from . import national, suzhou  # noqa: F401  (each registers itself)
 
 
 __all__ = [

@@ -29,7 +29,6 @@ from ..errors import FormError, Problem
 from ..labels import LABELS
 from ..model import Capabilities, Category, Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
 from ..values import Target, format_decimal, normalize, parse_decimal, parse_target
-from . import Detection, Layout, register
 from .reader import (
     Grid,
     assign_columns,
@@ -42,6 +41,7 @@ from .reader import (
     points,
 )
 from .reader import key as label_of
+from .registry import Detection, Layout, register
 from .suzhou import category_of, read_narrative
 
 Variant = Literal["template", "common"]

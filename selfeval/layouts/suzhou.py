@@ -16,9 +16,9 @@ from ..errors import FormError, Problem
 from ..labels import LABELS
 from ..model import Capabilities, Category, Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
 from ..values import format_decimal, normalize, parse_decimal, parse_target
-from . import Detection, Layout, register
 from .reader import Grid, assign_columns, header_fields, is_number, missing_column
 from .reader import key as label_of
+from .registry import Detection, Layout, register
 
 
 def _k(text: str) -> str:

@@ -26,7 +26,7 @@ from typing import Any
 
 from ..errors import LayoutError
 from ..yamlio import read_yaml
-from . import Layout, get, layouts
+from .registry import Layout, get, layouts
 
 KEYS = {"layout", "title", "reads_as", "requires", "labels", "description"}
 

@@ -19,6 +19,8 @@ YAML_SUFFIXES = {".yaml", ".yml"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 HTML_SUFFIXES = {".html", ".htm"}
 PUBLISHED_SUFFIXES = {*HTML_SUFFIXES, ".docx", ".pdf"}  # forms as departments publish them
+#: What a folder scan takes for a form (a file with no suffix is read when named, not when found).
+FORM_SUFFIXES = (TEXT_SUFFIXES - {""}) | YAML_SUFFIXES | EXCEL_SUFFIXES | PUBLISHED_SUFFIXES
 
 
 def parse_grid(grid: Grid, provenance: Provenance, layout: str | Layout | None = None) -> Form:

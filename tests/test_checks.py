@@ -27,8 +27,8 @@ from builders import (
     with_sub_items,
 )
 
+from selfeval.checks import CATALOGUE, CHECKS, SEVERITIES, finding_counts, notes_possible, review
 from selfeval.model import Provenance
-from selfeval.review import CATALOGUE, CHECKS, SEVERITIES, finding_counts, notes_possible, review
 from selfeval.scoring import score_form
 
 D = Decimal

@@ -1,4 +1,4 @@
-"""Review (复核): recompute what the form claims and report what a careful reviewer would flag.
+"""Review checks (复核): recompute what the form claims and report what a careful reviewer would flag.
 
 The catalogue (codes, severities, Chinese messages) lives in `data/findings.yaml`; thresholds in
 the ruleset's `review` section. Each check is a small function registered with `@check`; a
@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from decimal import Decimal
-from importlib import resources
-from typing import Any, Literal
+from typing import Any
 
 from .decisions import Decision
 from .errors import DecisionsError
+from .findings import CATALOGUE, SEVERITIES, Finding, Severity, finding_counts, make_finding, show_value  # noqa: F401
 from .labels import LABELS
 from .layouts.reader import points
 from .model import Category, Form
@@ -35,51 +35,6 @@ from .scoring import (
     weight_sum,
 )
 from .values import canonical, format_decimal, normalize, parse_actual
-from .yamlio import load_yaml
-
-Severity = Literal["error", "warning", "info"]
-SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
-
-CATALOGUE: dict[str, dict[str, str]] = load_yaml(
-    resources.files("selfeval").joinpath("data/findings.yaml").read_text(encoding="utf-8")
-)
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One review finding: stable code, severity, a pasteable Chinese message, its evidence."""
-
-    code: str
-    severity: Severity
-    title: str
-    message: str
-    evidence: dict[str, Any] = field(default_factory=dict)
-    indicators: tuple[str, ...] = ()
-    dismissed: Decision | None = None
-
-
-def make_finding(code: str, indicators: tuple[str, ...] = (), severity: Severity | None = None,
-                 **evidence: Any) -> Finding:
-    """Build a finding from the catalogue entry `code`, formatting its message with `evidence`."""
-    entry = CATALOGUE[code]
-    shown = {k: _show(v) for k, v in evidence.items()}
-    return Finding(
-        code=code,
-        severity=severity or entry["severity"],  # type: ignore[arg-type]
-        title=entry["title"],
-        message=entry["message"].format(**shown),
-        evidence=evidence,
-        indicators=indicators,
-    )
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, Decimal):
-        return format_decimal(value)
-    if value is None:
-        return "—"
-    return str(value)
-
 
 Check = Callable[[Evaluation], Iterator[Finding]]
 CHECKS: list[Check] = []
@@ -333,13 +288,13 @@ def rates(ev: Evaluation) -> Iterator[Finding]:
             extra = (f"指标结余收回{format_decimal(m.quota_recovered or ZERO)}万元，"
                      f"财政收回{format_decimal(m.recovered or ZERO)}万元。")
         template = CATALOGUE["SE-RATE-MISMATCH"]["item"]
-        items = "".join(template.format(**{k: _show(v) for k, v in x.items()}) for x in mismatches)
+        items = "".join(template.format(**{k: show_value(v) for k, v in x.items()}) for x in mismatches)
         yield make_finding("SE-RATE-MISMATCH", tuple(x["name"] for x in mismatches), items=items,
                            extra=extra, rates=mismatches, quota_recovered=m.quota_recovered,
                            recovered=m.recovered)
     if alternatives:
         template = CATALOGUE["SE-RATE-ALT-BASIS"]["item"]
-        items = "".join(template.format(**{k: _show(v) for k, v in x.items()}) for x in alternatives)
+        items = "".join(template.format(**{k: show_value(v) for k, v in x.items()}) for x in alternatives)
         yield make_finding("SE-RATE-ALT-BASIS", tuple(x["name"] for x in alternatives), items=items,
                            rates=alternatives)
 
@@ -779,12 +734,3 @@ def review(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = None
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: order[f.severity])
     return replace(ev, findings=findings)
-
-
-def finding_counts(ev: Evaluation) -> dict[str, int]:
-    """Open (not dismissed) findings per severity."""
-    counts = dict.fromkeys(SEVERITIES, 0)
-    for f in ev.findings:
-        if f.dismissed is None:
-            counts[f.severity] += 1
-    return counts

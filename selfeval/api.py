@@ -1,0 +1,193 @@
+"""The analyst's API, re-exported at the top level: `selfeval.load`, `selfeval.review`, …
+
+Every call goes through `selfeval.pipeline`, the same load → choose the ruleset → review path the
+command line and the reports use, so a form reviewed here scores exactly as in its report.
+
+    import selfeval
+    ev = selfeval.review("forms/greening.txt")          # load, choose the ruleset, review
+    ev                                                   # a table in JupyterLab
+    ev.to_frame()                                        # one row per indicator, float columns
+    table = selfeval.review_folder("forms")              # one row per form in a folder
+    selfeval.use_chinese_font()                          # Chinese labels in your own charts
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from .errors import SelfevalError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .decisions import Decision
+    from .layouts import Layout
+    from .model import Form
+    from .rulesets import Ruleset
+    from .scoring import Evaluation
+
+Lang = Literal["en", "zh"]
+
+
+def load(path: str | Path, *, sheet: str | None = None, layout: str | Path | Layout | None = None) -> Form:
+    """Load a form from any format selfeval reads (text export, .xlsx/.xls, YAML, HTML, Word, PDF).
+
+    `sheet` picks a workbook's sheet; `layout` a layout by name or a layout file (see
+    docs/layouts.md). Raises `SelfevalError` naming the file, row and field of bad input.
+    """
+    from .loaders import load_form
+
+    return load_form(path, sheet=sheet, layout=layout)
+
+
+def review(form: Form | str | Path, ruleset: str | Path | Ruleset | None = None, *, region: str | None = None,
+           decisions: str | Path | list[Decision] | None = None, sheet: str | None = None,
+           layout: str | Path | Layout | None = None) -> Evaluation:
+    """Score and review a form (a loaded `Form` or a path to one) and return its `Evaluation`.
+
+    `ruleset` is a ruleset's name (`"suzhou-2023"`), a ruleset file or a `Ruleset`; by default the
+    one that applies to the form is chosen (layout, year, region: docs/rules.md), and `region`
+    names the region when the form does not. `decisions` are the reviewer's (a decisions file or a
+    list). `sheet` and `layout` are used when `form` is a path.
+    """
+    from .model import Form
+    from .pipeline import evaluate, review_form
+
+    if isinstance(form, Form):
+        if sheet is not None or layout is not None:
+            raise SelfevalError("review: sheet and layout apply to a form file, not to a loaded Form")
+        return review_form(form, ruleset=ruleset, region=region, decisions=decisions)
+    if not isinstance(form, str | Path):
+        raise SelfevalError(f"review: expected a Form or a path to a form file, got {type(form).__name__}")
+    return evaluate(form, ruleset=ruleset, region=region, layout=layout, sheet=sheet, decisions=decisions)
+
+
+def review_params(params_file: str | Path) -> Evaluation:
+    """Review the project a params file describes (its form, ruleset, layout and decisions)."""
+    from .pipeline import evaluate_params
+
+    return evaluate_params(params_file)[1]
+
+
+def form_files(folder: str | Path) -> list[Path]:
+    """The files in `folder` that are forms or params files, by name (hidden files, Office lock
+    files and `*.decisions.yaml` left out)."""
+    from .loaders import FORM_SUFFIXES
+
+    source = Path(folder).expanduser()
+    if not source.is_dir():
+        raise SelfevalError(f"{source}: not a folder of forms or params files")
+    return sorted(p for p in source.iterdir()
+                  if p.is_file() and p.suffix.lower() in FORM_SUFFIXES and not p.name.startswith((".", "~$"))
+                  and not p.name.endswith(".decisions.yaml"))
+
+
+def is_params_file(path: Path) -> bool:
+    """Whether a YAML file is a params file (it names a `form`) rather than a form."""
+    import yaml
+
+    from .yamlio import load_yaml
+
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return False
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except (SelfevalError, yaml.YAMLError, UnicodeDecodeError, OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "form" in data and "project_name" not in data
+
+
+def review_file(path: str | Path, *, ruleset: str | Path | Ruleset | None = None,
+                region: str | None = None) -> Evaluation:
+    """Review a form file, or the project of a params file, whichever `path` is."""
+    path = Path(path)
+    if is_params_file(path):
+        if ruleset is not None or region is not None:
+            raise SelfevalError(f"{path}: a params file names its own ruleset and region")
+        return review_params(path)
+    return review(path, ruleset=ruleset, region=region)
+
+
+def review_folder(folder: str | Path, *, ruleset: str | Path | Ruleset | None = None, region: str | None = None,
+                  indicators: bool = False, lang: Lang = "en") -> pd.DataFrame:
+    """Review every form (or params file) in a folder and return one DataFrame.
+
+    One row per form (`indicators=False`: totals, ratings, rates, finding counts) or one row per
+    indicator (`indicators=True`), each starting with its `file`. A form that cannot be read is
+    not dropped: its row has the error in the `error` column and no numbers. Numbers are float
+    columns; `lang="zh"` gives the Chinese column names of `scores.xlsx`.
+    """
+    import pandas as pd
+
+    from .frames import (
+        INDICATOR_FIELDS,
+        PROJECT_FIELDS,
+        PROJECT_NUMERIC,
+        evaluation_frame,
+        project_row,
+        rename,
+    )
+
+    parts: list[pd.DataFrame] = []
+    rows: list[dict[str, Any]] = []
+    for path in form_files(folder):
+        try:
+            ev = review_file(path, ruleset=ruleset, region=region)
+        except SelfevalError as exc:
+            rows.append({"file": path.name, "error": str(exc)})
+            if indicators:
+                parts.append(pd.DataFrame([{"file": path.name, "error": str(exc)}]))
+            continue
+        if indicators:
+            frame = evaluation_frame(ev)
+            frame.insert(0, "project_name", ev.form.project_name)
+            frame.insert(0, "file", path.name)
+            frame["error"] = None
+            parts.append(frame)
+        else:
+            rows.append({"file": path.name, **project_row(ev), "error": None})
+    if indicators:
+        columns = ["file", "project_name", *INDICATOR_FIELDS, "error"]
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
+        return rename(frame.reindex(columns=columns), lang)
+    columns = ["file", *PROJECT_FIELDS, "error"]
+    frame = pd.DataFrame(rows, columns=columns)
+    for c in PROJECT_NUMERIC:
+        frame[c] = frame[c].astype(float)
+    frame["year"] = frame["year"].astype("Int64")
+    return rename(frame, lang)
+
+
+def list_rulesets() -> pd.DataFrame:
+    """The rulesets selfeval knows (shipped and in your folders): name, title, what each applies
+    to and its file."""
+    import pandas as pd
+
+    from .rulesets import load_ruleset, sources
+
+    rows = []
+    for name, paths in sorted(sources().items()):
+        row: dict[str, Any] = {"name": name, "file": str(paths[0])}
+        try:
+            rs = load_ruleset(name)
+        except SelfevalError as exc:  # listed with its error rather than hidden
+            rows.append({**row, "error": str(exc)})
+            continue
+        a = rs.applies_to
+        rows.append({**row, "title": rs.title, "full_marks": float(rs.full_marks), "layouts": list(a.layouts),
+                     "years": sorted(a.years), "regions": list(a.regions), "error": None})
+    return pd.DataFrame(rows, columns=["name", "title", "full_marks", "layouts", "years", "regions", "file",
+                                       "error"])
+
+
+def use_chinese_font() -> str:
+    """Set matplotlib up to draw Chinese (the bundled Noto Sans SC) in your own figures; returns
+    the font family's name. Call it once per notebook, before plotting."""
+    from .fonts import configure_matplotlib
+
+    return configure_matplotlib()
+
+
+__all__ = ["form_files", "is_params_file", "list_rulesets", "load", "review", "review_file", "review_folder",
+           "review_params", "use_chinese_font"]
