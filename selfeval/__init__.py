@@ -1,14 +1,44 @@
 """selfeval: review, rescore and report 财政支出项目绩效自评 forms.
 
-The analyst's API (docs/api/): `load`, `review`, `review_params`, `review_file`,
-`review_folder`, `list_rulesets`, `use_chinese_font`, the model types `Form`, `Indicator`,
-`Evaluation`, `Finding`, `Ruleset` and the one exception base class `SelfevalError`.
+The analyst's API. Every call goes through one pipeline (load → choose the ruleset → review),
+the same one the command line and the HTML reports use, so a number here is the report's number.
 
-    import selfeval
-    ev = selfeval.review("form.txt")     # load → choose the ruleset → review
-    ev.to_frame()                        # one row per indicator, float columns
+## Review one form
 
-Names are imported on first use, so `import selfeval` (and the command line) stays fast.
+```python
+import selfeval
+
+ev = selfeval.review("forms/greening.txt")   # .txt/.xlsx/.xls/.yaml/.html/.docx/.pdf
+ev                                            # in JupyterLab: totals, indicators, findings
+ev.review_total, ev.rating                    # exact Decimal, e.g. Decimal('67.84'), '良'
+ev.to_frame()                                 # one row per indicator, float columns
+ev.findings_frame(lang="zh")                  # one row per finding, Chinese column names
+```
+
+`selfeval.review(form, ruleset=None)` takes a path or a `Form` from `selfeval.load(path)`; the
+ruleset is chosen by the form's layout, year and region unless you name one
+(`"suzhou-2023"`, a ruleset file, or a `Ruleset`). `selfeval.list_rulesets()` lists them.
+
+## Compare projects
+
+```python
+table = selfeval.review_folder("forms")       # one row per form in the folder
+table[["project_name", "self_total", "review_total", "difference", "rating"]]
+table.sort_values("difference").plot.barh(x="project_name", y="difference")
+by_indicator = selfeval.review_folder("forms", indicators=True)
+```
+
+A form that cannot be read keeps its row, with the reason in `error`. `lang="zh"` gives the
+Chinese column names of `scores.xlsx`; `to_frame(exact=True)` keeps exact decimals.
+
+## Charts with Chinese labels
+
+Call `selfeval.use_chinese_font()` once before plotting (it registers the bundled Noto Sans SC),
+and `selfeval.show_figure(fig)` to show a figure as a PNG that is the same on every run.
+
+Errors are `SelfevalError` (one base class) and name the file, row and field at fault. The
+notebook `notebooks/analyst_guide.ipynb` walks through all of this on the bundled examples
+(`selfeval.example_folder()`). Names are imported on first use, so `import selfeval` stays fast.
 """
 
 from __future__ import annotations
@@ -21,17 +51,19 @@ __version__ = "0.1.0"
 #: public name → the module that defines it
 _API = {
     "load": "api", "review": "api", "review_params": "api", "review_file": "api", "review_folder": "api",
-    "form_files": "api", "list_rulesets": "api", "use_chinese_font": "api",
+    "form_files": "api", "list_rulesets": "api", "use_chinese_font": "api", "show_figure": "api",
+    "example_folder": "api",
     "Form": "model", "Indicator": "model", "Evaluation": "scoring", "Finding": "findings",
     "Ruleset": "rulesets", "SelfevalError": "errors",
 }
 
-__all__ = ["Evaluation", "Finding", "Form", "Indicator", "Ruleset", "SelfevalError", "__version__", "form_files",
-           "list_rulesets", "load", "review", "review_file", "review_folder", "review_params",
-           "use_chinese_font"]
+__all__ = ["Evaluation", "Finding", "Form", "Indicator", "Ruleset", "SelfevalError", "__version__",
+           "example_folder", "form_files", "list_rulesets", "load", "review", "review_file", "review_folder",
+           "review_params", "show_figure", "use_chinese_font"]
 
 if TYPE_CHECKING:
     from .api import (
+        example_folder,
         form_files,
         list_rulesets,
         load,
@@ -39,6 +71,7 @@ if TYPE_CHECKING:
         review_file,
         review_folder,
         review_params,
+        show_figure,
         use_chinese_font,
     )
     from .errors import SelfevalError

@@ -181,6 +181,21 @@ def list_rulesets() -> pd.DataFrame:
                                        "error"])
 
 
+def example_folder() -> Path:
+    """The folder of the bundled example forms (Suzhou and national layouts), to try things on."""
+    from importlib import resources
+
+    return Path(str(resources.files("selfeval").joinpath("examples")))
+
+
+def show_figure(fig: Any) -> None:
+    """Show a matplotlib figure in a notebook as a PNG that is the same on every run (and close
+    it, so it is not shown twice)."""
+    from .fonts import show_figure as show
+
+    show(fig)
+
+
 def use_chinese_font() -> str:
     """Set matplotlib up to draw Chinese (the bundled Noto Sans SC) in your own figures; returns
     the font family's name. Call it once per notebook, before plotting."""
@@ -189,5 +204,5 @@ def use_chinese_font() -> str:
     return configure_matplotlib()
 
 
-__all__ = ["form_files", "is_params_file", "list_rulesets", "load", "review", "review_file", "review_folder",
-           "review_params", "use_chinese_font"]
+__all__ = ["example_folder", "form_files", "is_params_file", "list_rulesets", "load", "review", "review_file",
+           "review_folder", "review_params", "show_figure", "use_chinese_font"]

@@ -190,11 +190,17 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from .api import is_params_file
     from .fonts import warm_font_cache
     from .report import render_report
 
+    params = Path(args.params)
+    if params.is_file() and not is_params_file(params):
+        raise SelfevalError(f"{params}: report takes a params file (a YAML file whose form: names the form), "
+                            f"not a form; write one such as\n  form: {params.name}\nnext to it, or review the "
+                            f"form itself: selfeval review {args.params}")
     warm_font_cache()
-    rendered = render_report(Path(args.params), Path(args.out))
+    rendered = render_report(params, Path(args.out))
     print(rendered.html_path)
     return 0
 
@@ -220,15 +226,54 @@ def rulesets_arg(sp: argparse.ArgumentParser) -> None:
                     help="a folder of your own ruleset files (repeatable; also SELFEVAL_RULESETS)")
 
 
+#: Examples shown under each subcommand's --help (a test runs the ones marked with a form).
+EXAMPLES = {
+    "score": ["selfeval score form.txt", "selfeval score form.xlsx --sheet 自评表 --json",
+              "selfeval score form.txt --ruleset suzhou-2023 --xlsx scored.xlsx"],
+    "review": ["selfeval review form.txt", "selfeval review form.pdf --decisions form.decisions.yaml",
+               "selfeval review form.html --region 无锡 --json > review.json"],
+    "inspect": ["selfeval inspect form.docx", "selfeval inspect form.xlsx --sheet Sheet2 --layout my_layout.yaml"],
+    "rulesets": ["selfeval rulesets", "selfeval rulesets --show suzhou-2023 > my_city-2024.yaml",
+                 "selfeval rulesets --rulesets ./my_rulesets"],
+    "schema": ["selfeval schema > form.schema.json"],
+    "convert": ["selfeval convert form.txt --to yaml --out form.yaml",
+                "selfeval convert form.pdf --to xlsx --out form.xlsx"],
+    "report": ["selfeval report params/greening.yaml --out reports"],
+    "run": ["selfeval run params --out reports", "selfeval run params --out reports --jobs 4 --force",
+            "selfeval run params --out reports --dask tcp://scheduler:8786"],
+    "portfolio": ["selfeval portfolio params --out reports/portfolio.html",
+                  "selfeval portfolio forms/ --year 2023 --department 苏州市教育局"],
+}
+
+
+def _examples(command: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in EXAMPLES[command])
+
+
 LAYOUT_HELP = "read with this layout: a name (national, suzhou) or a layout file (.yaml, docs/layouts.md)"
+
+
+class _Parser(argparse.ArgumentParser):
+    """A subcommand's parser: its examples under the options."""
+
+    def __init__(self, *args, **kwargs):
+        command = kwargs.get("prog", "").rsplit(" ", 1)[-1]
+        if command in EXAMPLES:
+            kwargs.setdefault("epilog", _examples(command))
+            kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
 
 
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
-    p = argparse.ArgumentParser(prog="selfeval", description="Review, rescore and report 绩效自评 forms.")
+    p = argparse.ArgumentParser(
+        prog="selfeval", description="Review, rescore and report 绩效自评 forms.",
+        epilog="examples:\n  selfeval review form.txt\n  selfeval run params --out reports\n\n"
+               "selfeval COMMAND --help shows each command's options and examples.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"selfeval {__version__}")
-    sub = p.add_subparsers(dest="command", required=True)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def form_args(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("form", help="form file: .txt/.tsv text export, .xlsx/.xls workbook, .yaml, or as "
@@ -249,7 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     form_args(sp)
     sp.set_defaults(func=cmd_review)
     sp = sub.add_parser("inspect", help="show how a form is read: layout, columns, skipped rows, unread columns")
-    sp.add_argument("form")
+    sp.add_argument("form", help="form file in any format selfeval reads")
     sp.add_argument("--sheet", help="workbook sheet holding the form")
     sp.add_argument("--layout", help=LAYOUT_HELP)
     sp.set_defaults(func=cmd_inspect)
@@ -260,21 +305,21 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("schema", help="print the JSON Schema of the canonical YAML form")
     sp.set_defaults(func=cmd_schema)
     sp = sub.add_parser("convert", help="convert a form to YAML or a workbook")
-    sp.add_argument("form")
-    sp.add_argument("--to", choices=["yaml", "xlsx"], required=True)
-    sp.add_argument("--out")
-    sp.add_argument("--sheet")
+    sp.add_argument("form", help="form file in any format selfeval reads")
+    sp.add_argument("--to", choices=["yaml", "xlsx"], required=True, help="the format to write")
+    sp.add_argument("--out", help="file to write (default: the form's name with .yaml or .xlsx)")
+    sp.add_argument("--sheet", help="workbook sheet holding the form")
     sp.add_argument("--layout", help=LAYOUT_HELP)
     sp.set_defaults(func=cmd_convert)
     sp = sub.add_parser("report", help="render one project's HTML report from a params file")
-    sp.add_argument("params")
-    sp.add_argument("--out", default="reports")
+    sp.add_argument("params", help="the project's params file (YAML naming its form; see params/)")
+    sp.add_argument("--out", default="reports", help="folder for the report (default: reports)")
     rulesets_arg(sp)
     sp.set_defaults(func=cmd_report)
     sp = sub.add_parser("run", help="render every params file in a folder, plus the index")
-    sp.add_argument("params_dir")
-    sp.add_argument("--out", default="reports")
-    sp.add_argument("--jobs", type=int, default=2)
+    sp.add_argument("params_dir", help="folder of params files, one per project")
+    sp.add_argument("--out", default="reports", help="output folder (default: reports)")
+    sp.add_argument("--jobs", type=int, default=2, help="projects rendered at once (default: 2)")
     sp.add_argument("--force", action="store_true", help="re-render unchanged projects too")
     sp.add_argument("--dask", metavar="ADDRESS", help="send projects to a Dask cluster")
     sp.add_argument("--no-portfolio", action="store_true", help="do not render portfolio.html")
@@ -282,9 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_run)
     sp = sub.add_parser("portfolio", help="render the portfolio overview of a folder")
     sp.add_argument("source", help="folder of forms or params files")
-    sp.add_argument("--out", default="reports/portfolio.html")
-    sp.add_argument("--year", type=int)
-    sp.add_argument("--department")
+    sp.add_argument("--out", default="reports/portfolio.html", help="the page to write")
+    sp.add_argument("--year", type=int, help="only this year's projects")
+    sp.add_argument("--department", help="only this 主管部门's projects")
     rulesets_arg(sp)
     sp.set_defaults(func=cmd_portfolio)
     return p

@@ -40,6 +40,8 @@ from selfeval.errors import SelfevalError
 
 __all__ = ["NotebookRunError", "execute_notebook"]
 
+#: Command-line options for every report kernel (see `_run_once`).
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 #: Seconds to wait before the single retry of a failed kernel start.
 RETRY_DELAY = 1.0
 #: Longest temp-dir path that leaves room for "/selfeval-ipc-XXXXXXXX/k-NNNNN" in 104 bytes.
@@ -165,6 +167,11 @@ def _run_once(
             execution_timeout=timeout,
             resources={"metadata": {"path": str(cwd)}},  # kernel process cwd
             config=_ipc_config(socket_dir),
+            # jupyter_client interrupts (SIGINT) every kernel it shuts down; a kernel caught mid-
+            # message logs "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel" on the
+            # terminal it inherited. Its log says nothing a report needs (cell errors and a dead
+            # kernel come back through the protocol), so only critical lines are let through.
+            extra_arguments=KERNEL_ARGUMENTS,
             on_notebook_start=on_notebook_start,
         )
 

@@ -243,6 +243,10 @@ def render_portfolio_from_outcomes(outcomes: list, out_dir: Path) -> Path | None
 # --- what the portfolio notebook shows ---------------------------------------------------------
 
 
+#: The portfolio notebook's parameters (any other injected name is refused).
+PARAMETERS = ("source", "records_file", "year", "department", "reports_dir", "load_errors")
+
+
 def prepare(source: str | None = None, records_file: str | None = None, year: int | None = None,
             department: str | None = None, reports_dir: str | None = None,
             load_errors: list[str] | None = None) -> dict[str, Any]:

@@ -6,6 +6,7 @@ files (a project called `<script>…`) appears as text. The notebook cells only 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
@@ -15,6 +16,7 @@ from pathlib import Path
 import jinja2
 
 from . import __version__
+from .errors import ParamsError
 from .findings import SEVERITIES, finding_counts
 from .labels import LABELS, category_name, money_name
 from .narrative import Section, build_narrative
@@ -32,6 +34,12 @@ class ReportContext:
     reviewer: str | None = None
     review_date: str | None = None
     analyst_notes: str | None = None
+    params_path: str = ""  # the params file it was made from (absolute); "" for an evaluation alone
+
+
+#: The report notebook's parameters: the params file, and the prepared context `selfeval report`
+#: passes so the project is read and reviewed once (None in the Lab and under plain papermill).
+PARAMETERS = ("params_file", "prepared")
 
 
 def example_params_file() -> Path:
@@ -39,11 +47,29 @@ def example_params_file() -> Path:
     return Path(str(resources.files("selfeval").joinpath("examples/seed.params.yaml")))
 
 
+def _params_path(params_file: str | Path | None) -> Path:
+    """The params file a notebook names: relative to the working directory, as every path typed in
+    a notebook is (the Lab starts kernels in the notebook's folder; papermill where it is run)."""
+    if params_file is None:
+        return example_params_file()
+    if not isinstance(params_file, str | os.PathLike):
+        raise ParamsError(f"params_file: expected the path of a params YAML file, got {type(params_file).__name__} "
+                          f"{params_file!r}")
+    path = Path(params_file).expanduser()
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    if not path.is_file():
+        raise ParamsError(f"params_file {str(params_file)!r}: no such file (looked for {path}; a relative path "
+                          f"is relative to the working directory {Path.cwd()})")
+    return path.resolve()
+
+
 def prepare(params_file: str | Path | None = None) -> ReportContext:
     """Load, score and review the project a params file names (the bundled seed by default)."""
     from .pipeline import evaluate_params
 
-    rp, ev = evaluate_params(params_file or example_params_file())
+    path = _params_path(params_file)
+    rp, ev = evaluate_params(path)
     return ReportContext(
         evaluation=ev,
         narrative=build_narrative(ev, rp.narrative),
@@ -51,7 +77,80 @@ def prepare(params_file: str | Path | None = None) -> ReportContext:
         reviewer=rp.reviewer,
         review_date=rp.review_date.isoformat() if rp.review_date else None,
         analyst_notes=rp.analyst_notes,
+        params_path=str(path),
     )
+
+
+def context(ev: Evaluation) -> ReportContext:
+    """A report context for an evaluation made elsewhere (`selfeval.review(...)` in a notebook),
+    so an analyst can show any report section: `present.indicators_html(present.context(ev))`."""
+    return ReportContext(evaluation=ev, narrative=build_narrative(ev, {}))
+
+
+def save_prepared(ctx: ReportContext, path: Path) -> None:
+    """Store a prepared context for the report kernel (`prepared` parameter)."""
+    import pickle
+
+    path.write_bytes(pickle.dumps(ctx, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def check_parameters(namespace: dict, parameters: tuple[str, ...] = PARAMETERS) -> None:
+    """Refuse names papermill injected that the notebook does not take: `-f params.yaml` (papermill
+    reads that file itself, as YAML 1.1, and injects its keys as values) or a misspelt `-p`.
+    `namespace` is the notebook's globals; `parameters` the names its parameters cell defines."""
+    import difflib
+    import types
+
+    try:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+    except ImportError:  # pragma: no cover - the report always runs in IPython
+        shell = None
+    hidden = set(getattr(shell, "user_ns_hidden", {}) or {})
+    unknown = sorted(k for k, v in namespace.items()
+                     if not k.startswith("_") and k not in hidden and k not in parameters
+                     and k not in ("In", "Out", "get_ipython", "exit", "quit", "open")
+                     and not isinstance(v, types.ModuleType | types.FunctionType | types.BuiltinFunctionType | type))
+    if not unknown:
+        return
+    close = {k: difflib.get_close_matches(k, parameters, n=1, cutoff=0.6) for k in unknown}
+    hints = [f"{k} (did you mean {m[0]}?)" for k, m in close.items() if m]
+    if hints or parameters != PARAMETERS:
+        raise ParamsError(f"notebook: unknown parameter {', '.join(hints or unknown)}; it takes "
+                          f"{', '.join(parameters)}")
+    raise ParamsError(
+        f"report notebook: unknown parameters {', '.join(unknown)}: it takes one parameter, params_file, the "
+        "path of a params file. papermill -f passes a params file's keys as values (read as YAML 1.1, paths "
+        "relative to nothing), so it is refused: run  papermill project_report.ipynb out.ipynb -p params_file "
+        "params/x.yaml")
+
+
+def start(namespace: dict) -> ReportContext:
+    """The report notebook's first step: check its parameters (in `namespace`, the notebook's
+    globals) and return the project's context: the prepared one `selfeval report` passed, or the
+    project `params_file` names, read and reviewed here."""
+    import pickle
+
+    check_parameters(namespace)
+    params_file, prepared = namespace.get("params_file"), namespace.get("prepared")
+    if prepared is None:
+        return prepare(params_file)
+    ctx = pickle.loads(Path(prepared).read_bytes())
+    if not isinstance(ctx, ReportContext) or ctx.params_path != str(_params_path(params_file)):
+        raise ParamsError(f"prepared {prepared!r}: not the context of params_file {params_file!r}")
+    return ctx
+
+
+def _section(fn):
+    """A report section that also takes an `Evaluation` (an analyst's own, from `selfeval.review`)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(ctx: ReportContext | Evaluation) -> str:
+        return fn(ctx if isinstance(ctx, ReportContext) else context(ctx))
+
+    return wrapper
 
 
 @cache
@@ -87,6 +186,7 @@ def _budget_weight(ev: Evaluation) -> Decimal | None:
     return None if bs is None else bs.weight
 
 
+@_section
 def overview_html(ctx: ReportContext) -> str:
     """Header and key numbers: totals out of the full marks, rating, status, rates, counts.
 
@@ -126,6 +226,7 @@ def _funds_rows(ev: Evaluation) -> list[dict]:
     return rows
 
 
+@_section
 def money_html(ctx: ReportContext) -> str:
     """The budget block and the sub-items table; for the national layout, the funds table
     (年度资金总额 and its funding sources with 年初预算数, 全年预算数, 全年执行数, 执行率, 得分)."""
@@ -150,6 +251,7 @@ def money_html(ctx: ReportContext) -> str:
                    sub_total_actual=_d(ta), sub_total_rate=pct(total_rate), funds=None, note="")
 
 
+@_section
 def indicators_html(ctx: ReportContext) -> str:
     """The indicator table: target, weight, actual, self, review score, difference, decisions."""
     ev = ctx.evaluation
@@ -191,6 +293,7 @@ def indicators_html(ctx: ReportContext) -> str:
     )
 
 
+@_section
 def findings_html(ctx: ReportContext) -> str:
     """Findings grouped by severity, dismissed ones marked as the reviewer's decision."""
     ev = ctx.evaluation
@@ -199,6 +302,7 @@ def findings_html(ctx: ReportContext) -> str:
     return _render("findings.html.j2", findings=ev.findings, groups=groups)
 
 
+@_section
 def narrative_html(ctx: ReportContext) -> str:
     """The Chinese write-up, analysts' notes, and the department's own narrative sections."""
     n = ctx.evaluation.form.narrative
@@ -236,6 +340,7 @@ def rules_text(rs) -> list[str]:
     return out
 
 
+@_section
 def appendix_html(ctx: ReportContext) -> str:
     """Ruleset and options, source file name and sha256, version, reviewer and review date."""
     ev = ctx.evaluation

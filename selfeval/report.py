@@ -27,9 +27,12 @@ class ReportError(SelfevalError):
 
 
 def notebooks_dir() -> Path:
-    """The folder of the committed notebooks (override with SELFEVAL_NOTEBOOKS)."""
+    """The folder of the report notebooks: `selfeval/notebooks/` in an installed package, the
+    checkout's `notebooks/` otherwise (an editable install); SELFEVAL_NOTEBOOKS overrides both."""
     env = os.environ.get("SELFEVAL_NOTEBOOKS")
-    path = Path(env) if env else Path(__file__).resolve().parent.parent / "notebooks"
+    here = Path(__file__).resolve().parent
+    installed = here / "notebooks"
+    path = Path(env) if env else installed if (installed / REPORT_NOTEBOOK).is_file() else here.parent / "notebooks"
     if not (path / REPORT_NOTEBOOK).is_file():
         raise ReportError(f"{path}: report notebook {REPORT_NOTEBOOK} not found (set SELFEVAL_NOTEBOOKS)")
     return path
@@ -60,14 +63,17 @@ class Rendered:
     html: str
 
 
-def run_report_notebook(params_file: Path, executed_path: Path | None,
-                        notebook: str = REPORT_NOTEBOOK) -> nbformat.NotebookNode:
-    """Execute a notebook for a params file; the executed copy is kept at `executed_path`."""
+def run_report_notebook(params_file: Path, executed_path: Path | None, notebook: str = REPORT_NOTEBOOK,
+                        prepared: Path | None = None) -> nbformat.NotebookNode:
+    """Execute a notebook for a params file; the executed copy is kept at `executed_path`.
+    `prepared` is a context already made from the params file (`present.save_prepared`)."""
     from .execute import execute_notebook
 
     nb_dir = notebooks_dir()
-    return execute_notebook(nb_dir / notebook, executed_path, {"params_file": str(params_file.resolve())},
-                            cwd=nb_dir)
+    parameters = {"params_file": str(params_file.resolve())}
+    if prepared is not None:
+        parameters["prepared"] = str(prepared)
+    return execute_notebook(nb_dir / notebook, executed_path, parameters, cwd=nb_dir)
 
 
 def notebook_html(nb: nbformat.NotebookNode, title: str, source: str) -> str:
@@ -87,14 +93,18 @@ def render_report(params_file: Path, out_dir: Path, failed_dir: Path | None = No
     On a notebook failure the executed notebook is kept in `failed_dir` (default
     `out_dir/_failed`) for diagnosis.
     """
-    from .present import prepare
+    from .present import prepare, save_prepared
 
-    ctx = prepare(params_file)  # validates params, form, ruleset and decisions up front
+    # Read and review the project here, once: bad input fails before a kernel starts, and the
+    # kernel shows this very evaluation (it is handed over, not made again).
+    ctx = prepare(params_file)
     failed_dir = failed_dir or out_dir / "_failed"
     with tempfile.TemporaryDirectory(prefix="selfeval-") as tmp:
         executed = Path(tmp) / f"{params_file.stem}.ipynb"
+        prepared = Path(tmp) / "prepared.pickle"
+        save_prepared(ctx, prepared)
         try:
-            nb = run_report_notebook(params_file, executed)
+            nb = run_report_notebook(params_file, executed, prepared=prepared)
         except SelfevalError:
             if executed.exists():
                 failed_dir.mkdir(parents=True, exist_ok=True)

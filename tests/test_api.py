@@ -61,7 +61,7 @@ def test_review_takes_a_form_or_path_and_a_ruleset_name_file_or_object(how):
 def test_review_refuses_what_it_cannot_use():
     with pytest.raises(selfeval.SelfevalError, match="expected a Form or a path"):
         selfeval.review(42)
-    with pytest.raises(selfeval.SelfevalError, match="no ruleset named|unknown ruleset|not-a-ruleset"):
+    with pytest.raises(selfeval.SelfevalError, match=r"not-a-ruleset"):
         selfeval.review(EXAMPLES / "seed.txt", "not-a-ruleset")
     with pytest.raises(selfeval.SelfevalError, match=r"national-2020 is for national forms"):
         selfeval.review(EXAMPLES / "seed.txt", "national-2020")

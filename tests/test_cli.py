@@ -295,3 +295,60 @@ def test_broken_xlsx_form_exits_1(capsys, tmp_path):
     path.write_bytes(b"not a workbook")
     rc, _, err = run(capsys, "score", path)
     assert rc == 1 and str(path) in err
+
+
+# --- the README's command table and every --help ---------------------------------------------------
+
+
+def _readme_usage() -> dict[str, str]:
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| `(selfeval (\w+)[^`]*)` \|", text, re.M)
+    return {command: usage for usage, command in rows}
+
+
+def _subparsers():
+    import argparse
+
+    from selfeval.cli import build_parser
+
+    action = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices
+
+
+def test_readme_table_lists_every_command_and_option():
+
+    usage = _readme_usage()
+    commands = _subparsers()
+    assert sorted(usage) == sorted(commands)
+    for name, parser in commands.items():
+        options = {o for a in parser._actions for o in a.option_strings if o.startswith("--") and o != "--help"}
+        missing = sorted(o for o in options if f"[{o}" not in usage[name] and f" {o} " not in usage[name])
+        assert not missing, f"README row for {name} lacks {missing}"
+        for word in usage[name].replace("\\|", "|").split():
+            if word.strip("[").startswith("--"):
+                assert word.strip("[]").split("]")[0] in options, f"README row for {name}: {word} is not an option"
+
+
+def test_every_subcommand_help_has_examples_that_parse(capsys):
+    from selfeval.cli import EXAMPLES, build_parser
+
+    assert sorted(EXAMPLES) == sorted(_subparsers())
+    for name in EXAMPLES:
+        with pytest.raises(SystemExit):
+            main([name, "--help"])
+        out = capsys.readouterr().out
+        assert "examples:" in out and all(line in out for line in EXAMPLES[name])
+        for line in EXAMPLES[name]:  # each example is a valid command line
+            words = line.split(">")[0].split()[1:]
+            build_parser().parse_args(words)
+
+
+def test_report_given_a_form_says_it_takes_a_params_file(capsys):
+    import selfeval
+
+    assert main(["report", str(selfeval.example_folder() / "seed.txt")]) == 1
+    err = capsys.readouterr().err
+    assert "report takes a params file" in err and "selfeval review" in err and "form: seed.txt" in err

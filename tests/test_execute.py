@@ -23,7 +23,7 @@ REPORT_CELL = """\
 import os
 from ipykernel.kernelapp import IPKernelApp
 app = IPKernelApp.instance()
-print(f"project={project_id} weight={weight} transport={app.transport} cwd={os.getcwd()}")
+print(f"project={project_id} weight={weight} transport={app.transport} cwd={os.getcwd()} log={app.log_level}")
 """
 
 
@@ -57,6 +57,7 @@ def test_parameters_injected_in_cwd_over_ipc(report_nb, tmp_path):
     text = _stdout(nb)
     assert "project=苏财-2023-017 weight=0.25" in text
     assert "transport=ipc" in text
+    assert "log=50" in text  # the kernel's own log (shutdown's SIGINT noise) stays off the terminal
     assert f"cwd={workdir.resolve()}" in text
     assert os.getcwd() == before  # no process-wide chdir
     assert out.is_file()

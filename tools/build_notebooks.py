@@ -16,13 +16,16 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 
 PROJECT_REPORT = [
-    ("parameters", "# Parameters (papermill injects a cell after this one).\n"
-                   "# params_file: a params YAML (see params/); None shows the bundled seed example.\n"
-                   "params_file = None"),
+    ("parameters", "# Parameters (papermill injects a cell after this one): run with -p params_file PATH.\n"
+                   "# params_file: a project's params YAML (see params/); a relative path is relative to the\n"
+                   "# working directory (in JupyterLab this folder, under papermill where it runs).\n"
+                   "# None shows the bundled example project. Any other parameter is refused.\n"
+                   "params_file = None\n"
+                   "prepared = None  # set by `selfeval report`: the project already read and reviewed"),
     ("", "from selfeval import charts, present\n"
          "from selfeval.fonts import configure_matplotlib, show_figure\n\n"
          "configure_matplotlib()\n"
-         "ctx = present.prepare(params_file)\n"
+         "ctx = present.start(globals())\n"
          "ev = ctx.evaluation"),
     ("", "present.show(present.overview_html(ctx))"),
     ("", "present.show(present.money_html(ctx))"),
@@ -41,6 +44,7 @@ PORTFOLIO = [
                    "reports_dir = None\nload_errors = []"),
     ("", "from selfeval import charts, portfolio, present\n"
          "from selfeval.fonts import configure_matplotlib, show_figure\n\n"
+         "present.check_parameters(globals(), portfolio.PARAMETERS)\n"
          "configure_matplotlib()\n"
          "ctx = portfolio.prepare(source, records_file, year, department, reports_dir, load_errors)"),
     ("", "present.show(portfolio.page_html(ctx, \"summary\"))"),
@@ -52,7 +56,56 @@ PORTFOLIO = [
     ("", "present.show(portfolio.page_html(ctx, \"projects\"))"),
 ]
 
-NOTEBOOKS = {"project_report.ipynb": PROJECT_REPORT, "portfolio.ipynb": PORTFOLIO}
+ANALYST_GUIDE = [
+    ("md", "# 分析师指南：用 selfeval 复核与比较项目\n\n"
+           "This notebook is the analyst's guide to the library (the API reference is `docs/api/`). It loads "
+           "three projects' self-evaluation forms, reviews them, compares self-scores with review scores "
+           "in pandas, charts them with Chinese labels and lists one project's findings. Run it top to "
+           "bottom; point `folder` at your own forms."),
+    ("", "from pathlib import Path\n\n"
+         "import selfeval\n\n"
+         "selfeval.use_chinese_font()  # Chinese glyphs in your own matplotlib figures\n"
+         "folder = selfeval.example_folder()  # or Path(\"my_forms\")\n"
+         "forms = [folder / name for name in (\"seed.txt\", \"greening.txt\", \"rural_roads.txt\")]"),
+    ("md", "## One project\n\n`selfeval.review(path)` loads the form, chooses the ruleset that applies "
+           "(layout, year, region) and reviews it. The result shows as a table in JupyterLab."),
+    ("", "ev = selfeval.review(forms[0])\nev"),
+    ("", "ev.to_frame()[[\"name\", \"weight\", \"self_score\", \"review_score\", \"difference\"]].head(8)"),
+    ("md", "## Three projects side by side\n\nEvery score is a float column, so pandas arithmetic works. "
+           "The exact decimals stay available with `to_frame(exact=True)`."),
+    ("", "import pandas as pd\n\n"
+         "evaluations = [selfeval.review(f) for f in forms]\n"
+         "rows = [{\"项目\": e.form.project_name, \"自评总分\": float(e.self_total), "
+         "\"复核总分\": float(e.review_total),\n"
+         "         \"满分\": float(e.full_marks), \"自评评级\": e.self_rating, \"复核评级\": e.rating} "
+         "for e in evaluations]\n"
+         "compare = pd.DataFrame(rows)\n"
+         "compare[\"差异\"] = (compare[\"复核总分\"] - compare[\"自评总分\"]).round(2)\n"
+         "compare.sort_values(\"差异\")"),
+    ("md", "A whole folder in one call: one row per form (a form that cannot be read keeps its row, with "
+           "the reason in `error`)."),
+    ("", "table = selfeval.review_folder(folder, lang=\"zh\")\n"
+         "table[[\"文件\", \"项目名称\", \"评分规则\", \"自评总分\", \"复核总分\", \"差异\", \"复核评级\"]]"),
+    ("md", "## A chart with Chinese labels"),
+    ("", "import matplotlib.pyplot as plt\n\n"
+         "fig, ax = plt.subplots(figsize=(6.4, 3.2))\n"
+         "x = range(len(compare))\n"
+         "ax.bar([i - 0.2 for i in x], compare[\"自评总分\"], width=0.4, label=\"自评总分\")\n"
+         "ax.bar([i + 0.2 for i in x], compare[\"复核总分\"], width=0.4, label=\"复核总分\")\n"
+         "ax.set_xticks(list(x), compare[\"项目\"])\n"
+         "ax.set_ylabel(\"分数\")\n"
+         "ax.set_title(\"自评与复核总分\")\n"
+         "ax.set_ylim(0, 100)\n"
+         "ax.legend(loc=\"upper right\", ncols=2)\n"
+         "selfeval.show_figure(fig)  # a reproducible PNG (plt.show() works too)"),
+    ("md", "## One project's findings\n\nEach finding has a stable code, a severity and a message to paste "
+           "into the review."),
+    ("", "low = min(evaluations, key=lambda e: e.review_total)\n"
+         "low.findings_frame(lang=\"zh\")[[\"代码\", \"级别\", \"标题\"]]"),
+]
+
+NOTEBOOKS = {"project_report.ipynb": PROJECT_REPORT, "portfolio.ipynb": PORTFOLIO,
+             "analyst_guide.ipynb": ANALYST_GUIDE}
 
 
 def build(name: str, cells: list[tuple[str, str]]) -> None:
@@ -60,9 +113,9 @@ def build(name: str, cells: list[tuple[str, str]]) -> None:
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.metadata["language_info"] = {"name": "python"}
     for i, (tag, src) in enumerate(cells):
-        cell = nbformat.v4.new_code_cell(src)
+        cell = nbformat.v4.new_markdown_cell(src) if tag == "md" else nbformat.v4.new_code_cell(src)
         cell.id = f"cell-{i:02d}"  # stable ids: no random churn in diffs
-        if tag:
+        if tag and tag != "md":
             cell.metadata["tags"] = [tag]
         nb.cells.append(cell)
     path = ROOT / "notebooks" / name

@@ -1,0 +1,34 @@
+"""Write the API reference (docs/api/) from the docstrings, with pdoc.
+
+Run after changing a public function, class or docstring:
+    python tools/build_api_docs.py
+tests/test_api_docs.py checks that the pages list what `selfeval.__all__` exports.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+#: The analyst's API and the types it returns.
+MODULES = ["selfeval", "selfeval.model", "selfeval.scoring", "selfeval.findings", "selfeval.frames",
+           "selfeval.errors"]
+
+
+def build(out: Path) -> None:
+    import pdoc
+    import pdoc.render
+
+    pdoc.render.configure(show_source=False, search=False, footer_text="selfeval API reference",
+                          docformat="markdown")
+    if out.exists():
+        shutil.rmtree(out)
+    pdoc.pdoc(*MODULES, output_directory=out)
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "api"
+    build(target)
+    print("wrote", target)
