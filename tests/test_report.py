@@ -95,3 +95,33 @@ def test_cli_report_exit_codes(tmp_path, capsys):
     (tmp_path / "p.yaml").write_text("form: nope.txt\n", encoding="utf-8")
     assert main(["report", str(tmp_path / "p.yaml"), "--out", str(tmp_path)]) == 1
     assert "nope.txt" in capsys.readouterr().err
+
+
+def test_the_kernel_is_handed_the_evaluation_not_reading_the_form_again(tmp_path):
+    # render_report reads and reviews the project once; the kernel shows that evaluation. Proof: the
+    # notebook still renders after the form file is gone.
+    import selfeval
+    from selfeval.present import prepare, save_prepared
+    from selfeval.report import run_report_notebook
+
+    form = tmp_path / "seed.txt"
+    form.write_bytes((selfeval.example_folder() / "seed.txt").read_bytes())
+    params = tmp_path / "seed.yaml"
+    params.write_text("form: seed.txt\n", encoding="utf-8")
+    prepared = tmp_path / "prepared.pickle"
+    save_prepared(prepare(params), prepared)
+    form.unlink()
+    nb = run_report_notebook(params, None, prepared=prepared)
+    shown = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
+    assert "电子政务项目运行维护资金" in shown and "79.43" in shown
+
+
+def test_a_prepared_context_for_another_params_file_is_refused(tmp_path):
+    from selfeval.present import prepare, save_prepared, start
+
+    prepared = tmp_path / "prepared.pickle"
+    save_prepared(prepare(None), prepared)
+    other = tmp_path / "other.yaml"
+    other.write_text("form: x.txt\n", encoding="utf-8")
+    with pytest.raises(ParamsError, match="not the context of params_file"):
+        start({"params_file": str(other), "prepared": str(prepared)})
