@@ -11,9 +11,10 @@ from decimal import Decimal
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from .fonts import ALT_ATTRIBUTE
 from .labels import category_name
 from .scoring import HUNDRED, ZERO, Evaluation, category_points
-from .values import format_decimal
+from .values import format_decimal, show_number, show_rate, show_score
 
 SELF_COLOR = "#9aa5b1"
 REVIEW_COLOR = "#1f5f99"
@@ -26,7 +27,13 @@ def _f(d: Decimal | None) -> float:
 
 
 def _wan(d: Decimal | None) -> str:
-    return f"{format_decimal(d)}万元" if d is not None else "—"
+    return f"{show_number(d)}万元" if d is not None else "—"
+
+
+def _describe(fig: Figure, text: str) -> Figure:
+    """Keep what the chart shows in words: the report uses it as the image's alt text."""
+    setattr(fig, ALT_ATTRIBUTE, text)
+    return fig
 
 
 def money_flow(ev: Evaluation) -> Figure:
@@ -50,10 +57,10 @@ def money_flow(ev: Evaluation) -> Figure:
     notes = []
     if m.budget is not None and m.appropriated is not None:
         gap = m.budget - m.appropriated
-        notes.append(f"未拨付 {format_decimal(gap)}（指标结余收回 {format_decimal(m.quota_recovered or ZERO)}）")
+        notes.append(f"未拨付 {show_number(gap)}（指标结余收回 {show_number(m.quota_recovered or ZERO)}）")
     if m.appropriated is not None and m.paid is not None:
-        notes.append(f"未支付 {format_decimal(m.appropriated - m.paid)}（结转 {format_decimal(m.carried_forward or ZERO)}，"
-                     f"财政收回 {format_decimal(m.recovered or ZERO)}）")
+        notes.append(f"未支付 {show_number(m.appropriated - m.paid)}（结转 {show_number(m.carried_forward or ZERO)}，"
+                     f"财政收回 {show_number(m.recovered or ZERO)}）")
     ax.set_xlim(0, top * 1.32)
     ax.set_xlabel("万元")
     ax.set_title(title, fontsize=11, loc="left")
@@ -61,7 +68,8 @@ def money_flow(ev: Evaluation) -> Figure:
         ax.text(0, -0.32, "；".join(notes) + "（万元）", transform=ax.transAxes, fontsize=8.5, color="#444")
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    return fig
+    return _describe(fig, f"{title}：" + "，".join(f"{name.replace(chr(10), '')} {_wan(v)}" for name, v in steps)
+                     + ("；" + "；".join(notes) + "（万元）" if notes else ""))
 
 
 def sub_items(ev: Evaluation) -> Figure:
@@ -85,7 +93,7 @@ def sub_items(ev: Evaluation) -> Figure:
         if s.budget:
             rate = (s.actual or ZERO) / s.budget * HUNDRED
             color = WARN_COLOR if rate < limit else "#222"
-            ax.text(max(_f(s.budget), _f(s.actual)) + top * 0.01, yi, f"{rate:.2f}%", va="center",
+            ax.text(max(_f(s.budget), _f(s.actual)) + top * 0.01, yi, show_rate(rate), va="center",
                     fontsize=9, color=color)
     ax.set_yticks(y, names, fontsize=9)
     ax.set_xlim(0, top * 1.18)
@@ -95,7 +103,9 @@ def sub_items(ev: Evaluation) -> Figure:
     ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncols=2, fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    return fig
+    parts = [f"{s.name} 预算{_wan(s.budget)}、实际{_wan(s.actual)}"
+             + (f"、执行率{show_rate((s.actual or ZERO) / s.budget * HUNDRED)}" if s.budget else "") for s in items]
+    return _describe(fig, f"{what}预算与实际：" + "；".join(parts))
 
 
 def category_scores(ev: Evaluation) -> Figure:
@@ -111,9 +121,12 @@ def category_scores(ev: Evaluation) -> Figure:
     ax.bar(x, [_f(pts[c]["self"]) for c in cats], width=w, color=SELF_COLOR, label="自评分")
     ax.bar([v + w for v in x], [_f(pts[c]["review"]) for c in cats], width=w, color=REVIEW_COLOR,
            label="复核分")
+    pending = {c: sum(1 for r in ev.indicators if r.indicator.category == c and r.review.score is None) for c in cats}
     for xi, c in zip(x, cats, strict=True):
-        ax.text(xi + w, _f(pts[c]["review"]), format_decimal(pts[c]["review"]), ha="center",
-                va="bottom", fontsize=8)
+        # a pending score is not a 0: the bar shows only what is scored, and says what is missing
+        label = show_score(pts[c]["review"]) + (f"\n含{pending[c]}项待评" if pending[c] else "")
+        ax.text(xi + w, _f(pts[c]["review"]), label, ha="center", va="bottom", fontsize=8,
+                color=WARN_COLOR if pending[c] else "#222")
     ax.set_xticks(x, [category_name(c) for c in cats])
     ax.set_ylabel("分")
     ax.set_ylim(0, max(_f(pts[c]["weight"]) for c in cats) * 1.25 if cats else 1)
@@ -121,7 +134,10 @@ def category_scores(ev: Evaluation) -> Figure:
     ax.legend(fontsize=8, frameon=False, ncols=3, loc="upper left")
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    return fig
+    parts = [f"{category_name(c)} 权重{show_score(pts[c]['weight'])}、自评{show_score(pts[c]['self'])}、"
+             f"复核{show_score(pts[c]['review'])}" + (f"（含{pending[c]}项待评，未计分）" if pending[c] else "")
+             for c in cats]
+    return _describe(fig, "分类得分：" + "；".join(parts))
 
 
 def completion(ev: Evaluation) -> Figure:
@@ -147,18 +163,26 @@ def completion(ev: Evaluation) -> Figure:
             ax.plot(_f(min(claimed, Decimal(250))), yi, "o", color=SELF_COLOR, zorder=3)
             values.append(_f(claimed))
         if reviewed is not None and reviewed != claimed:
-            ax.plot(_f(min(reviewed, Decimal(250))), yi, "D", color=WARN_COLOR, zorder=4)
+            # red only where the review takes points off; a reviewed value that keeps full marks is blue
+            lost = r.review.score is not None and r.review.score < r.indicator.weight
+            ax.plot(_f(min(reviewed, Decimal(250))), yi, "D", color=WARN_COLOR if lost else REVIEW_COLOR, zorder=4)
             values.append(_f(reviewed))
     ax.axvline(100, color="#666", lw=0.8, ls="--")
     ax.set_yticks(y, [r.indicator.name for r in rows], fontsize=8.5)
     lo = min([*values, 80.0])
     bands = [_f(ev.ruleset.rule_for(r.indicator.category).full_to or HUNDRED + 30) for r in rows]
     ax.set_xlim(max(0.0, lo - 10), min(260.0, max([*values, *bands]) + 10))
-    ax.set_xlabel("完成率 %（绿色区间为满分区间）")
-    ax.set_title("指标完成率（圆点：自评值；菱形：复核值）", fontsize=11, loc="left")
+    left_out = len(ev.indicators) - len(rows)
+    ax.set_xlabel("完成率 %（绿色区间为满分区间）"
+                  + (f"\n另有{left_out}项指标（定性或无法计算完成率）未列入，见指标评分表" if left_out else ""))
+    ax.set_title("指标完成率（圆点：自评值；菱形：复核值，红色为扣分）", fontsize=11, loc="left")
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    return fig
+    parts = [f"{r.indicator.name} 自评{show_rate(r.rescore.completion)}"
+             + (f"、复核{show_rate(r.review.completion)}" if r.review.completion != r.rescore.completion else "")
+             for r in rows[::-1]]
+    return _describe(fig, "指标完成率：" + "；".join(parts)
+                     + (f"；另有{left_out}项指标未列入（定性或无法计算完成率）" if left_out else ""))
 
 
 ALL_CHARTS = {

@@ -284,7 +284,9 @@ def rates(ev: Evaluation) -> Iterator[Finding]:
     m = form.money
     if mismatches:
         extra = ""
-        if (m.quota_recovered or ZERO) > 0 or (m.recovered or ZERO) > 0:
+        # a claim of 100% despite money recovered is SE-RATE-FULL-DESPITE-RECOVERY's to say, once
+        full_claims = any(x.get("claimed_value") == HUNDRED for x in mismatches)
+        if not full_claims and ((m.quota_recovered or ZERO) > 0 or (m.recovered or ZERO) > 0):
             extra = (f"指标结余收回{format_decimal(m.quota_recovered or ZERO)}万元，"
                      f"财政收回{format_decimal(m.recovered or ZERO)}万元。")
         template = CATALOGUE["SE-RATE-MISMATCH"]["item"]
@@ -486,9 +488,9 @@ def manual(ev: Evaluation) -> Iterator[Finding]:
 
         pending = [r.indicator.name for r in waiting if r.review.score is None]
         status = ("需复核人人工评分，在此之前总分为临时结果。" if pending
-                  else "复核分已确定，总分为最终结果。")
+                  else "以上指标均已评分（按资金数据或由复核人）。")
         yield make_finding(
-            "SE-IND-MANUAL", tuple(r.indicator.name for r in waiting),
+            "SE-IND-MANUAL", tuple(r.indicator.name for r in waiting), variant=None if pending else "settled",
             items=_items([f"{r.indicator.name}（{r.rescore.reason}{settled(r)}）" for r in waiting]),
             status=status, pending=pending)
 

@@ -17,11 +17,12 @@ from pathlib import Path
 from .errors import SelfevalError
 from .labels import category_name
 from .textable import render_table
-from .values import format_decimal
+from .values import format_decimal, show_score
 
 
 def _fmt(d) -> str:
-    return "—" if d is None else format_decimal(d)
+    """A score or weight (2 decimals, as in the report)."""
+    return show_score(d)
 
 
 def _evaluate(args: argparse.Namespace):

@@ -38,14 +38,15 @@ class Finding:
 
 
 def make_finding(code: str, indicators: tuple[str, ...] = (), severity: Severity | None = None,
-                 **evidence: Any) -> Finding:
-    """Build a finding from the catalogue entry `code`, formatting its message with `evidence`."""
+                 variant: str | None = None, **evidence: Any) -> Finding:
+    """Build a finding from the catalogue entry `code`, formatting its message with `evidence`;
+    `variant` picks an alternative title (`title_<variant>`) so the title says what the text says."""
     entry = CATALOGUE[code]
     shown = {k: show_value(v) for k, v in evidence.items()}
     return Finding(
         code=code,
         severity=severity or entry["severity"],  # type: ignore[arg-type]
-        title=entry["title"],
+        title=entry[f"title_{variant}"] if variant else entry["title"],
         message=entry["message"].format(**shown),
         evidence=evidence,
         indicators=indicators,

@@ -128,16 +128,31 @@ def fig_to_png_bytes(fig: Figure, **savefig_kw: Any) -> bytes:
     return buf.getvalue()
 
 
-def show_figure(fig: Figure, *, close: bool = True, **savefig_kw: Any) -> None:
+#: Where a chart keeps the words that describe it (the image's alt text).
+ALT_ATTRIBUTE = "selfeval_alt"
+
+
+def show_figure(fig: Figure, *, close: bool = True, alt: str | None = None, **savefig_kw: Any) -> None:
     """Display *fig* in a notebook as a reproducible PNG (instead of the inline backend).
 
-    The inline backend adds its own metadata and would also display the figure a second time
-    at the end of the cell; closing it prevents that.
+    With alt text (`alt`, or the chart's own description set by `selfeval.charts`) the image is
+    shown as HTML with that text, so a screen reader, a broken image or a text-only mail client
+    says what the chart shows. The inline backend adds its own metadata and would also display
+    the figure a second time at the end of the cell; closing it prevents that.
     """
-    from IPython.display import Image, display
+    import base64
+    import html
+
+    from IPython.display import HTML, Image, display
     from matplotlib import pyplot as plt
 
-    display(Image(data=fig_to_png_bytes(fig, **savefig_kw), format="png"))
+    data = fig_to_png_bytes(fig, **savefig_kw)
+    alt = alt or getattr(fig, ALT_ATTRIBUTE, None)
+    if alt:
+        src = base64.b64encode(data).decode("ascii")
+        display(HTML(f'<img class="se-chart" alt="{html.escape(alt)}" src="data:image/png;base64,{src}">'))
+    else:
+        display(Image(data=data, format="png"))
     if close:
         plt.close(fig)
 

@@ -29,8 +29,8 @@ PROJECT_NUMERIC = ("full_marks", "self_total", "review_total", "difference", "ex
 ZH = {
     "file": "文件", "params": "参数文件", "status": "状态", "project_name": "项目名称", "department": "主管部门",
     "year": "年度", "ruleset": "评分规则", "full_marks": "满分", "self_total": "自评总分", "review_total": "复核总分",
-    "self_rating": "自评评级", "rating": "复核评级", "provisional": "临时", "execution_rate": "预算执行率(%)",
-    "funding_rate": "资金到位率(%)", "budget": "预算数(万元)", "paid": "实际支出(万元)", "errors": "错误",
+    "self_rating": "自评评级", "rating": "复核评级", "provisional": "临时", "execution_rate": "预算执行率（支付÷预算）(%)",
+    "funding_rate": "资金到位率（到位÷预算）(%)", "budget": "预算数(万元)", "paid": "实际支出(万元)", "errors": "错误",
     "warnings": "警告", "infos": "提示", "reason": "失败原因", "error": "错误信息",
     "category": "类别代码", "category_name": "类别", "name": "指标名称", "target": "目标值", "weight": "权重",
     "actual": "实际完成值", "self_score": "自评分", "rescore": "重算分", "review_score": "复核分",

@@ -2,23 +2,36 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from .frames import ZH
+from .labels import LABELS
 from .report import atomic_write
 from .sheets import frame_csv_bytes, frame_sheet, workbook_bytes
+from .values import round_half_up, show_number, show_rate, show_score
 
 
-def _num(v: Any, places: int = 2) -> str:
-    if v is None or v == "":
-        return "—"
-    return f"{float(v):.{places}f}"
+def _dec(v: Any) -> Decimal | None:
+    # outcomes carry JSON numbers; their shortest repr is the exact value the evaluation had
+    return None if v is None or v == "" else Decimal(str(v))
+
+
+def _num(v: Any) -> str:
+    return "—" if _dec(v) is None else show_score(_dec(v))
 
 
 def _pct(v: Any) -> str:
-    return "—" if v is None else f"{float(v):.2f}%"
+    return show_rate(_dec(v))
+
+
+def rating_rank(rating: str) -> int:
+    """A rating's rank for sorting (优 highest); unknown words and 待定 sort last."""
+    order = LABELS["rating_order"]
+    return len(order) - order.index(rating) if rating in order else 0
 
 
 def report_href(name: str) -> str:
@@ -37,36 +50,53 @@ def index_rows(outcomes: list) -> list[dict[str, Any]]:
             rows.append({"name": o.name, "failed": True, "reason": o.reason.splitlines()[0] if o.reason else ""})
             continue
         r = o.row
+        full = _dec(r["full_marks"])
+        share = _dec(r["review_total"]) / full * 100 if full else None
         rows.append({
             "name": o.name, "failed": False, "href": report_href(o.name),
             "project_name": r["project_name"], "department": r["department"], "year": r["year"],
-            "full_marks": _num(r["full_marks"], 0) if float(r["full_marks"]).is_integer() else _num(r["full_marks"]),
+            "full_marks": show_number(full),
             "self_total": _num(r["self_total"]), "self_total_v": r["self_total"],
             "review_total": _num(r["review_total"]), "review_total_v": r["review_total"],
             # 80- and 100-point schemes side by side: compare them by share of the full marks
-            "review_share": _pct(float(r["review_total"]) / float(r["full_marks"]) * 100),
-            "review_share_v": float(r["review_total"]) / float(r["full_marks"]) * 100,
+            "review_share": show_rate(share), "review_share_v": "" if share is None else round_half_up(share, 4),
             "difference": _num(r["difference"]), "difference_v": r["difference"],
             "negative": r["difference"] is not None and r["difference"] < 0,
-            "rating": r["rating"], "provisional": r["provisional"],
+            "self_rating": r.get("self_rating") or "—", "self_rating_v": rating_rank(r.get("self_rating") or ""),
+            "rating": r["rating"], "rating_v": rating_rank(r["rating"]), "provisional": r["provisional"],
             "execution_rate": _pct(r["execution_rate"]), "execution_rate_v": r["execution_rate"] or -1,
             "funding_rate": _pct(r["funding_rate"]), "funding_rate_v": r["funding_rate"] or -1,
             "errors": r["errors"], "warnings": r["warnings"], "infos": r["infos"],
         })
+    # failed projects first (they need attention), then the lowest review share first
+    rows.sort(key=lambda x: (not x["failed"], x.get("review_share_v") if x.get("review_share_v") != "" else 0))
     return rows
 
 
-PROJECT_COLUMNS = {
-    "params": "参数文件", "status": "状态", "project_name": "项目名称", "department": "主管部门", "year": "年度",
-    "ruleset": "评分规则", "full_marks": "满分", "self_total": "自评总分", "review_total": "复核总分",
-    "difference": "差异", "rating": "评级", "provisional": "临时", "execution_rate": "预算执行率(%)",
-    "funding_rate": "资金到位率(%)", "errors": "错误", "warnings": "警告", "infos": "提示", "reason": "失败原因",
-}
-INDICATOR_COLUMNS = {
-    "params": "参数文件", "project_name": "项目名称", "category_name": "类别", "name": "指标名称",
-    "target": "目标值", "weight": "权重", "actual": "实际完成值", "self_score": "自评分", "rescore": "重算分",
-    "review_score": "复核分", "difference": "差异", "review_source": "复核依据", "review_reason": "复核说明",
-}
+PROJECT_FIELDS = ["params", "status", "project_name", "department", "year", "ruleset", "full_marks", "self_total",
+                  "review_total", "difference", "self_rating", "rating", "provisional", "execution_rate",
+                  "funding_rate", "errors", "warnings", "infos", "reason"]
+INDICATOR_FIELDS = ["params", "project_name", "category_name", "name", "target", "weight", "actual", "self_score",
+                    "rescore", "review_score", "difference", "review_source", "review_reason"]
+PROJECT_COLUMNS = {k: ZH[k] for k in PROJECT_FIELDS}
+INDICATOR_COLUMNS = {k: ZH[k] for k in INDICATOR_FIELDS}
+#: Reviewer-facing sheets hold numbers as the report shows them (2 decimals, 四舍五入); the exact
+#: decimals stay in `--json` and the API.
+ROUNDED = ("full_marks", "self_total", "review_total", "difference", "execution_rate", "funding_rate", "weight",
+           "self_score", "rescore", "review_score")
+
+
+def _rounded(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: float(round_half_up(_dec(v))) if k in ROUNDED and isinstance(v, int | float | str)
+            and v != "" and not isinstance(v, bool) and _is_number(v) else v for k, v in row.items()}
+
+
+def _is_number(v: Any) -> bool:
+    try:
+        Decimal(str(v))
+    except ArithmeticError:
+        return False
+    return True
 
 
 def score_tables(outcomes: list):
@@ -76,10 +106,10 @@ def score_tables(outcomes: list):
     projects, indicators = [], []
     for o in outcomes:
         row = {"params": o.name, "status": o.status, **o.row, "reason": o.reason}
-        projects.append({k: row.get(k) for k in PROJECT_COLUMNS})
+        projects.append(_rounded({k: row.get(k) for k in PROJECT_COLUMNS}))
         for ind in o.indicators:
             full = {"params": o.name, "project_name": o.row.get("project_name"), **ind}
-            indicators.append({k: full.get(k) for k in INDICATOR_COLUMNS})
+            indicators.append(_rounded({k: full.get(k) for k in INDICATOR_COLUMNS}))
     p = pd.DataFrame(projects, columns=list(PROJECT_COLUMNS)).rename(columns=PROJECT_COLUMNS)
     p["年度"] = p["年度"].astype("Int64")  # a failed project has no year: not 2023.0 for the others
     i = pd.DataFrame(indicators, columns=list(INDICATOR_COLUMNS)).rename(columns=INDICATOR_COLUMNS)

@@ -24,3 +24,8 @@ def category_name(category: str) -> str:
 def money_name(field: str) -> str:
     """The Chinese label of a money field (paid → 实际支付数)."""
     return LABELS["money_names"].get(field, field)
+
+
+def rate_name(rate: str) -> str:
+    """The one name of a rate, with its basis (execution_rate → 预算执行率（支付÷预算）)."""
+    return LABELS["rate_names"].get(rate, rate)

@@ -16,8 +16,10 @@ import jinja2
 
 from .checks import at_threshold as _at_threshold
 from .checks import finding_counts, project_results
+from .conclusion import advice
+from .labels import LABELS
 from .scoring import HUNDRED, ZERO, Evaluation, pct, round_half_up
-from .values import canonical, format_decimal
+from .values import canonical, show_number
 from .yamlio import load_yaml
 
 
@@ -45,7 +47,7 @@ def _env() -> jinja2.Environment:
 
 
 def _d(d: Decimal | None) -> str:
-    return "—" if d is None else format_decimal(d)
+    return show_number(d)
 
 
 def section_ids() -> list[str]:
@@ -76,17 +78,11 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
              if r.review.score is not None and r.self_score is not None and r.review.score != r.self_score]
     if budget_delta:
         moves.append(("预算执行", budget_delta))
-    moves.sort(key=lambda m: m[1])
     pending = [r for r in ev.indicators if r.review.score is None]
-    pending_weight = sum((r.self_score or r.indicator.weight for r in pending), ZERO)
+    # a pending indicator counts 0 in the review total: its whole self-score is part of the gap
+    moves += [(f"{r.indicator.name}（待评，暂计0分）", -r.self_score) for r in pending if r.self_score]
+    moves.sort(key=lambda m: m[1])
     open_findings = [x for x in ev.findings if x.dismissed is None]
-    advice_map = _spec()["advice"]
-    advice, seen = [], set()
-    for x in open_findings:
-        text = advice_map.get(x.code)
-        if text and text not in seen:
-            seen.add(text)
-            advice.append(text)
     gap = ev.review_total - ev.self_total
     return {
         "project_name": f.project_name,
@@ -101,11 +97,10 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
         "pending": [r.indicator.name for r in ev.indicators if r.review.score is None],
         "gap": gap,
         "gap_abs": _d(round_half_up(abs(gap))),
-        "main_losses": "、".join(f"{name}（{'+' if d > 0 else ''}{_d(d)}分）" for name, d in moves[:6])
-        + ("等" if len(moves) > 6 else ""),
+        # every part, so they add up to the gap (a test checks each "由…构成" sum)
+        "main_losses": "、".join(f"{name}（{'+' if d > 0 else ''}{_d(d)}分）" for name, d in moves),
         "moves_count": len(moves),
-        "pending_note": (f"其中{len(pending)}项指标待人工评分，暂按0分计入复核分（自评{_d(pending_weight)}分）"
-                         if pending else ""),
+        "pending_note": "",  # pending indicators are among the moves above ("待评，暂计0分")
         "budget": None if m.budget is None else _d(m.budget),
         "initial_budget": _d(m.initial_budget),
         "adjustment": _d(m.adjustment or ZERO),
@@ -114,6 +109,7 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
         "funding_rate": pct(ev.rates.funding_rate),
         "execution_rate": pct(ev.rates.execution_rate),
         "payment_rate": pct(ev.rates.payment_rate),
+        "rate_names": LABELS["rate_names"],
         "quota_recovered": _d(m.quota_recovered or ZERO),
         "recovered": _d(m.recovered or ZERO),
         "quota_recovered_nonzero": (m.quota_recovered or ZERO) > 0,
@@ -139,7 +135,7 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
         "finding_total": sum(counts.values()),
         "dismissed": sum(1 for x in ev.findings if x.dismissed is not None),
         "top_titles": [x.title for x in open_findings if x.severity in ("error", "warning")][:5],
-        "advice": advice,
+        "advice": advice(ev),
     }
 
 

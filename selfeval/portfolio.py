@@ -268,12 +268,17 @@ def prepare(source: str | None = None, records_file: str | None = None, year: in
 
 
 def _env():
+    from decimal import Decimal
+
     import jinja2
+
+    from .values import round_half_up, show_rate
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("selfeval", "templates/portfolio"), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)
-    env.filters["n"] = lambda v, places=2: "—" if v is None else f"{v:,.{places}f}"
-    env.filters["p"] = lambda v: "—" if v is None else f"{v:.2f}%"
+    # the report's and the index's rounding (四舍五入 on the exact value), so all agree
+    env.filters["n"] = lambda v, places=2: "—" if v is None else format(round_half_up(Decimal(str(v)), places), ",f")
+    env.filters["p"] = lambda v: "—" if v is None else show_rate(Decimal(str(v)))
     return env
 
 

@@ -17,11 +17,13 @@ import jinja2
 
 from . import __version__
 from .errors import ParamsError
-from .findings import SEVERITIES, finding_counts
+from .findings import finding_counts
 from .labels import LABELS, category_name, money_name
 from .narrative import Section, build_narrative
 from .scoring import HUNDRED, ZERO, Evaluation, pct, round_half_up
-from .values import canonical, format_decimal
+from .values import canonical, format_decimal, show_number, show_rate, show_score
+
+SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 @dataclass(frozen=True)
@@ -162,12 +164,19 @@ def _env() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(d=_d, pct=pct, signed=_signed)
+    env.globals.update(d=_d, s=_s, pct=show_rate, signed=_signed, rate_names=LABELS["rate_names"],
+                       severity_names=SEVERITY_NAMES)
     return env
 
 
 def _d(value: Decimal | None) -> str:
-    return "—" if value is None else format_decimal(value)
+    """Money (and other stated numbers) as the form states it; a computed quotient at 2 decimals."""
+    return show_number(value)
+
+
+def _s(value: Decimal | None) -> str:
+    """A score or weight: always 2 decimals."""
+    return show_score(value)
 
 
 def _signed(value: Decimal | None) -> str:
@@ -186,20 +195,44 @@ def _budget_weight(ev: Evaluation) -> Decimal | None:
     return None if bs is None else bs.weight
 
 
+def _paragraphs(text: str | None) -> list[str]:
+    return [p.strip() for p in (text or "").split("\n\n") if p.strip()]
+
+
 @_section
-def overview_html(ctx: ReportContext) -> str:
-    """Header and key numbers: totals out of the full marks, rating, status, rates, counts.
+def summary_html(ctx: ReportContext) -> str:
+    """The first screen: the conclusion (review score and rating beside the self-claimed ones,
+    with the change stated), the problems that matter, what the reviewer must still decide, the
+    reviewer's 复核意见 and sign-off, then the key numbers with each rate named by its basis.
 
     Under a scheme with a budget-execution score (national 10 + 90) that score is shown, and the
     资金到位率 only where the form's money block gives it.
     """
+    from . import conclusion
+
     ev = ctx.evaluation
     bs = ev.budget_score
-    budget = None if bs is None else {"score": "待评" if bs.score is None else _d(bs.score),
-                                      "weight": _d(_budget_weight(ev))}
-    show_funding = bs is None or ev.rates.funding_rate is not None
-    return _render("overview.html.j2", f=ev.form, ev=ev, counts=finding_counts(ev), budget=budget,
-                   show_funding=show_funding, claimed=ev.self_claimed)
+    budget = None if bs is None else {"score": "待评" if bs.score is None else _s(bs.score),
+                                      "weight": _s(_budget_weight(ev))}
+    rates = [("execution_rate", ev.rates.execution_rate)]
+    if bs is None or ev.rates.funding_rate is not None:
+        rates += [("funding_rate", ev.rates.funding_rate), ("payment_rate", ev.rates.payment_rate)]
+    return _render("summary.html.j2", f=ev.form, ev=ev, counts=finding_counts(ev), budget=budget, rates=rates,
+                   claimed=ev.self_claimed, change=conclusion.rating_change(ev),
+                   problems=conclusion.key_problems(ev), decide=conclusion.to_decide(ev),
+                   notes=_paragraphs(ctx.analyst_notes), reviewer=ctx.reviewer, review_date=ctx.review_date)
+
+
+overview_html = summary_html  # the name the report notebook used before 0.2
+
+
+@_section
+def goals_html(ctx: ReportContext) -> str:
+    """The project's goals as the form states them (项目总目标, 年度绩效目标)."""
+    n = ctx.evaluation.form.narrative
+    labels = LABELS["narrative"]
+    goals = [(labels.get(k, k), n_text) for k in ("overall_goal", "annual_goal") if (n_text := getattr(n, k))]
+    return _render("goals.html.j2", goals=goals)
 
 
 def _funds_rows(ev: Evaluation) -> list[dict]:
@@ -214,9 +247,9 @@ def _funds_rows(ev: Evaluation) -> list[dict]:
     rows = [{"name": "年度资金总额", "total": True, "initial": _d(m.initial_budget), "budget": _d(m.full_year_budget),
              "actual": _d(m.executed if m.executed is not None else m.paid), "rate": pct(ev.rates.execution_rate),
              "stated_rate": pct(m.stated_execution_rate) if m.stated_execution_rate is not None else "",
-             "weight": _d(f.budget_weight if f.budget_weight is not None else _budget_weight(ev)),
-             "self_score": _d(f.budget_self_score),
-             "review_score": "" if bs is None else ("待评" if bs.score is None else _d(bs.score)), "low": False}]
+             "weight": _s(f.budget_weight if f.budget_weight is not None else _budget_weight(ev)),
+             "self_score": _s(f.budget_self_score) if f.budget_self_score is not None else "",
+             "review_score": "" if bs is None else ("待评" if bs.score is None else _s(bs.score)), "low": False}]
     several = sum(1 for s in f.sub_items if s.budget) > 1
     for s in f.sub_items:
         r = rate(s.actual, s.budget)
@@ -253,23 +286,41 @@ def money_html(ctx: ReportContext) -> str:
 
 @_section
 def indicators_html(ctx: ReportContext) -> str:
-    """The indicator table: target, weight, actual, self, review score, difference, decisions."""
+    """The indicator table: target, weight, actual, self, review score, difference, decisions, a
+    subtotal per category; the rule's own rescore where it differs from the self-score."""
     ev = ctx.evaluation
     rows = []
     national = ev.form.capabilities.funds == "sources"  # 二级指标 under 一级
+    show_rescore = any(r.rescore.score != r.indicator.self_score for r in ev.indicators if ev.self_claimed)
+    groups: dict[str, dict] = {}
     for r in ev.indicators:
         ind = r.indicator
         diff = None if r.review.score is None or ind.self_score is None else r.review.score - ind.self_score
-        rows.append({
-            "category": category_name(ind.category), "level2": (ind.level2 or "") if national else "",
+        cat = category_name(ind.category)
+        g = groups.setdefault(cat, {"weight": ZERO, "self": ZERO, "review": ZERO, "pending": 0, "rows": []})
+        g["weight"] += ind.weight
+        g["self"] += ind.self_score or ZERO
+        g["review"] += r.review.score or ZERO
+        g["pending"] += r.review.score is None
+        g["rows"].append({
+            "category": cat, "level2": (ind.level2 or "") if national else "",
             "name": ind.name, "target": ind.target.raw,
-            "weight": _d(ind.weight), "actual": ind.actual or "", "self_score": _d(ind.self_score),
-            "review_score": "待评" if r.review.score is None else _d(r.review.score),
+            "weight": _s(ind.weight), "actual": ind.actual or "", "self_score": _s(ind.self_score),
+            "rescore": "待评" if r.rescore.score is None else _s(r.rescore.score),
+            "review_score": "待评" if r.review.score is None else _s(r.review.score),
             "difference": _signed(diff) if diff else "", "diff_flag": bool(diff) or r.review.score is None,
             # With a decision, the rule's own reading stays visible and the decision follows it once.
             "reason": r.rescore.reason if r.decision else r.review.reason, "decision": r.decision,
             "note": ind.deviation_note or ind.explanation,
         })
+    for cat, g in groups.items():
+        rows += g["rows"]
+        if len(groups) > 1:
+            d = g["review"] - g["self"] if ev.self_claimed else None
+            rows.append({"subtotal": True, "category": f"{cat}小计", "weight": _s(g["weight"]),
+                         "self_score": _s(g["self"]) if ev.self_claimed else "—", "review_score": _s(g["review"]),
+                         "difference": _signed(d) if d else "",
+                         "pending": f"含{g['pending']}项待评（暂计0分）" if g["pending"] else ""})
     bs = ev.budget_score
     total_weight = sum((r.indicator.weight for r in ev.indicators), ZERO)
     budget_row = None
@@ -279,40 +330,60 @@ def indicators_html(ctx: ReportContext) -> str:
         own = ev.form.budget_self_score
         diff = None if bs.score is None or own is None else bs.score - own
         budget_row = {
-            "category": "预算执行", "level2": "", "name": "预算执行率", "target": "全年执行数/全年预算数",
-            "weight": _d(weight), "actual": pct(bs.completion), "self_score": _d(own),
-            "review_score": "待评" if bs.score is None else _d(bs.score),
+            "category": "预算执行", "level2": "", "name": rate_names()["execution_rate"],
+            "target": "全年执行数÷全年预算数", "weight": _s(weight), "actual": show_rate(bs.completion),
+            "self_score": _s(own), "rescore": "待评" if ev.budget_rescore is None or ev.budget_rescore.score is None
+            else _s(ev.budget_rescore.score),
+            "review_score": "待评" if bs.score is None else _s(bs.score),
             "difference": _signed(diff) if diff else "", "diff_flag": bool(diff) or bs.score is None,
             "reason": bs.reason, "decision": None, "note": ev.form.budget_note,
         }
     return _render(
-        "indicators.html.j2", rows=rows, budget_row=budget_row,
-        total_weight=_d(canonical(total_weight) if national else total_weight),
-        self_total=_d(ev.self_total) if ev.self_claimed else "—", review_total=_d(ev.review_total),
+        "indicators.html.j2", rows=rows, budget_row=budget_row, show_rescore=show_rescore,
+        total_weight=_s(canonical(total_weight) if national else total_weight),
+        self_total=_s(ev.self_total) if ev.self_claimed else "—", review_total=_s(ev.review_total),
+        rescore_total=_s(ev.rescore_total),
         total_diff=_signed(ev.review_total - ev.self_total) if ev.self_claimed else "",
     )
 
 
+def rate_names() -> dict[str, str]:
+    """The one name of each rate, with its basis (labels.yaml `rate_names`)."""
+    return LABELS["rate_names"]
+
+
 @_section
 def findings_html(ctx: ReportContext) -> str:
-    """Findings grouped by severity, dismissed ones marked as the reviewer's decision."""
+    """Findings grouped by root cause (most severe first); each keeps its code and severity, and
+    a dismissed one is marked with the reviewer's decision."""
+    from .conclusion import causes
+
     ev = ctx.evaluation
-    labels = {"error": "错误", "warning": "警告", "info": "提示"}
-    groups = [(s, labels[s], [f for f in ev.findings if f.severity == s]) for s in SEVERITIES]
-    return _render("findings.html.j2", findings=ev.findings, groups=groups)
+    return _render("findings.html.j2", findings=ev.findings, causes=causes(ev), counts=finding_counts(ev),
+                   dismissed=sum(1 for f in ev.findings if f.dismissed is not None))
+
+
+@_section
+def assessment_html(ctx: ReportContext) -> str:
+    """The self-evaluation's quality, the evidence to request, 整改要求 and 结果应用, all derived
+    from the findings that fired and the rating."""
+    from . import conclusion
+
+    ev = ctx.evaluation
+    q = conclusion.quality(ev)
+    return _render("assessment.html.j2", quality=q, gap_share=show_rate(q["gap_share"]) if q["gap_share"] is not None
+                   else None, evidence=conclusion.evidence(ev), rectify=conclusion.rectification(ev),
+                   result_use=conclusion.result_use(ev))
 
 
 @_section
 def narrative_html(ctx: ReportContext) -> str:
-    """The Chinese write-up, analysts' notes, and the department's own narrative sections."""
+    """The Chinese write-up and the department's own narrative sections."""
     n = ctx.evaluation.form.narrative
     labels = LABELS["narrative"]
     form_sections = [(labels[k], getattr(n, k)) for k in
-                     ("overview", "annual_goal", "implementation", "management_results", "problems",
-                      "recommendations")]
-    notes = [p.strip() for p in (ctx.analyst_notes or "").split("\n\n") if p.strip()]
-    return _render("narrative.html.j2", sections=ctx.narrative, analyst_notes=notes,
-                   form_sections=form_sections)
+                     ("overview", "implementation", "management_results", "problems", "recommendations")]
+    return _render("narrative.html.j2", sections=ctx.narrative, form_sections=form_sections)
 
 
 def band_text(rule) -> str:

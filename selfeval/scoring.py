@@ -15,6 +15,7 @@ from typing import Literal
 from .decisions import Decision
 from .errors import FormError, Problem
 from .labels import category_name
+from .labels import rate_name as rate_name_of
 from .model import Category, Form, Indicator
 from .rulesets import BandRule, Ruleset, TierRule
 from .values import (
@@ -27,6 +28,7 @@ from .values import (
     normalize,
     parse_actual,
     round_half_up,
+    show_number,
 )
 
 HUNDRED = Decimal(100)
@@ -237,7 +239,7 @@ def _shortfall_reason(a: Decimal, t: Decimal, unit: str, completion: Decimal, sh
     """What was measured and what it cost, e.g. '实际88.9%，较目标99%低10.1个百分点，扣减权重50.5%'."""
     deduct = format_decimal(round_half_up(min(HUNDRED, shortfall * rule.shortfall_deduction)))
     sep = "" if unit == "%" else " "
-    actual, target = f"{format_decimal(a)}{sep}{unit}", f"{format_decimal(t)}{sep}{unit}"
+    actual, target = f"{show_number(a)}{sep}{unit}", f"{show_number(t)}{sep}{unit}"
     if rule.shortfall_basis == "literal" and is_pct:
         gap = f"较目标{target}{side}{format_decimal(round_half_up(shortfall))}个百分点"
         return f"实际{actual}，{gap}，扣减权重{deduct}%"
@@ -420,6 +422,9 @@ def score_form(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = 
             recomputed = Actual(kind="quantity", raw=pct(value, 4),
                                 quantity=Quantity(value=value, unit="%"))
             review = assess(ind, recomputed, ruleset, form.year)
+            # the indicator's name may be 预算执行率 while the ruleset scores it on another basis:
+            # the reason names the rate it was scored on (the report's one name per rate)
+            review = replace(review, reason=f"按{rate_name_of(rate_name)}计：{review.reason}")
             source, accepted = "recomputed", pct(value)
         decision = manual.get(normalize(ind.name))
         if decision is not None:

@@ -145,6 +145,30 @@ def format_decimal(d: Decimal | None) -> str:
     return s
 
 
+#: A value with more decimals than this was computed (a quotient), never written on a form.
+STATED_PLACES = 6
+
+
+def show_number(d: Decimal | None) -> str:
+    """A number for reviewer-facing text: as the form states it (165.5002 stays 165.5002), or,
+    for a computed quotient (more than six decimals), rounded 四舍五入 to 2 decimals."""
+    if d is None:
+        return "—"
+    if d.as_tuple().exponent < -STATED_PLACES:  # type: ignore[operator]
+        d = round_half_up(d)
+    return format_decimal(d)
+
+
+def show_score(d: Decimal | None) -> str:
+    """A score or weight for reviewers: always 2 decimals (1.00, 4.58), 四舍五入."""
+    return "—" if d is None else format_decimal(round_half_up(d))
+
+
+def show_rate(d: Decimal | None) -> str:
+    """A rate in points as reviewers read it: 2 decimals and a per-cent sign (88.65%)."""
+    return "—" if d is None else f"{format_decimal(round_half_up(d))}%"
+
+
 class Quantity(BaseModel):
     """A number with its unit; percentages have unit "%" and value in points (99 for 99 %)."""
 

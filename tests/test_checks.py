@@ -314,9 +314,15 @@ def test_rate_mismatch_threshold_is_half_a_point(suzhou):
 
 def test_rate_mismatch_mentions_recovered_money(suzhou):
     form = with_money(with_spending(clean_form(), appropriated="95", paid="95"), quota_recovered="5")
-    m = only(run(form, suzhou), "SE-RATE-MISMATCH")
+    findings = run(form, suzhou)
+    m = only(findings, "SE-RATE-MISMATCH")
     assert m.evidence["quota_recovered"] == D(5)
-    assert "指标结余收回5万元" in m.message
+    # the form claims 100%: SE-RATE-FULL-DESPITE-RECOVERY says the recovered money, once
+    assert "指标结余收回" not in m.message
+    assert "指标结余收回5万元" in only(findings, "SE-RATE-FULL-DESPITE-RECOVERY").message
+    # a claim below 100% does not trip that finding, so the mismatch says it itself
+    partial = with_indicator(form, "资金到位率", actual="97%")
+    assert "指标结余收回5万元" in only(run(partial, suzhou), "SE-RATE-MISMATCH").message
 
 
 def test_rate_option_execution_rate_makes_it_a_mismatch(suzhou):
@@ -886,7 +892,7 @@ def test_seed_funding_rate_mismatch(seed_review):
     f = only(seed_review, "SE-RATE-MISMATCH")
     assert f.severity == "warning"
     assert f.indicators == ("资金到位率",)
-    assert "88.65%" in f.message and "265.92" in f.message
+    assert "88.65%" in f.message and "265.92" not in f.message  # said once, by the next finding
     [rate] = f.evidence["rates"]
     assert round(rate["recomputed_value"], 4) == D("88.6538")
     assert (rate["numerator"], rate["denominator"]) == (D("2077.78"), D("2343.7"))

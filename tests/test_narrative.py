@@ -17,7 +17,7 @@ def test_sections_in_order_with_the_seed_numbers(seed_form, suzhou):
     text = {s.id: "".join(s.paragraphs) for s in sections}
     assert "80.00分（满分80分）" in text["overall"] and "79.43分" in text["overall"]
     assert "评级为“优”" in text["overall"] and "资金到位率（-0.57分）" in text["overall"]
-    assert "资金到位率88.65%" in text["budget"] and "预算执行率88.65%" in text["budget"]
+    assert "资金到位率（到位÷预算）88.65%" in text["budget"] and "预算执行率（支付÷预算）88.65%" in text["budget"]
     assert "99.99%" in text["budget"] and "基础设施备品备件及其他（56.68%）" in text["budget"]
     assert "绩效指标共23项" in text["indicators"] and "11项实际值恰好等于目标值" in text["indicators"]
     assert "警告6项" in text["findings"] and "错误0项" in text["findings"]

@@ -700,13 +700,13 @@ def test_report_fragments_adapt_to_the_scheme(farm_ctx):
     from selfeval import present
 
     overview = present.overview_html(farm_ctx)
-    assert "预算执行得分" in overview and "9.16 <small>/ 10</small>" in overview
+    assert "预算执行得分" in overview and "9.16 <small>/ 10.00</small>" in overview
     assert "资金到位率" not in overview
     money = present.money_html(farm_ctx)
     assert "年度资金总额" in money and "全年预算数" in money and "子项资金" not in money
     assert "57.67%" in money and "91.61%" in money
     table = present.indicators_html(farm_ctx)
-    assert "预算执行率" in table and ">100<" in table and "含预算执行 9.16 分" in table
+    assert "预算执行率" in table and ">100.00<" in table and "含预算执行 9.16 分" in table
     assert "数量指标" in table  # the 二级指标 under the category
     appendix = present.appendix_html(farm_ctx)
     assert "预算执行得分" in appendix and "达成年度指标80–100%" in appendix

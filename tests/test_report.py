@@ -24,11 +24,11 @@ def test_seed_report_carries_the_key_numbers(seed_report):
     html = seed_report.html
     assert seed_report.html_path.name == "seed.html"
     assert seed_report.html_path.read_text(encoding="utf-8") == html
-    for text in ["电子政务项目运行维护资金", "苏州市信息中心", "79.43", "满分 80", "88.65%", "99.99%",
+    for text in ["电子政务项目运行维护资金", "苏州市信息中心", "79.43", "/ 80.00", "88.65%", "99.99%",
                  "56.68%", "67.63%", "2077.604168", "资金到位率", "自评值与资金数据不符",
                  "指标完成值普遍恰好等于目标值", "示例复核人", "2024-03-15", "suzhou-2023",
                  "cb3c927b194cc0e66e9b1db141696e915dbc177166a96a200b4cc0ec8a376d39",
-                 "总体评价", "预算执行", "复核发现", "建议", "分析师备注", "项目实施情况",
+                 "总体评价", "预算执行", "复核发现", "建议", "复核意见", "复核结论", "自评质量评估", "整改要求", "结果应用", "项目总目标", "项目实施情况",
                  "“苏周到” APP"]:
         assert text in html, text
     assert html.count("<img") == 4  # the four charts, embedded

@@ -27,12 +27,14 @@ PROJECT_REPORT = [
          "configure_matplotlib()\n"
          "ctx = present.start(globals())\n"
          "ev = ctx.evaluation"),
-    ("", "present.show(present.overview_html(ctx))"),
+    ("", "present.show(present.summary_html(ctx))"),
+    ("", "present.show(present.goals_html(ctx))"),
     ("", "present.show(present.money_html(ctx))"),
     ("", "show_figure(charts.money_flow(ev))\nshow_figure(charts.sub_items(ev))"),
     ("", "present.show(present.indicators_html(ctx))"),
     ("", "show_figure(charts.category_scores(ev))\nshow_figure(charts.completion(ev))"),
     ("", "present.show(present.findings_html(ctx))"),
+    ("", "present.show(present.assessment_html(ctx))"),
     ("", "present.show(present.narrative_html(ctx))"),
     ("", "present.show(present.appendix_html(ctx))"),
 ]
