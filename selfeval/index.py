@@ -12,7 +12,7 @@ from .frames import ZH
 from .labels import LABELS
 from .report import atomic_write
 from .sheets import frame_csv_bytes, frame_sheet, workbook_bytes
-from .values import round_half_up, show_number, show_rate, show_score
+from .values import canonical, round_half_up, show_number, show_rate, show_score
 
 
 def _dec(v: Any) -> Decimal | None:
@@ -55,7 +55,7 @@ def index_rows(outcomes: list) -> list[dict[str, Any]]:
         rows.append({
             "name": o.name, "failed": False, "href": report_href(o.name),
             "project_name": r["project_name"], "department": r["department"], "year": r["year"],
-            "full_marks": show_number(full),
+            "full_marks": show_number(canonical(full)) if full is not None else "—",
             "self_total": _num(r["self_total"]), "self_total_v": r["self_total"],
             "review_total": _num(r["review_total"]), "review_total_v": r["review_total"],
             # 80- and 100-point schemes side by side: compare them by share of the full marks

@@ -195,6 +195,14 @@ def _budget_weight(ev: Evaluation) -> Decimal | None:
     return None if bs is None else bs.weight
 
 
+def css_string(text: str):
+    """`text` as a quoted CSS string, every character that is not a letter or digit escaped (so
+    neither a quote nor `</style>` in a project name can end it)."""
+    from markupsafe import Markup
+
+    return Markup('"' + "".join(c if c.isalnum() else f"\\{ord(c):06x}" for c in text) + '"')
+
+
 def _paragraphs(text: str | None) -> list[str]:
     return [p.strip() for p in (text or "").split("\n\n") if p.strip()]
 
@@ -217,7 +225,9 @@ def summary_html(ctx: ReportContext) -> str:
     rates = [("execution_rate", ev.rates.execution_rate)]
     if bs is None or ev.rates.funding_rate is not None:
         rates += [("funding_rate", ev.rates.funding_rate), ("payment_rate", ev.rates.payment_rate)]
+    header = css_string(f"{ev.form.project_name}　{ev.form.year}年度绩效自评复核报告")
     return _render("summary.html.j2", f=ev.form, ev=ev, counts=finding_counts(ev), budget=budget, rates=rates,
+                   print_header=header,
                    claimed=ev.self_claimed, change=conclusion.rating_change(ev),
                    problems=conclusion.key_problems(ev), decide=conclusion.to_decide(ev),
                    notes=_paragraphs(ctx.analyst_notes), reviewer=ctx.reviewer, review_date=ctx.review_date)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -64,3 +65,74 @@ def test_seed_report_in_chromium(tmp_path):
     assert external == [], external
     dom = chromium(["--dump-dom", html_path.as_uri()], tmp_path).stdout
     assert "79.43" in dom and "电子政务项目运行维护资金" in dom
+
+
+# --- every bundled report at desktop and phone width, and printed -----------------------------------
+
+VIEWPORTS = [(1280, 800, False), (390, 844, True)]
+
+
+@pytest.fixture(scope="module")
+def bundled(tmp_path_factory) -> Path:
+    from selfeval.batch import run_batch
+
+    out = tmp_path_factory.mktemp("bundled")
+    assert run_batch(ROOT / "params", out, jobs=2).failed == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from cdp import Browser
+
+    b = Browser()
+    yield b
+    b.close()
+
+
+def test_the_layout_check_can_fail(tmp_path, browser):
+    # Positive control: a page wider than a phone, and a verdict below the fold, are both caught.
+    from cdp import MEASURE
+
+    page = tmp_path / "wide.html"
+    page.write_text('<html><head><meta name="viewport" content="width=device-width"></head><body><div style="width:900px">x</div><div style="height:2000px"></div>'
+                    '<p id="se-verdict">结论</p></body></html>', encoding="utf-8")
+    m = browser.evaluate(browser.open(page.as_uri(), 390, 844, True), MEASURE)
+    assert m["scrollWidth"] > 390 and m["verdictTop"] > 844  # (a phone widens its viewport to the content)
+
+
+@pytest.mark.parametrize(("width", "height", "mobile"), VIEWPORTS, ids=["desktop", "phone"])
+def test_every_page_fits_the_width_and_the_conclusion_is_on_the_first_screen(bundled, browser, width, height,
+                                                                             mobile):
+    from cdp import MEASURE
+
+    pages = sorted(bundled.glob("*.html"))
+    assert len(pages) == len(list((ROOT / "params").glob("*.yaml"))) + 2  # reports, index, portfolio
+    for page in pages:
+        m = browser.evaluate(browser.open(page.as_uri(), width, height, mobile), MEASURE)
+        assert m["width"] == width and m["height"] == height
+        assert m["scrollWidth"] <= width and not m["overflowing"], (page.name, m)
+        if page.stem not in ("index", "portfolio"):
+            assert m["verdictTop"] is not None and 0 < m["verdictBottom"] <= height, (page.name, m)
+
+
+def test_every_report_prints_on_a4_with_a_running_header(bundled, browser, tmp_path):
+    import shutil as sh
+
+    if sh.which("pdftotext") is None:
+        pytest.skip("poppler-utils is not installed (.ci/run installs it)")
+    for page in sorted(bundled.glob("*.html")):
+        if page.stem in ("index", "portfolio"):
+            continue
+        pdf = tmp_path / f"{page.stem}.pdf"
+        pdf.write_bytes(browser.pdf(browser.open(page.as_uri(), 1280, 800)))
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+        pages = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+        assert pages >= 2 and "(A4)" in info
+        name = re.search(r"<h1>([^<]+)</h1>", page.read_text(encoding="utf-8")).group(1)
+        for n in range(1, pages + 1):
+            text = subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), "-layout", str(pdf), "-"],
+                                  capture_output=True, text=True, check=True).stdout
+            assert text.strip().splitlines()[0].strip().startswith(name), (page.name, n)
+            if n == 1:
+                assert ("复核结论" in text and "复核得分" in text and "主要问题" in text) or "复核未发现" in text
