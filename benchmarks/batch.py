@@ -1,14 +1,19 @@
-"""Batch benchmark: 20 projects on this machine, measured side by side in one run.
+"""Batch benchmark: report rendering on this machine, every figure measured side by side in one run.
 
-    .venv/bin/python benchmarks/batch.py [--projects 20]
+    .venv/bin/python benchmarks/batch.py [--projects 20] [--large 200]
 
-Compares, on the same 20 params files:
-  1. `selfeval run --jobs 2` (fresh output folder);
-  2. a naive serial loop: `papermill` CLI then `jupyter nbconvert --to html` CLI per project;
-  3. the floor: the same `selfeval run --jobs 2` path with a notebook that only imports what the
-     report imports (kernel start + imports + HTML conversion, no work);
-  4. an all-skipped incremental rerun of (1).
-Writes the numbers to benchmarks/RESULTS-batch.md.
+On the same generated params files (synthetic variations of the seed form), one after the other:
+  1. `selfeval run --jobs 2` as shipped: report kernels forked from a pre-imported process;
+  2. the same with ordinary kernels (SELFEVAL_FORK=0): the previous engine;
+  3. a naive serial loop: `papermill` CLI then `jupyter nbconvert --to html` CLI per project;
+  4. the imports-only floor through the previous path: ordinary kernels, a notebook that only
+     imports what the report imports;
+  5. the empty-notebook floor through the new path: forked kernels, a notebook with only its
+     parameters cell;
+  6. an all-skipped incremental rerun of (1);
+  7. `--large` projects with (1): projects per minute and peak memory (PSS: forked processes
+     share their pages, so RSS would count the preloaded modules once per kernel).
+It also checks that (1) and (2) wrote byte-identical reports. Writes benchmarks/RESULTS-batch.md.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -40,55 +46,127 @@ def make_projects(folder: Path, n: int) -> list[Path]:
     out = []
     for i in range(n):
         form = vary(seed, random.Random(i), i)
-        (folder / "forms" / f"p{i:02d}.txt").write_text(dump_suzhou_text(form), encoding="utf-8")
-        params = folder / f"p{i:02d}.yaml"
-        params.write_text(f"form: forms/p{i:02d}.txt\nreview_date: 2024-03-15\n", encoding="utf-8")
+        (folder / "forms" / f"p{i:03d}.txt").write_text(dump_suzhou_text(form), encoding="utf-8")
+        params = folder / f"p{i:03d}.yaml"
+        params.write_text(f"form: forms/p{i:03d}.txt\nreview_date: 2024-03-15\n", encoding="utf-8")
         out.append(params)
     return out
 
 
-def floor_notebook(folder: Path) -> Path:
-    """A notebook with the report's parameters cell and imports, and nothing else."""
+def floor_notebook(folder: Path, imports: bool) -> Path:
+    """The report's parameters cell, and (imports=True) the report's imports; nothing else."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    p = nbformat.v4.new_code_cell("params_file = None")
+    p = nbformat.v4.new_code_cell("params_file = None\nprepared = None")
     p.metadata["tags"] = ["parameters"]
-    nb.cells = [p, nbformat.v4.new_code_cell(
-        "from selfeval import charts, present\nfrom selfeval.fonts import configure_matplotlib, show_figure")]
+    nb.cells = [p]
+    if imports:
+        nb.cells.append(nbformat.v4.new_code_cell(
+            "from selfeval import charts, present\nfrom selfeval.fonts import configure_matplotlib, show_figure"))
     folder.mkdir(parents=True)
     nbformat.write(nb, folder / "project_report.ipynb")
     return folder
 
 
-def timed(cmd: list[str], env: dict | None = None) -> float:
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    todo += [int(c) for c in fh.read().split()]
+        except OSError:
+            continue
+    return out
+
+
+def _pss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("Pss:"))
+    except (OSError, StopIteration):
+        return 0
+
+
+def _role(pid: int) -> str:
+    try:
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "gone"
+    if "forkserver --serve" in cmd:
+        return "fork server"
+    if "selfeval.forkserver" in cmd:
+        return "stand-in"
+    if "ipykernel" in cmd:
+        return "kernel"
+    if " run " in cmd and "selfeval" in cmd:
+        return "batch"
+    return "worker or forked kernel"
+
+
+class Sampler(threading.Thread):
+    """Peak PSS of a process tree, in total and per process role, sampled every 0.25 s."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.by_role, self.stop = pid, 0, {}, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            total = 0
+            for p in _tree(self.pid):
+                kib = _pss_kib(p)
+                total += kib
+                role = _role(p)
+                self.by_role[role] = max(self.by_role.get(role, 0), kib)
+            self.peak = max(self.peak, total)
+            self.stop.wait(0.25)
+
+
+def timed(cmd: list[str], env: dict | None = None, sample: bool = False) -> tuple[float, Sampler | None]:
     start = time.perf_counter()
-    subprocess.run(cmd, check=False, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    sampler = Sampler(proc.pid) if sample else None
+    if sampler:
+        sampler.start()
+    proc.wait()
+    elapsed = time.perf_counter() - start
+    if sampler:
+        sampler.stop.set()
+        sampler.join()
+    return elapsed, sampler
+
+
+def run_cmd(params_dir: Path, out: Path) -> list[str]:
+    return [str(BIN / "selfeval"), "run", str(params_dir), "--out", str(out), "--jobs", "2", "--no-portfolio"]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--projects", type=int, default=20)
+    ap.add_argument("--large", type=int, default=200)
     args = ap.parse_args()
     n = args.projects
     tmp = Path(tempfile.mkdtemp(prefix="selfeval-bench-"))
     params_dir = tmp / "params"
     params = make_projects(params_dir, n)
-    selfeval = str(BIN / "selfeval")
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k not in ("SELFEVAL_FORK", "SELFEVAL_NOTEBOOKS")}
+    old = {**env, "SELFEVAL_FORK": "0"}
     subprocess.run([str(BIN / "python"), "-c", "from selfeval.fonts import warm_font_cache; warm_font_cache()"],
                    check=True)
 
     results: dict[str, float] = {}
     # --no-portfolio: the comparison is per project report; the overview page is its own step.
-    results["selfeval run --jobs 2"] = timed([selfeval, "run", str(params_dir), "--out", str(tmp / "out"),
-                                              "--jobs", "2", "--no-portfolio"])
-    results["incremental rerun (all skipped)"] = timed([selfeval, "run", str(params_dir), "--out",
-                                                        str(tmp / "out"), "--jobs", "2"])
-    floor_env = {**env, "SELFEVAL_NOTEBOOKS": str(floor_notebook(tmp / "floor-nb"))}
-    results["floor: same path, imports-only notebook"] = timed(
-        [selfeval, "run", str(params_dir), "--out", str(tmp / "floor-out"), "--jobs", "2", "--no-portfolio"],
-        floor_env)
+    results["selfeval run --jobs 2 (forked kernels)"] = timed(run_cmd(params_dir, tmp / "new"), env)[0]
+    results["incremental rerun (all skipped)"] = timed(run_cmd(params_dir, tmp / "new"), env)[0]
+    results["selfeval run --jobs 2, ordinary kernels (previous engine)"] = timed(run_cmd(params_dir, tmp / "old"),
+                                                                               old)[0]
+    results["floor: previous path, imports-only notebook"] = timed(
+        run_cmd(params_dir, tmp / "floor-old"), {**old, "SELFEVAL_NOTEBOOKS": str(floor_notebook(tmp / "nb1", True))})[0]
+    results["floor: new path, empty notebook"] = timed(
+        run_cmd(params_dir, tmp / "floor-new"), {**env, "SELFEVAL_NOTEBOOKS": str(floor_notebook(tmp / "nb2", False))})[0]
     naive = tmp / "naive"
     naive.mkdir()
     start = time.perf_counter()
@@ -101,26 +179,49 @@ def main() -> None:
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     results["naive serial loop (papermill CLI + nbconvert CLI)"] = time.perf_counter() - start
 
-    ours = results["selfeval run --jobs 2"]
-    floor = results["floor: same path, imports-only notebook"]
+    new_pages = sorted((tmp / "new").glob("p[0-9]*.html"))
+    same = [p.name for p in new_pages if p.read_bytes() == (tmp / "old" / p.name).read_bytes()]
+
+    large_dir = tmp / "large"
+    make_projects(large_dir, args.large)
+    large_t, sampler = timed(run_cmd(large_dir, tmp / "large-out"), env, sample=True)
+    large_done = len(list((tmp / "large-out").glob("p[0-9]*.html")))
+
+    ours = results["selfeval run --jobs 2 (forked kernels)"]
+    before = results["selfeval run --jobs 2, ordinary kernels (previous engine)"]
     naive_t = results["naive serial loop (papermill CLI + nbconvert CLI)"]
-    rendered = len(list((tmp / "out").glob("p[0-9]*.html")))
+    floor_old = results["floor: previous path, imports-only notebook"]
+    floor_new = results["floor: new path, empty notebook"]
     lines = [
         "# Batch benchmark",
         "",
         f"Measured by `benchmarks/batch.py` on {time.strftime('%Y-%m-%d')}: {n} generated projects, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}. "
-        "All four measured in one run, one after the other. "
-        f"selfeval rendered {rendered}/{n} reports.",
+        "Every row measured in one run, one after the other. "
+        f"The shipped engine rendered {len(new_pages)}/{n} reports; {len(same)}/{len(new_pages)} are "
+        "byte-identical to the previous engine's.",
         "",
         "| run | wall time (s) | per project (s) |",
         "|---|---:|---:|",
         *(f"| {k} | {v:.1f} | {v / n:.2f} |" for k, v in results.items()),
         "",
-        f"- speed-up over the naive loop: **{naive_t / ours:.2f}×** (aim ≥ 3×)",
-        f"- report path vs the floor: **{ours / floor:.2f}×** (aim ≤ 1.3×)",
+        f"- per project with `--jobs 2`: **{ours / n:.2f} s** (aim < 1 s)",
+        f"- speed-up over the naive loop: **{naive_t / ours:.2f}×** (aim ≥ 8×)",
+        f"- speed-up over the previous engine: **{before / ours:.2f}×**",
+        f"- the report path over the new empty-notebook floor: **{ours / floor_new:.2f}×**; the previous "
+        f"imports-only floor over the new one: **{floor_old / floor_new:.2f}×**",
         f"- incremental rerun of {n} unchanged projects: **{results['incremental rerun (all skipped)']:.2f} s** "
         "(aim < 3 s)",
+        "",
+        f"## {args.large} projects",
+        "",
+        f"`selfeval run --jobs 2` rendered {large_done}/{args.large} in **{large_t:.1f} s**: "
+        f"**{large_done / large_t * 60:.0f} projects per minute** (stretch aim: {args.large} in under 180 s). "
+        f"Peak memory of the whole process tree (PSS, sampled every 0.25 s): **{sampler.peak / 1024:.0f} MiB**.",
+        "",
+        "| process | peak PSS (MiB) |",
+        "|---|---:|",
+        *(f"| {role} | {kib / 1024:.0f} |" for role, kib in sorted(sampler.by_role.items()) if role != "gone"),
         "",
     ]
     out = ROOT / "benchmarks" / "RESULTS-batch.md"

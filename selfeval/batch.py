@@ -51,6 +51,9 @@ def _warm_worker() -> None:
 
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle, once
+    from .startup import skip_unused_imports
+
+    skip_unused_imports()
     # Import the heavy modules once per worker, not once per project.
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
@@ -196,7 +199,18 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
         for o in run_on_dask(dask_address, todo, out_dir):
             done(o)
     elif todo:
-        _run_local(todo, jobs, out_dir, done)
+        from .forkserver import start_server
+
+        # Report kernels forked from one pre-imported process (each still its own process):
+        # none pays for Python, ipykernel, matplotlib and pandas again. Ordinary kernels where
+        # that is not available (not Linux, SELFEVAL_FORK=0) or the server does not come up.
+        server = start_server()
+        try:
+            _run_local(todo, jobs, out_dir, done)
+        finally:
+            if server is not None:
+                server.close()
+                os.environ.pop("SELFEVAL_FORKSERVER", None)
     if bar is not None:
         bar.close()
 

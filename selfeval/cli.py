@@ -343,6 +343,10 @@ def _terminate(signum, frame) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `selfeval` console script."""
     args = build_parser().parse_args(argv)
+    if argv is None:  # the `selfeval` process itself (not a test calling main): see startup
+        from .startup import skip_unused_imports
+
+        skip_unused_imports()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
     if getattr(args, "rulesets", None):  # through the environment, so report kernels see them too
