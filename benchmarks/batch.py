@@ -90,20 +90,33 @@ def _pss_kib(pid: int) -> int:
         return 0
 
 
-def _role(pid: int) -> str:
+def _cmdline(pid: int) -> str:
     try:
-        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
     except OSError:
+        return ""
+
+
+def _parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _role(pid: int, root: int) -> str:
+    """What a process of the run is: forked processes keep their parent's command line, so a
+    forked kernel is told from the fork server, and a pool worker from the batch, by parentage."""
+    cmd = _cmdline(pid)
+    if not cmd:
         return "gone"
     if "forkserver --serve" in cmd:
-        return "fork server"
+        return "forked kernel" if "forkserver --serve" in _cmdline(_parent(pid)) else "fork server"
     if "selfeval.forkserver" in cmd:
         return "stand-in"
     if "ipykernel" in cmd:
-        return "kernel"
-    if " run " in cmd and "selfeval" in cmd:
-        return "batch"
-    return "worker or forked kernel"
+        return "ordinary kernel"
+    return "batch (main process)" if pid == root else "pool worker"
 
 
 class Sampler(threading.Thread):
@@ -119,7 +132,7 @@ class Sampler(threading.Thread):
             for p in _tree(self.pid):
                 kib = _pss_kib(p)
                 total += kib
-                role = _role(p)
+                role = _role(p, self.pid)
                 self.by_role[role] = max(self.by_role.get(role, 0), kib)
             self.peak = max(self.peak, total)
             self.stop.wait(0.25)
