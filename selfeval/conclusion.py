@@ -21,7 +21,8 @@ from .yamlio import load_yaml
 
 
 @cache
-def _spec() -> dict[str, Any]:
+def spec() -> dict[str, Any]:
+    """The report's wording kept as data (`data/narrative.yaml`), read once."""
     return load_yaml(resources.files("selfeval").joinpath("data/narrative.yaml").read_text(encoding="utf-8"))
 
 
@@ -49,13 +50,13 @@ def causes(ev: Evaluation, include_dismissed: bool = True) -> list[Cause]:
     order = {s: i for i, s in enumerate(SEVERITIES)}
     found = [f for f in ev.findings if include_dismissed or f.dismissed is None]
     groups = []
-    for c in _spec()["causes"]:
+    for c in spec()["causes"]:
         members = tuple(f for f in found if f.code in c["codes"])
         if members:
             live = [f for f in members if f.dismissed is None] or list(members)
             worst = min((f.severity for f in live), key=order.__getitem__)
             groups.append(Cause(c["id"], c["title"], worst, members))
-    known = {code for c in _spec()["causes"] for code in c["codes"]}
+    known = {code for c in spec()["causes"] for code in c["codes"]}
     stray = tuple(f for f in found if f.code not in known)
     if stray:  # a new code without a cause still shows, never dropped
         groups.append(Cause("other", "其他发现", min((f.severity for f in stray), key=order.__getitem__), stray))
@@ -95,10 +96,10 @@ def to_decide(ev: Evaluation) -> list[str]:
 def quality(ev: Evaluation) -> dict[str, Any]:
     """The self-evaluation's quality: a word for the whole (较好 / 一般 / 较差) and one line per
     aspect, each naming the findings behind it."""
-    spec = _spec()["quality"]
+    rules = spec()["quality"]
     by_cause = {c.id: c for c in causes(ev, include_dismissed=False)}
     aspects = []
-    for a in spec["aspects"]:
+    for a in rules["aspects"]:
         found = [f for cid in a["causes"] if cid in by_cause for f in by_cause[cid].findings]
         serious = [f for f in found if f.severity in ("error", "warning")]
         aspects.append({"title": a["title"], "findings": found,
@@ -108,18 +109,18 @@ def quality(ev: Evaluation) -> dict[str, Any]:
     if ev.self_claimed and ev.full_marks:
         gap_share = abs(ev.review_total - ev.self_total) / ev.full_marks * HUNDRED
     if any(a["grade"] == "较差" for a in aspects) or (
-            gap_share is not None and gap_share >= Decimal(str(spec["poor_gap_share"]))):
+            gap_share is not None and gap_share >= Decimal(str(rules["poor_gap_share"]))):
         overall = "较差"
     elif any(a["grade"] == "一般" for a in aspects):
         overall = "一般"
     else:
         overall = "较好"
     return {"overall": overall, "aspects": aspects, "gap_share": gap_share,
-            "poor_gap_share": spec["poor_gap_share"]}
+            "poor_gap_share": rules["poor_gap_share"]}
 
 
 def _per_finding(ev: Evaluation, table: str) -> list[dict[str, str]]:
-    texts = _spec()[table]
+    texts = spec()[table]
     out, seen = [], set()
     for f in _open(ev):  # already most severe first
         text = texts.get(f.code)
@@ -144,7 +145,7 @@ def rectification(ev: Evaluation) -> list[dict[str, str]]:
 def advice(ev: Evaluation) -> list[dict[str, str]]:
     """Recommendations for the project's management, one per open finding with advice, most
     severe first, each naming its finding."""
-    texts = _spec()["advice"]
+    texts = spec()["advice"]
     out, seen = [], set()
     for f in _open(ev):
         text = texts.get(f.code)
@@ -158,10 +159,21 @@ def advice(ev: Evaluation) -> list[dict[str, str]]:
 
 def result_use(ev: Evaluation) -> str:
     """How the result is used, by the review rating (待定 while scores are pending)."""
-    uses = _spec()["result_use"]
+    uses = spec()["result_use"]
     key = "待定" if ev.provisional or ev.rating not in uses else ev.rating
     return uses[key]
 
 
-__all__ = ["Cause", "advice", "causes", "evidence", "key_problems", "quality", "rating_change", "rectification",
-           "result_use", "to_decide"]
+__all__ = [
+    "Cause",
+    "advice",
+    "causes",
+    "evidence",
+    "key_problems",
+    "quality",
+    "rating_change",
+    "rectification",
+    "result_use",
+    "spec",
+    "to_decide",
+]

@@ -8,6 +8,7 @@ from typing import Any
 
 import jinja2
 
+from .frames import PROJECT_FIELDS as FRAME_PROJECT_FIELDS
 from .frames import ZH
 from .labels import LABELS
 from .report import atomic_write
@@ -73,9 +74,8 @@ def index_rows(outcomes: list) -> list[dict[str, Any]]:
     return rows
 
 
-PROJECT_FIELDS = ["params", "status", "project_name", "department", "year", "ruleset", "full_marks", "self_total",
-                  "review_total", "difference", "self_rating", "rating", "provisional", "execution_rate",
-                  "funding_rate", "errors", "warnings", "infos", "reason"]
+# the API's project columns (frames.PROJECT_FIELDS) without the money, with the run's own
+PROJECT_FIELDS = ["params", "status", *(f for f in FRAME_PROJECT_FIELDS if f not in ("budget", "paid")), "reason"]
 INDICATOR_FIELDS = ["params", "project_name", "category_name", "name", "target", "weight", "actual", "self_score",
                     "rescore", "review_score", "difference", "review_source", "review_reason"]
 PROJECT_COLUMNS = {k: ZH[k] for k in PROJECT_FIELDS}

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import jinja2
@@ -17,10 +16,10 @@ import jinja2
 from .checks import at_threshold as _at_threshold
 from .checks import finding_counts, project_results
 from .conclusion import advice
+from .conclusion import spec as _spec
 from .labels import LABELS
 from .scoring import HUNDRED, ZERO, Evaluation, pct, round_half_up
 from .values import canonical, show_number
-from .yamlio import load_yaml
 
 
 @dataclass(frozen=True)
@@ -31,12 +30,6 @@ class Section:
     title: str
     paragraphs: tuple[str, ...]
     overridden: bool = False
-
-
-@cache
-def _spec() -> dict[str, Any]:
-    text = resources.files("selfeval").joinpath("data/narrative.yaml").read_text(encoding="utf-8")
-    return load_yaml(text)
 
 
 @cache

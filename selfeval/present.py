@@ -233,9 +233,6 @@ def summary_html(ctx: ReportContext) -> str:
                    notes=_paragraphs(ctx.analyst_notes), reviewer=ctx.reviewer, review_date=ctx.review_date)
 
 
-overview_html = summary_html  # the name the report notebook used before 0.2
-
-
 @_section
 def goals_html(ctx: ReportContext) -> str:
     """The project's goals as the form states them (项目总目标, 年度绩效目标)."""
@@ -463,5 +460,5 @@ def show(html: str) -> None:
 
 __all__ = [
     "ReportContext", "appendix_html", "findings_html", "indicators_html",
-    "money_html", "narrative_html", "overview_html", "prepare", "show",
+    "money_html", "narrative_html", "prepare", "show",
 ]

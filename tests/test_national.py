@@ -699,7 +699,7 @@ def farm_ctx():
 def test_report_fragments_adapt_to_the_scheme(farm_ctx):
     from selfeval import present
 
-    overview = present.overview_html(farm_ctx)
+    overview = present.summary_html(farm_ctx)
     assert "预算执行得分" in overview and "9.16 <small>/ 10.00</small>" in overview
     assert "资金到位率" not in overview
     money = present.money_html(farm_ctx)
@@ -719,7 +719,7 @@ def test_report_for_a_form_that_claims_no_scores():
     from selfeval import present
 
     ctx = present.prepare(PARAMS / "national_culture.yaml")
-    assert "未填" in present.overview_html(ctx)
+    assert "未填" in present.summary_html(ctx)
     overall = next(s for s in ctx.narrative if s.id == "overall").paragraphs[0]
     assert "自评表未填自评分" in overall and "复核较自评" not in overall
     assert "表中未填分值" in present.appendix_html(ctx)
@@ -729,7 +729,7 @@ def test_suzhou_report_fragments_unchanged(seed_path):
     from selfeval import present
 
     ctx = present.prepare(None)
-    assert "资金到位率" in present.overview_html(ctx) and "预算执行得分" not in present.overview_html(ctx)
+    assert "资金到位率" in present.summary_html(ctx) and "预算执行得分" not in present.summary_html(ctx)
     assert "子项资金" in present.money_html(ctx)
     assert "含预算执行" not in present.indicators_html(ctx)
 

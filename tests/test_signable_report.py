@@ -175,7 +175,7 @@ def test_findings_are_shown_by_cause_each_once(evaluations):
 def test_every_finding_code_has_exactly_one_cause():
     from selfeval.findings import CATALOGUE
 
-    spec = conclusion._spec()
+    spec = conclusion.spec()
     codes = [code for c in spec["causes"] for code in c["codes"]]
     assert sorted(codes) == sorted(CATALOGUE)
 
