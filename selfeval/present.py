@@ -96,24 +96,37 @@ def save_prepared(ctx: ReportContext, path: Path) -> None:
     path.write_bytes(pickle.dumps(ctx, protocol=pickle.HIGHEST_PROTOCOL))
 
 
+#: The first line of the cell papermill injects (its Python translator's comment).
+INJECTED_HEADER = "# Parameters"
+
+
+def injected_names(sources: list[str]) -> list[str]:
+    """The names papermill's injected-parameters cells among `sources` (executed cell sources)
+    assign; a cell the user ran is never one (only papermill writes that header alone)."""
+    import ast
+
+    names: list[str] = []
+    for src in sources:
+        if not isinstance(src, str) or src.split("\n", 1)[0].strip() != INJECTED_HEADER:
+            continue
+        try:
+            tree = ast.parse(src)
+        except SyntaxError:
+            continue
+        names += [t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
+                  if isinstance(t, ast.Name)]
+    return names
+
+
 def check_parameters(namespace: dict, parameters: tuple[str, ...] = PARAMETERS) -> None:
     """Refuse names papermill injected that the notebook does not take: `-f params.yaml` (papermill
     reads that file itself, as YAML 1.1, and injects its keys as values) or a misspelt `-p`.
-    `namespace` is the notebook's globals; `parameters` the names its parameters cell defines."""
+    `namespace` is the notebook's globals (its `In` holds the executed cells, papermill's injected
+    one among them); `parameters` the names its parameters cell defines. Variables of the
+    analyst's own (a re-run in JupyterLab) are not parameters and are left alone."""
     import difflib
-    import types
 
-    try:
-        from IPython import get_ipython
-
-        shell = get_ipython()
-    except ImportError:  # pragma: no cover - the report always runs in IPython
-        shell = None
-    hidden = set(getattr(shell, "user_ns_hidden", {}) or {})
-    unknown = sorted(k for k, v in namespace.items()
-                     if not k.startswith("_") and k not in hidden and k not in parameters
-                     and k not in ("In", "Out", "get_ipython", "exit", "quit", "open")
-                     and not isinstance(v, types.ModuleType | types.FunctionType | types.BuiltinFunctionType | type))
+    unknown = sorted({k for k in injected_names(list(namespace.get("In") or [])) if k not in parameters})
     if not unknown:
         return
     close = {k: difflib.get_close_matches(k, parameters, n=1, cutoff=0.6) for k in unknown}

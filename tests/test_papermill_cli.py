@@ -65,3 +65,18 @@ def test_plain_nbconvert_with_the_package_template_titles_the_page(tmp_path):
     assert run.returncode == 0, run.stderr
     page = (tmp_path / "analyst_guide.html").read_text(encoding="utf-8")
     assert "<title>analyst_guide</title>" in page and "<script" not in page
+
+
+def test_only_papermills_injected_cell_is_checked():
+    from selfeval.errors import ParamsError
+    from selfeval.present import check_parameters, injected_names
+
+    injected = '# Parameters\nparams_file = "params/x.yaml"\nreviewer = "张三"\n'
+    assert injected_names(["x = 1", injected]) == ["params_file", "reviewer"]
+    with pytest.raises(ParamsError, match="unknown parameters reviewer"):
+        check_parameters({"In": ["", injected], "params_file": "params/x.yaml", "reviewer": "张三"})
+    # JupyterLab: the analyst re-runs the notebook; ctx, ev and her own variables are not parameters
+    check_parameters({"In": ["", "params_file = None", "ctx = present.start(globals())", "my_table = 3"],
+                      "ctx": object(), "ev": object(), "my_table": 3})
+    # a cell of the user's that merely starts with a longer comment is not papermill's
+    check_parameters({"In": ["# Parameters (papermill injects a cell after this one)\nparams_file = None\nx = 1"]})
