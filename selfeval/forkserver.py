@@ -36,6 +36,8 @@ from typing import Any
 
 #: The server's socket path, for the stand-ins (set by `start_server` in the batch's environment).
 ENV = "SELFEVAL_FORKSERVER"
+#: Seconds a stand-in waits for the server's answer before it becomes an ordinary kernel.
+REPLY_TIMEOUT = 30.0
 #: Set to 0 to render every report with an ordinary kernel.
 ENABLE_ENV = "SELFEVAL_FORK"
 
@@ -55,8 +57,9 @@ def _die_with_parent(sig: int = signal.SIGKILL) -> None:
 def _send(sock: socket.socket, message: dict[str, Any], fds: list[int] | None = None) -> None:
     data = json.dumps(message).encode()
     frame = struct.pack("!I", len(data)) + data
-    if fds:
-        socket.send_fds(sock, [frame], fds)
+    if fds:  # the descriptors ride with the 4-byte header; the rest is sent whole by sendall
+        sent = socket.send_fds(sock, [frame[:4]], fds)
+        sock.sendall(frame[sent:])
     else:
         sock.sendall(frame)
 
@@ -137,8 +140,11 @@ def _become_kernel(request: dict[str, Any], fds: list[int], inherited: list[Any]
         for thing in inherited:  # the server's sockets, pipes and selector are not the kernel's
             with contextlib.suppress(OSError):
                 thing.close() if hasattr(thing, "close") else os.close(thing)
+        server = os.getppid()
         os.setsid()  # as jupyter_client starts kernels: a terminal's Ctrl-C does not reach it
         _die_with_parent()
+        if os.getppid() != server or request.get("server") != server:  # it died before prctl took hold
+            os._exit(1)
         for target, fd in zip((0, 1, 2), fds, strict=False):
             os.dup2(fd, target)
             os.close(fd)
@@ -154,7 +160,7 @@ def _become_kernel(request: dict[str, Any], fds: list[int], inherited: list[Any]
         kernelapp.launch_new_instance()
         code = 0
     except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
+        code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
     except BaseException:  # a kernel that cannot start says why on its (the stand-in's) stderr
         import traceback
 
@@ -166,9 +172,11 @@ def _become_kernel(request: dict[str, Any], fds: list[int], inherited: list[Any]
         os._exit(code)
 
 
-def serve(path: str, ready_fd: int | None = None) -> None:
+def serve(path: str, ready_fd: int | None = None, parent: int | None = None) -> None:
     """Preload, listen on `path`, fork a kernel per request; exit when the parent dies or on SIGTERM."""
     _die_with_parent()
+    if parent is not None and os.getppid() != parent:  # the batch died before prctl took hold
+        return
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle
     # Listen first, preload second: the batch's workers warm up meanwhile, and a stand-in that
     # comes early waits in the backlog. A preload that fails ends this process, and the stand-ins
@@ -179,7 +187,18 @@ def serve(path: str, ready_fd: int | None = None) -> None:
     if ready_fd is not None:
         os.write(ready_fd, b"ready")
         os.close(ready_fd)
-    preload()
+    try:
+        preload()
+    except BaseException:
+        # no forks then: the socket goes first, so stand-ins (and `kernel_manager_class`) find no
+        # server and use ordinary kernels; os._exit, so no thread preload started keeps us alive
+        listener.close()
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        import traceback
+
+        traceback.print_exc()
+        os._exit(1)
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
@@ -194,24 +213,13 @@ def serve(path: str, ready_fd: int | None = None) -> None:
         while not stop:
             for key, _ in sel.select(timeout=1.0):
                 if key.data == "accept":
-                    conn, _ = listener.accept()
-                    request, fds = _receive(conn, with_fds=True)
-                    if request is None:
-                        conn.close()
-                        continue
-                    pid = os.fork()
-                    if pid == 0:
-                        _become_kernel(request, fds, [listener, conn, sel, wake_r, wake_w, *kernels.values()])
-                    for fd in fds:
-                        os.close(fd)
-                    _send(conn, {"pid": pid})
-                    kernels[pid] = conn
-                    sel.register(conn, selectors.EVENT_READ, pid)
+                    _accept(listener, sel, kernels, [listener, sel, wake_r, wake_w])
                 elif key.data == "signal":
                     os.read(wake_r, 4096)
                 else:  # a stand-in's connection: closed means it died, so its kernel goes too
                     with contextlib.suppress(OSError):
                         if key.fileobj.recv(1) == b"":  # type: ignore[union-attr]
+                            sel.unregister(key.fileobj)  # reaped (and closed) by _reap
                             os.kill(key.data, signal.SIGKILL)
             _reap(kernels, sel)
     finally:
@@ -221,6 +229,39 @@ def serve(path: str, ready_fd: int | None = None) -> None:
         listener.close()
         with contextlib.suppress(OSError):
             os.unlink(path)
+
+
+def _accept(listener: socket.socket, sel: selectors.BaseSelector, kernels: dict[int, socket.socket],
+            inherited: list[Any]) -> None:
+    """One request: fork its kernel and answer with the pid. Whatever goes wrong with one request
+    (a stalled or broken stand-in, a fork that fails) fails that request only: its stand-in then
+    falls back to an ordinary kernel, and the kernels already running are untouched."""
+    conn, _ = listener.accept()
+    fds: list[int] = []
+    pid = 0
+    try:
+        conn.settimeout(5)  # a stand-in that connects and says nothing must not stall the server
+        request, fds = _receive(conn, with_fds=True)
+        if request is None or len(fds) != 3:
+            raise OSError("incomplete request")
+        request["server"] = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            _become_kernel(request, fds, [*inherited, conn, *kernels.values()])
+        _send(conn, {"pid": pid})
+        conn.settimeout(None)
+        kernels[pid] = conn
+        sel.register(conn, selectors.EVENT_READ, pid)
+    except Exception:
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+        conn.close()
+    finally:
+        for fd in fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
 
 
 def _reap(kernels: dict[int, socket.socket], sel: selectors.BaseSelector) -> None:
@@ -236,7 +277,8 @@ def _reap(kernels: dict[int, socket.socket], sel: selectors.BaseSelector) -> Non
             code = os.waitstatus_to_exitcode(status)
             with contextlib.suppress(OSError):
                 _send(conn, {"exit": code})
-            sel.unregister(conn)
+            with contextlib.suppress(KeyError, ValueError):
+                sel.unregister(conn)
             conn.close()
 
 
@@ -253,6 +295,7 @@ class Server:
                 self.proc.wait(timeout=10)
             except Exception:
                 self.proc.kill()
+                self.proc.wait()
         self._tmp.cleanup()
 
 
@@ -267,7 +310,8 @@ def start_server(timeout: float = 30) -> Server | None:
     tmp = tempfile.TemporaryDirectory(prefix="selfeval-fork-", dir="/tmp" if os.path.isdir("/tmp") else None)
     path = os.path.join(tmp.name, "s")
     ready_r, ready_w = os.pipe()
-    proc = subprocess.Popen([sys.executable, "-m", "selfeval.forkserver", "--serve", path, str(ready_w)],
+    proc = subprocess.Popen([sys.executable, "-m", "selfeval.forkserver", "--serve", path, str(ready_w),
+                             str(os.getpid())],
                             pass_fds=(ready_w,), stdin=subprocess.DEVNULL)
     os.close(ready_w)
     import select
@@ -291,26 +335,31 @@ def _ordinary_kernel(args: list[str]) -> None:
 
 def stand_in(args: list[str]) -> int:
     """Ask the server for a kernel with `args` (`-f CONNECTION_FILE …`) and stand for it."""
+    from importlib.util import find_spec
+
+    _die_with_parent()  # the batch worker dies: this stand-in too, and so (socket closed) the kernel
+    parent = os.environ.get("JPY_PARENT_PID")
+    if parent and parent.isdigit() and os.getppid() != int(parent):  # it died before prctl took hold
+        return 1
+    launcher = find_spec("ipykernel_launcher")
     path = os.environ.get(ENV)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         if not path:
             raise OSError("no fork server")
+        sock.settimeout(REPLY_TIMEOUT)  # a server still preloading answers within seconds
         sock.connect(path)
-        from importlib.util import find_spec
-
-        launcher = find_spec("ipykernel_launcher")
         _send(sock, {"cwd": os.getcwd(), "env": dict(os.environ), "args": args,
                      "argv0": launcher.origin if launcher else "ipykernel_launcher"}, fds=[0, 1, 2])
         reply, _ = _receive(sock)
         if reply is None or "pid" not in reply:
             raise OSError("the fork server did not start a kernel")
-    except OSError:
+        sock.settimeout(None)
+    except OSError:  # (socket.timeout is one)
         sock.close()
         _ordinary_kernel(args)  # does not return
         return 1
     pid = reply["pid"]
-    _die_with_parent()  # the batch worker dies: this stand-in too, and so (socket closed) the kernel
 
     def forward(sig, _frame) -> None:
         with contextlib.suppress(OSError):
@@ -343,7 +392,7 @@ def kernel_manager_class():
 
 def main(argv: list[str]) -> int:
     if argv[:1] == ["--serve"]:
-        serve(argv[1], int(argv[2]) if len(argv) > 2 else None)
+        serve(argv[1], int(argv[2]) if len(argv) > 2 else None, int(argv[3]) if len(argv) > 3 else None)
         return 0
     return stand_in(argv)
 

@@ -7,6 +7,8 @@ Kept apart from `forkserver`, whose stand-in must start without importing jupyte
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 from queue import Empty
 
@@ -60,6 +62,10 @@ class ForkKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         cmd = super().format_kernel_cmd(extra_arguments)
+        # only a kernel of this very interpreter is forked (the server preloaded this one's
+        # modules); a kernel spec naming another Python starts as it says
+        if not cmd or os.path.realpath(cmd[0]) != os.path.realpath(sys.executable):
+            return cmd
         for i in range(len(cmd) - 1):
             if cmd[i] == "-m" and cmd[i + 1] == "ipykernel_launcher":
                 return [*cmd[:i], "-m", "selfeval.forkserver", *cmd[i + 2:]]

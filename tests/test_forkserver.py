@@ -165,3 +165,30 @@ def test_the_stand_in_imports_nothing_heavy():
                           "print(sorted(m for m in ('jupyter_client', 'zmq', 'ipykernel', 'pandas') if m in sys.modules))"],
                          capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_stand_in_that_says_nothing_does_not_stall_the_server(tmp_path, server):
+    import socket
+
+    silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    silent.connect(server.path)  # connects, never sends its request
+    try:
+        nb = _notebook(tmp_path / "ok.ipynb", "print('served')")
+        started = time.monotonic()
+        assert "served" in _stdout(execute_notebook(nb, None, {}, tmp_path))
+        assert time.monotonic() - started < 30
+    finally:
+        silent.close()
+    assert server.proc.poll() is None
+
+
+def test_a_preload_that_fails_leaves_no_socket_behind(tmp_path):
+    import subprocess
+
+    path = tmp_path / "s"
+    code = ("import sys, selfeval.forkserver as f\n"
+            "def broken(): raise RuntimeError('preload broke')\n"
+            f"f.preload = broken\nf.serve({str(path)!r})\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1 and "preload broke" in run.stderr
+    assert not path.exists()  # so stand-ins and the manager see no server and use ordinary kernels
