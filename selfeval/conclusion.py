@@ -119,12 +119,14 @@ def quality(ev: Evaluation) -> dict[str, Any]:
             "poor_gap_share": rules["poor_gap_share"]}
 
 
-def _per_finding(ev: Evaluation, table: str) -> list[dict[str, str]]:
+def _per_finding(ev: Evaluation, table: str, severities: tuple[str, ...] = ("error", "warning")) -> list[dict[str, str]]:
+    """One item per open finding (most severe first) of `severities` whose code has a text in
+    `table`, the finding's own words filled in, each text once."""
     texts = spec()[table]
     out, seen = [], set()
     for f in _open(ev):  # already most severe first
         text = texts.get(f.code)
-        if text and f.severity in ("error", "warning"):
+        if text and f.severity in severities:
             filled = _fill(text, f)
             if filled not in seen:
                 seen.add(filled)
@@ -143,18 +145,9 @@ def rectification(ev: Evaluation) -> list[dict[str, str]]:
 
 
 def advice(ev: Evaluation) -> list[dict[str, str]]:
-    """Recommendations for the project's management, one per open finding with advice, most
-    severe first, each naming its finding."""
-    texts = spec()["advice"]
-    out, seen = [], set()
-    for f in _open(ev):
-        text = texts.get(f.code)
-        if text:
-            filled = _fill(text, f)
-            if filled not in seen:
-                seen.add(filled)
-                out.append({"text": filled, "code": f.code, "title": f.title, "severity": f.severity})
-    return out
+    """Recommendations for the project's management, one per open finding with advice (of any
+    severity), most severe first, each naming its finding."""
+    return _per_finding(ev, "advice", SEVERITIES)
 
 
 def result_use(ev: Evaluation) -> str:
