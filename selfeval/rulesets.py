@@ -363,17 +363,40 @@ def fit(ruleset: Ruleset, source: str, form, region: str | None = None) -> Fit:
             shown = "、".join("未填" if v is None else str(v) for v in allowed)
             why.append(f"{name} {'未填' if value is None else value} not {shown}")
     matched = False
-    if a.regions:
-        # the units the form names (not its project name, which may mention any place)
-        said = [x for x in (form.department, form.implementing_unit) if x]
-        hit = ([r for r in a.regions if any(x.startswith(r) or r in x[:8] for x in said)] if region is None
-               else [r for r in a.regions if _region_is(region, r)])
-        if hit:
+    if a.regions and region is not None:  # params region: / --region names the region
+        if [r for r in a.regions if _region_is(region, r)]:
             matched = True
         else:
-            why.append(f"region {region!r} not {', '.join(a.regions)}" if region is not None
-                       else f"the form names none of {', '.join(a.regions)}")
+            why.append(f"region {region!r} not {', '.join(a.regions)}")
+    elif a.regions:
+        matched, reason = _place_fits(a.regions, form)
+        if reason:
+            why.append(reason)
     return Fit(ruleset, source, tuple(why), matched)
+
+
+def _place_fits(regions: list[str], form) -> tuple[bool, str]:
+    """(matched, why not) for a regional ruleset and the place the form's units name.
+
+    Regions that are places (苏州, 湖北) cover their districts and counties; a form from inside
+    matches, a form that names no place still applies (unmatched), a form from elsewhere does not.
+    A region word that is no place on the list (a user's own label) must be stated by a unit's name.
+    """
+    from .places import form_place, places_named
+
+    areas = [p for r in regions for p in places_named(r)]
+    said = [x for x in (form.department, form.implementing_unit) if x]
+    if not areas:  # not a place we know: the words must be said
+        hit = [r for r in regions if any(x.startswith(r) or r in x[:8] for x in said)]
+        return bool(hit), "" if hit else f"the form names none of {', '.join(regions)}"
+    where = form_place(form)
+    if not where:
+        return False, ""
+    inside = [p for p in where if any(p.within(area) for area in areas)]
+    if not inside:
+        return False, (f"the form is from {'/'.join(p.name for p in where)} (主管部门/实施单位), not "
+                       f"{', '.join(regions)}")
+    return len(inside) == len(where), ""
 
 
 def _region_is(given: str, word: str) -> bool:
@@ -404,8 +427,14 @@ def ruleset_for(form, region: str | None = None) -> Ruleset:
     applying = [f for f in every if not f.reasons]
     if not applying:
         why = "; ".join(f"{f.ruleset.name}: {', '.join(f.reasons)}" for f in every)
-        raise RulesetError(f"{where}: no ruleset applies to this form ({why}); name one with --ruleset "
-                           "or params ruleset:, or add one (docs/rules.md)")
+        # rulesets kept from this form by its place alone could still be chosen explicitly
+        elsewhere = [f.ruleset.name for f in every if f.reasons and all(r.startswith("the form is from")
+                                                                        for r in f.reasons)]
+        choose = (f"rulesets for this layout made for other places: {', '.join(elsewhere)}; choose one "
+                  "explicitly with --ruleset NAME or params ruleset: NAME" if elsewhere else
+                  "name one with --ruleset or params ruleset:")
+        raise RulesetError(f"{where}: no ruleset applies to this form ({why}); {choose}, or add one "
+                           "(docs/rules.md)")
     covering = [f for f in applying if form.year in f.ruleset.years]
     if not covering:
         earlier = [f for f in applying if min(f.ruleset.years) <= form.year]

@@ -24,7 +24,7 @@ def test_add_a_city_ruleset_as_the_docs_say(tmp_path, capsys, monkeypatch):
     text = (rules / "wuxi-2023.yaml").read_text(encoding="utf-8")
     text = text.replace("name: suzhou-2023", "name: wuxi-2023").replace(
         "title: 2023年度苏州市级财政支出项目绩效自评", "title: 2023年度无锡市级财政支出项目绩效自评")
-    text = text.replace("  years: [2023]\n", "  years: [2023]\n  regions: [无锡]\n", 1)
+    text = text.replace("  regions: [苏州]", "  regions: [无锡]", 1)
     text = text.replace("    shortfall_deduction: 5   # % of the weight", "    shortfall_deduction: 6   # % of the weight", 1)
     (rules / "wuxi-2023.yaml").write_text(text, encoding="utf-8")
     # 4. tell selfeval where the folder is

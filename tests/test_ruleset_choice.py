@@ -26,8 +26,8 @@ def city_copy(folder: Path, name: str, regions: list[str] | None = None, thresho
     text = (SHIPPED / "suzhou-2023.yaml").read_text(encoding="utf-8")
     text = text.replace("name: suzhou-2023", f"name: {name}").replace(
         "    shortfall_deduction: 5   # % of the weight", f"    shortfall_deduction: {threshold}   # % of the weight")
-    if regions:
-        text = text.replace("  years: [2023]\n", f"  years: [2023]\n  regions: [{', '.join(regions)}]\n", 1)
+    if regions:  # the copy's regions replace Suzhou's, as docs/rules.md says
+        text = text.replace("  regions: [苏州]\n", f"  regions: [{', '.join(regions)}]\n", 1)
     folder.mkdir(exist_ok=True)
     path = folder / f"{name}.yaml"
     path.write_text(text, encoding="utf-8")
@@ -178,14 +178,15 @@ def test_a_place_in_the_project_name_does_not_switch_the_ruleset(user_rules, tmp
 def test_a_region_no_ruleset_names_is_refused(user_rules):
     city_copy(user_rules, "wuxi-2023", regions=["无锡"])
     assert evaluate(SEED, region="无锡市").ruleset.name == "wuxi-2023"  # 无锡市 names 无锡
-    with pytest.raises(RulesetError, match=r"region '火星': no ruleset is for it \(regions the rulesets name: 无锡\)"):
+    with pytest.raises(RulesetError, match=r"region '火星': no ruleset is for it \(regions the rulesets name: 无锡, 湖北, 苏州\)"):
         evaluate(SEED, region="火星")
 
 
 def test_a_regional_ruleset_of_another_year_does_not_beat_one_for_the_forms_year(user_rules):
     wuhan = ROOT / "tests" / "corpus" / "hubei_2020_wuhan_fishing_ban_2080.txt"
     text = (SHIPPED / "hubei-2020.yaml").read_text(encoding="utf-8").replace("name: hubei-2020", "name: wuhan-2025")
-    text = text.replace("  years: [2020, 2021, 2022, 2023, 2024, 2025]\n", "  years: [2025]\n  regions: [区市场]\n")
+    text = text.replace("  years: [2020, 2021, 2022, 2023, 2024, 2025]\n", "  years: [2025]\n").replace(
+        "  regions: [湖北]", "  regions: [区市场]")
     (user_rules / "wuhan-2025.yaml").write_text(text, encoding="utf-8")
     assert evaluate(wuhan).ruleset.name == "hubei-2020"  # the form is of 2020
     form = load_form(wuhan).model_copy(update={"year": 2025})
@@ -218,7 +219,7 @@ def test_a_relative_rulesets_folder_is_made_absolute(tmp_path, monkeypatch, caps
 
 def test_the_listing_shows_year_gaps(user_rules, capsys):
     text = (SHIPPED / "suzhou-2023.yaml").read_text(encoding="utf-8").replace("name: suzhou-2023", "name: gap-2023")
-    text = text.replace("  years: [2023]\n", "  years: [2021, 2023]\n  regions: [某地]\n", 1)
+    text = text.replace("  years: [2023]\n", "  years: [2021, 2023]\n", 1).replace("  regions: [苏州]", "  regions: [某地]")
     (user_rules / "gap-2023.yaml").write_text(text, encoding="utf-8")
     assert main(["rulesets"]) == 0
     out = capsys.readouterr().out
