@@ -159,12 +159,15 @@ def completion(ev: Evaluation) -> Figure:
                 zorder=0)
         claimed = r.rescore.completion
         reviewed = r.review.completion
+        # red wherever the review takes points off: on the reviewed value, or on the claimed one
+        # when the review accepts it (a plain shortfall against target loses points too)
+        lost = r.review.score is not None and r.review.score < r.indicator.weight
         if claimed is not None:
-            ax.plot(_f(min(claimed, Decimal(250))), yi, "o", color=SELF_COLOR, zorder=3)
+            accepted = reviewed is None or reviewed == claimed
+            ax.plot(_f(min(claimed, Decimal(250))), yi, "o", color=WARN_COLOR if lost and accepted else SELF_COLOR,
+                    zorder=3)
             values.append(_f(claimed))
         if reviewed is not None and reviewed != claimed:
-            # red only where the review takes points off; a reviewed value that keeps full marks is blue
-            lost = r.review.score is not None and r.review.score < r.indicator.weight
             ax.plot(_f(min(reviewed, Decimal(250))), yi, "D", color=WARN_COLOR if lost else REVIEW_COLOR, zorder=4)
             values.append(_f(reviewed))
     ax.axvline(100, color="#666", lw=0.8, ls="--")
@@ -175,7 +178,7 @@ def completion(ev: Evaluation) -> Figure:
     left_out = len(ev.indicators) - len(rows)
     ax.set_xlabel("完成率 %（绿色区间为满分区间）"
                   + (f"\n另有{left_out}项指标（定性或无法计算完成率）未列入，见指标评分表" if left_out else ""))
-    ax.set_title("指标完成率（圆点：自评值；菱形：复核值，红色为扣分）", fontsize=11, loc="left")
+    ax.set_title("指标完成率（圆点：自评值；菱形：复核值；红色：扣分）", fontsize=11, loc="left")
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     parts = [f"{r.indicator.name} 自评{show_rate(r.rescore.completion)}"

@@ -22,19 +22,22 @@ from .model import Category, Form
 from .rulesets import Ruleset
 from .scoring import (
     HUNDRED,
+    UNSTATED_WEIGHTS,
     ZERO,
     Evaluation,
     IndicatorResult,
     check_weights,
+    impossible_actual,
     is_budget_row,
     parts_execution_rate,
     pct,
     rate_indicator,
     round_half_up,
     score_form,
+    weight_note,
     weight_sum,
 )
-from .values import canonical, format_decimal, normalize, parse_actual
+from .values import canonical, format_decimal, normalize, parse_actual, show_range
 
 Check = Callable[[Evaluation], Iterator[Finding]]
 CHECKS: list[Check] = []
@@ -190,6 +193,22 @@ def weights(ev: Evaluation) -> Iterator[Finding]:
 
 
 @check
+def unstated_weights(ev: Evaluation) -> Iterator[Finding]:
+    """Every weight the form does not state, and where the one used came from."""
+    derived = [r for r in ev.indicators if not r.weight_origin.stated]
+    if not derived:
+        return
+    settled = all(r.review.score is not None and r.review.score == r.indicator.weight for r in ev.indicators)
+    status = ("全部指标均得满分，无论如何分配权重得分率都相同，评级不受影响。" if settled else
+              "复核得分按上述权重计算；在复核人确定这些权重（决定中的weights）或认可上述分配（撤销本条）之前，评级待定。")
+    yield make_finding(
+        UNSTATED_WEIGHTS, tuple(r.indicator.name for r in derived),
+        variant="settled" if settled else None, kind="warning" if settled else None,
+        items=_items([f"{r.indicator.name}（{format_decimal(r.indicator.weight)}分：{weight_note(r.weight_origin, ev.ruleset.name)}）"
+                      for r in derived]), status=status)
+
+
+@check
 def category_points(ev: Evaluation) -> Iterator[Finding]:
     """A 一级指标 cell that states its points (产出指标(70分)) against the weights under it."""
     sums: dict[str, Decimal] = {}
@@ -207,9 +226,9 @@ def category_points(ev: Evaluation) -> Iterator[Finding]:
 @check
 def over_full(ev: Evaluation) -> Iterator[Finding]:
     weights = weight_sum(ev.form, ev.ruleset)
-    if weights > ev.full_marks or ev.review_total > ev.full_marks:
+    if weights > ev.full_marks or ev.review_high > ev.full_marks:
         yield make_finding("SE-ARITH-OVER-FULL", weights=format_decimal(weights),
-                           full=format_decimal(ev.full_marks), review=format_decimal(ev.review_total))
+                           full=format_decimal(ev.full_marks), review=show_range(ev.review_low, ev.review_high))
 
 
 @check
@@ -407,7 +426,8 @@ def rescore_differs(ev: Evaluation) -> Iterator[Finding]:
     if bs is not None and claimed is not None:
         rows.insert(0, (BUDGET_ROW, claimed, bs))  # national: the budget-execution row is scored too
     diff = [(name, own, a) for name, own, a in rows
-            if own is not None and a.score is not None and own != a.score]
+            if own is not None and a.score is not None and own != a.score
+            and (name == BUDGET_ROW or not _short(a, own))]
     if diff:
         # A self-score above the rescore, or one outside its qualitative tier (rules.md §2), is a
         # claim the review contradicts: a warning.
@@ -419,6 +439,29 @@ def rescore_differs(ev: Evaluation) -> Iterator[Finding]:
                           for name, own, a in diff]),
             scores=[(name, own, a.score) for name, own, a in diff],
             clipped=[name for name, _, a in diff if a.basis == "tier_clipped"])
+
+
+def _short(a, own: Decimal) -> bool:
+    """A self-score above a rescore that the actual falling short of its target explains: a
+    performance shortfall (SE-IND-SHORTFALL), not a scoring error."""
+    return a.basis in SHORTFALL_BASES and own > a.score
+
+
+SHORTFALL_BASES = ("shortfall", "not_met", "over")
+
+
+@check
+def shortfall(ev: Evaluation) -> Iterator[Finding]:
+    """Indicators whose actual falls short of the target while the self-score ignores it."""
+    rows = [r for r in ev.indicators if r.self_score is not None and r.rescore.score is not None
+            and _short(r.rescore, r.self_score)]
+    if rows:
+        yield make_finding(
+            "SE-IND-SHORTFALL", tuple(r.indicator.name for r in rows),
+            items=_items([f"{r.indicator.name}（目标{r.indicator.target.raw}，实际{r.indicator.actual}；"
+                          f"{r.rescore.reason}；按规则{format_decimal(r.rescore.score)}分，自评{format_decimal(r.self_score)}分）"
+                          for r in rows]),
+            scores=[(r.indicator.name, r.self_score, r.rescore.score) for r in rows])
 
 
 def project_results(ev: Evaluation) -> list[IndicatorResult]:
@@ -464,7 +507,9 @@ def formulaic(ev: Evaluation) -> Iterator[Finding]:
 def all_full(ev: Evaluation) -> Iterator[Finding]:
     rs = ev.indicators
     if rs and all(r.self_score is not None and r.self_score == r.indicator.weight for r in rs):
-        yield make_finding("SE-IND-ALL-FULL", count=len(rs), self_total=ev.self_total)
+        # where the review gives every indicator full marks too, it asks nothing of the unit
+        agrees = all(r.review.score == r.indicator.weight for r in rs)
+        yield make_finding("SE-IND-ALL-FULL", count=len(rs), self_total=ev.self_total, review_agrees=agrees)
 
 
 @check
@@ -479,7 +524,9 @@ def missing_actual(ev: Evaluation) -> Iterator[Finding]:
 
 @check
 def manual(ev: Evaluation) -> Iterator[Finding]:
-    waiting = [r for r in ev.indicators if r.rescore.status == "manual"]
+    # an impossible actual waits too, but SE-PLAUS-SATISFACTION names it (one cause, once)
+    waiting = [r for r in ev.indicators if r.rescore.status == "manual"
+               and not impossible_actual(r.indicator, parse_actual(r.indicator.actual))]
     if waiting:
         def settled(r: IndicatorResult) -> str:
             if r.decision is not None:
@@ -491,6 +538,7 @@ def manual(ev: Evaluation) -> Iterator[Finding]:
                   else "以上指标均已评分（按资金数据或由复核人）。")
         yield make_finding(
             "SE-IND-MANUAL", tuple(r.indicator.name for r in waiting), variant=None if pending else "settled",
+            kind=None if pending else "warning",
             items=_items([f"{r.indicator.name}（{r.rescore.reason}{settled(r)}）" for r in waiting]),
             status=status, pending=pending)
 
@@ -610,15 +658,15 @@ def rate_over_100(ev: Evaluation) -> Iterator[Finding]:
 
 @check
 def satisfaction_over_100(ev: Evaluation) -> Iterator[Finding]:
-    hits = []
-    for r in ev.indicators:
-        a = parse_actual(r.indicator.actual)
-        if (r.indicator.category == Category.satisfaction and a.kind == "quantity"
-                and a.quantity.unit == "%" and a.quantity.value > HUNDRED):
-            hits.append(r)
+    hits = [r for r in ev.indicators if impossible_actual(r.indicator, parse_actual(r.indicator.actual))]
     if hits:
+        def state(r: IndicatorResult) -> str:
+            return "" if r.pending else f"，已由复核人评{format_decimal(r.review.score)}分"
+
+        pending = any(r.pending for r in hits)
         yield make_finding("SE-PLAUS-SATISFACTION", tuple(r.indicator.name for r in hits),
-                           items="、".join(f"{r.indicator.name}（{r.indicator.actual}）" for r in hits))
+                           kind=None if pending else "warning",
+                           items="、".join(f"{r.indicator.name}（{r.indicator.actual}{state(r)}）" for r in hits))
 
 
 @check
@@ -709,6 +757,11 @@ def validate_decisions(form: Form, decisions: list[Decision], raised: list[Findi
                 raise DecisionsError(f"{where}scores: {d.subject}: score {format_decimal(d.score)} is "
                                      f"outside 0..{format_decimal(budget.weight)} (the budget-execution weight)")
             continue
+        if d.kind == "weight":
+            if normalize(d.subject) not in names:
+                raise DecisionsError(f"{where}weights: unknown indicator {d.subject!r}; the form's "
+                                     f"indicators are {'、'.join(i.name for i in form.indicators)}")
+            continue
         if d.kind == "score":
             ind = names.get(normalize(d.subject))
             if ind is None:
@@ -735,4 +788,9 @@ def review(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = None
     findings = [replace(f, dismissed=dismissed.get(f.code)) for f in findings]
     order = {s: i for i, s in enumerate(SEVERITIES)}
     findings.sort(key=lambda f: order[f.severity])
-    return replace(ev, findings=findings)
+    ev = replace(ev, findings=findings)
+    # A weight question still open (printed points against the rules, a sum over full marks) holds
+    # the rating whatever the range says.
+    if ev.rating is not None and any(f.holds_rating and f.waits for f in findings):
+        ev = replace(ev, rating=None, unsettled=(*ev.unsettled, "findings"))
+    return ev

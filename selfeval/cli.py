@@ -17,7 +17,7 @@ from pathlib import Path
 from .errors import SelfevalError
 from .labels import category_name
 from .textable import render_table
-from .values import format_decimal, show_score
+from .values import format_decimal, show_range, show_score
 
 
 def _fmt(d) -> str:
@@ -39,8 +39,8 @@ def _header(ev) -> str:
     return "\n".join([
         f"{f.project_name}　{f.year}年　{f.department or ''}",
         f"评分规则 {ev.ruleset.name}　满分 {_fmt(ev.full_marks)}",
-        f"自评 {_fmt(ev.self_total) if ev.self_claimed else '未填'}　重算 {_fmt(ev.rescore_total)}　复核 {_fmt(ev.review_total)}{prov}"
-        f"　评级 {ev.rating}",
+        f"自评 {_fmt(ev.self_total) if ev.self_claimed else '未填'}　重算 {_fmt(ev.rescore_total)}"
+        f"　复核 {show_range(ev.review_low, ev.review_high)}{prov}　评级 {ev.rating_text}",
     ])
 
 

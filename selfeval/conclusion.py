@@ -72,7 +72,7 @@ def key_problems(ev: Evaluation, limit: int = 5) -> list[Cause]:
 
 def rating_change(ev: Evaluation) -> str:
     """How the review rating compares with the self rating: 未变, 下调一档, 上调两档, or ''."""
-    if not ev.self_claimed:
+    if not ev.self_claimed or ev.rating is None:  # an unsettled rating is neither up nor down
         return ""
     ranks = [b.rating for b in ev.ruleset.rating_bands]
     if ev.rating not in ranks or ev.self_rating not in ranks:
@@ -85,11 +85,19 @@ def rating_change(ev: Evaluation) -> str:
 
 
 def to_decide(ev: Evaluation) -> list[str]:
-    """What the reviewer must still decide before signing: pending scores, open errors."""
+    """What the reviewer must still decide before signing: pending scores, weights the form does
+    not state, and every other open question the rules cannot decide (a *pending* finding). A fact
+    the rules already corrected (a self-score above its weight, a wrong sum) is no decision."""
     out = [f"为“{r.indicator.name}”评分（{r.review.reason}）" for r in ev.indicators if r.review.score is None]
     if ev.budget_score is not None and ev.budget_score.score is None:
         out.insert(0, f"为预算执行评分（{ev.budget_score.reason}）")
-    out += [f"处理错误“{f.title}”（{f.code}）：采纳或撤销" for f in _open(ev) if f.severity == "error"]
+    unstated = [r.indicator.name for r in ev.indicators if not r.weight_origin.stated]
+    waiting = [f for f in ev.findings if f.waits and f.code not in ("SE-IND-MANUAL", "SE-PLAUS-SATISFACTION")]
+    for f in waiting:
+        if f.code == "SE-WEIGHT-UNSTATED":
+            out.append(f"确定{len(unstated)}项表中未标明的权重（{'、'.join(unstated)}），或认可复核所用的分配（撤销{f.code}）")
+        else:
+            out.append(f"“{f.title}”：确定各项分值（决定中的weights），或说明表中数字为准后撤销（{f.code}）")
     return out
 
 
@@ -126,6 +134,9 @@ def _per_finding(ev: Evaluation, table: str, severities: tuple[str, ...] = ("err
     out, seen = [], set()
     for f in _open(ev):  # already most severe first
         text = texts.get(f.code)
+        # a demand the review's own result does not make (every score full in the review too)
+        if f.evidence.get("review_agrees"):
+            continue
         if text and f.severity in severities:
             filled = _fill(text, f)
             if filled not in seen:
@@ -153,7 +164,9 @@ def advice(ev: Evaluation) -> list[dict[str, str]]:
 def result_use(ev: Evaluation) -> str:
     """How the result is used, by the review rating (待定 while scores are pending)."""
     uses = spec()["result_use"]
-    key = "待定" if ev.provisional or ev.rating not in uses else ev.rating
+    key = "待定" if ev.rating is None or ev.rating not in uses else ev.rating
+    if f"{key}_open_errors" in uses and any(f.severity == "error" for f in _open(ev)):
+        key = f"{key}_open_errors"
     return uses[key]
 
 

@@ -10,6 +10,10 @@ A decisions file is YAML, per project, or the `decisions` key of a params file:
     dismiss:
       - finding: SE-IND-FORMULAIC
         reason: 目标值为合同约定值，结果等于目标属实
+    weights:                    # a weight the form does not state (or states over full marks)
+      - indicator: 群众满意度
+        weight: 10
+        reason: 按部门申报的绩效目标表确定
 """
 
 from __future__ import annotations
@@ -26,14 +30,14 @@ from .yamlio import read_yaml
 
 
 class Decision(BaseModel):
-    """One reviewer decision: a manual score for an indicator, or a dismissed finding."""
+    """One reviewer decision: a manual score or a weight for an indicator, or a dismissed finding."""
 
     model_config = ConfigDict(frozen=True)
-    kind: Literal["score", "dismiss"]
+    kind: Literal["score", "dismiss", "weight"]
     subject: str  # indicator name or finding code
     reason: str
     reviewer: str
-    score: Decimal | None = None
+    score: Decimal | None = None  # kind score: the points; kind weight: the weight
 
     @field_validator("reason", "reviewer", "subject")
     @classmethod
@@ -43,7 +47,7 @@ class Decision(BaseModel):
         return value.strip()
 
 
-_TOP_KEYS = {"reviewer", "scores", "dismiss"}
+_TOP_KEYS = {"reviewer", "scores", "dismiss", "weights"}
 
 
 def parse_decisions(data: Any, source: str, default_reviewer: str | None = None) -> list[Decision]:
@@ -55,7 +59,7 @@ def parse_decisions(data: Any, source: str, default_reviewer: str | None = None)
     if data is None:
         return []
     if not isinstance(data, dict):
-        raise DecisionsError(f"{source}: decisions must be a mapping with scores/dismiss lists")
+        raise DecisionsError(f"{source}: decisions must be a mapping with scores/dismiss/weights lists")
     unknown = set(data) - _TOP_KEYS
     if unknown:
         raise DecisionsError(
@@ -64,7 +68,9 @@ def parse_decisions(data: Any, source: str, default_reviewer: str | None = None)
         )
     default_reviewer = data.get("reviewer") or default_reviewer
     out: list[Decision] = []
-    for key, kind, subject_key in (("scores", "score", "indicator"), ("dismiss", "dismiss", "finding")):
+    for key, kind, subject_key, number in (("scores", "score", "indicator", "score"),
+                                           ("dismiss", "dismiss", "finding", None),
+                                           ("weights", "weight", "indicator", "weight")):
         entries = data.get(key) or []
         if not isinstance(entries, list):
             raise DecisionsError(f"{source}: {key} must be a list")
@@ -72,7 +78,7 @@ def parse_decisions(data: Any, source: str, default_reviewer: str | None = None)
             where = f"{source}: {key}[{i}]"
             if not isinstance(entry, dict):
                 raise DecisionsError(f"{where}: must be a mapping")
-            allowed = {subject_key, "reason", "reviewer"} | ({"score"} if kind == "score" else set())
+            allowed = {subject_key, "reason", "reviewer"} | ({number} if number else set())
             extra = set(entry) - allowed
             if extra:
                 raise DecisionsError(
@@ -80,13 +86,15 @@ def parse_decisions(data: Any, source: str, default_reviewer: str | None = None)
                     f"expected {', '.join(sorted(allowed))}"
                 )
             score = None
-            if kind == "score":
+            if number:
                 try:
-                    score = parse_decimal(entry.get("score"))
+                    score = parse_decimal(entry.get(number))
                 except ValueError as exc:
                     raise DecisionsError(
-                        f"{where}.score: saw {entry.get('score')!r}, expected a number ({exc})"
+                        f"{where}.{number}: saw {entry.get(number)!r}, expected a number ({exc})"
                     ) from None
+                if kind == "weight" and score < 0:
+                    raise DecisionsError(f"{where}.{number}: saw {score}, expected a number of 0 or more")
             try:
                 out.append(
                     Decision(
@@ -115,7 +123,7 @@ def _no_conflicts(decisions: list[Decision], source: str) -> None:
         # 预算执行 and 年度资金总额 name the same row
         key = (d.kind, "<budget row>" if d.kind == "score" and is_budget_row(d.subject) else normalize(d.subject))
         if key in seen:
-            what = "scores" if d.kind == "score" else "dismiss"
+            what = {"score": "scores", "weight": "weights"}.get(d.kind, "dismiss")
             raise DecisionsError(f"{source}: {what}: two decisions for {d.subject!r} ({seen[key].reason!r} and "
                                  f"{d.reason!r}); keep the one that holds")
         seen[key] = d

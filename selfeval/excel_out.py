@@ -178,10 +178,10 @@ def _scores_sheet(wb, ev) -> None:
     totals = {
         1: "合计",
         4: weights,
-        6: ev.self_total,
+        6: ev.self_total if ev.self_claimed else None,
         7: ev.rescore_total,
         8: ev.review_total,
-        9: ev.review_total - ev.self_total,
+        9: ev.difference,  # over the decided items: a pending item is neither gain nor loss
     }
     top = Border(top=Side(style="thin"))
     for j in range(1, len(SCORE_HEADERS) + 1):
@@ -268,13 +268,16 @@ def _overview_sheet(wb, ev) -> None:
         ("实施单位", f.implementing_unit, None),
         ("评分规则", ev.ruleset.name, None),
         ("满分", ev.full_marks, SCORE_FORMAT),
-        ("自评总分", ev.self_total, SCORE_FORMAT),
+        ("自评总分", ev.self_total if ev.self_claimed else "未填", SCORE_FORMAT),
         ("重算总分", ev.rescore_total, SCORE_FORMAT),
         ("复核总分", ev.review_total, SCORE_FORMAT),
-        ("复核与自评差异", ev.review_total - ev.self_total, DIFF_FORMAT),
-        ("复核评级", ev.rating, None),
-        ("自评评级", ev.self_rating, None),
-        ("临时结果", "是（有指标待人工评分）" if ev.provisional else "否", None),
+        ("复核得分下限", ev.review_low, SCORE_FORMAT),
+        ("复核得分上限", ev.review_high, SCORE_FORMAT),
+        ("复核与自评差异", ev.difference, DIFF_FORMAT),
+        ("复核评级", ev.rating_text, None),
+        ("评级已定", "是" if ev.rating_settled else "否", None),
+        ("自评评级", ev.self_rating or "未填", None),
+        ("临时结果", "是（尚有待定事项）" if ev.provisional else "否", None),
         ("资金到位率", rate(ev.rates.funding_rate), RATE_FORMAT),
         ("资金支付率", rate(ev.rates.payment_rate), RATE_FORMAT),
         ("预算执行率", rate(ev.rates.execution_rate), RATE_FORMAT),

@@ -18,6 +18,10 @@ from .yamlio import load_yaml
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+# What a finding does to the result: already applied by the rules, waiting for the reviewer
+# (widens the range or holds the rating), or for the reviewer to weigh (changes no score).
+Kind = Literal["corrected", "pending", "warning"]
+KINDS: tuple[Kind, ...] = ("corrected", "pending", "warning")
 
 CATALOGUE: dict[str, dict[str, str]] = load_yaml(
     resources.files("selfeval").joinpath("data/findings.yaml").read_text(encoding="utf-8")
@@ -35,12 +39,20 @@ class Finding:
     evidence: dict[str, Any] = field(default_factory=dict)
     indicators: tuple[str, ...] = ()
     dismissed: Decision | None = None
+    kind: Kind = "warning"
+    holds_rating: bool = False  # while open, the rating is not settled (a pending weight question)
+
+    @property
+    def waits(self) -> bool:
+        """Whether the finding still waits for the reviewer (open and pending)."""
+        return self.kind == "pending" and self.dismissed is None
 
 
 def make_finding(code: str, indicators: tuple[str, ...] = (), severity: Severity | None = None,
-                 variant: str | None = None, **evidence: Any) -> Finding:
+                 variant: str | None = None, kind: Kind | None = None, **evidence: Any) -> Finding:
     """Build a finding from the catalogue entry `code`, formatting its message with `evidence`;
-    `variant` picks an alternative title (`title_<variant>`) so the title says what the text says."""
+    `variant` picks an alternative title (`title_<variant>`) so the title says what the text says;
+    `kind` overrides the catalogue's (a pending question already settled is a warning)."""
     entry = CATALOGUE[code]
     shown = {k: show_value(v) for k, v in evidence.items()}
     return Finding(
@@ -50,6 +62,8 @@ def make_finding(code: str, indicators: tuple[str, ...] = (), severity: Severity
         message=entry["message"].format(**shown),
         evidence=evidence,
         indicators=indicators,
+        kind=kind or entry["kind"],  # type: ignore[arg-type]
+        holds_rating=(kind or entry["kind"]) == "pending" and entry.get("holds") == "rating",
     )
 
 

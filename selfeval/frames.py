@@ -13,23 +13,25 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from .findings import finding_counts
-from .labels import category_name
-from .values import round_half_up
+from .labels import category_name, unsettled_reason
+from .values import round_half_up, show_range
 
 Lang = Literal["en", "zh"]
 NUMERIC = ("weight", "self_score", "rescore", "review_score", "difference", "completion")
-INDICATOR_FIELDS = ["category", "category_name", "name", "target", "weight", "actual", "self_score", "rescore",
-                    "review_score", "difference", "completion", "review_source", "review_reason"]
+INDICATOR_FIELDS = ["category", "category_name", "name", "target", "weight", "weight_source", "actual", "self_score",
+                    "rescore", "review_score", "pending", "difference", "completion", "review_source", "review_reason"]
 #: One project's columns (`selfeval.review_folder`, the batch's scores.csv), and which are numbers.
 PROJECT_FIELDS = ["project_name", "department", "year", "ruleset", "full_marks", "self_total", "review_total",
-                  "difference", "self_rating", "rating", "provisional", "execution_rate", "funding_rate",
-                  "budget", "paid", "errors", "warnings", "infos"]
-PROJECT_NUMERIC = ("full_marks", "self_total", "review_total", "difference", "execution_rate", "funding_rate",
-                   "budget", "paid")
+                  "review_low", "review_high", "difference", "self_rating", "rating", "rating_settled", "rating_bands",
+                  "provisional", "execution_rate", "funding_rate", "budget", "paid", "errors", "warnings", "infos"]
+PROJECT_NUMERIC = ("full_marks", "self_total", "review_total", "review_low", "review_high", "difference",
+                   "execution_rate", "funding_rate", "budget", "paid")
 ZH = {
     "file": "文件", "params": "参数文件", "status": "状态", "project_name": "项目名称", "department": "主管部门",
     "year": "年度", "ruleset": "评分规则", "full_marks": "满分", "self_total": "自评总分", "review_total": "复核总分",
-    "self_rating": "自评评级", "rating": "复核评级", "provisional": "临时", "execution_rate": "预算执行率（支付÷预算）(%)",
+    "self_rating": "自评评级", "rating": "复核评级", "provisional": "临时", "review_low": "复核得分下限",
+    "review_high": "复核得分上限", "rating_settled": "评级已定", "rating_bands": "可能评级", "weight_source": "权重来源",
+    "pending": "待评", "execution_rate": "预算执行率（支付÷预算）(%)",
     "funding_rate": "资金到位率（到位÷预算）(%)", "budget": "预算数(万元)", "paid": "实际支出(万元)", "errors": "错误",
     "warnings": "警告", "infos": "提示", "reason": "失败原因", "error": "错误信息",
     "category": "类别代码", "category_name": "类别", "name": "指标名称", "target": "目标值", "weight": "权重",
@@ -57,10 +59,12 @@ def indicator_rows(ev) -> list[dict[str, Any]]:
             "name": ind.name,
             "target": ind.target.raw,
             "weight": ind.weight,
+            "weight_source": r.weight_origin.source,
             "actual": ind.actual,
             "self_score": ind.self_score,
             "rescore": r.rescore.score,
             "review_score": r.review.score,
+            "pending": r.pending,
             "difference": None if r.review.score is None or ind.self_score is None
             else r.review.score - ind.self_score,
             "completion": _num(r.rescore.completion, 4),
@@ -86,10 +90,17 @@ def index_row(ev) -> dict[str, Any]:
         "full_marks": ev.full_marks,
         # A form that claims no scores (national forms often leave 得分 blank) has no self total.
         "self_total": ev.self_total if ev.self_claimed else None,
+        # the decided points (a pending item counts 0) and the range the pending items leave open
         "review_total": ev.review_total,
-        "difference": ev.review_total - ev.self_total if ev.self_claimed else None,
-        "self_rating": ev.self_rating if ev.self_claimed else None,
-        "rating": ev.rating,
+        "review_low": ev.review_low,
+        "review_high": ev.review_high,
+        "difference": ev.difference,
+        "self_rating": ev.self_rating,
+        "rating": ev.rating,  # the settled band, or None
+        "rating_settled": ev.rating_settled,
+        "rating_bands": "/".join(ev.rating_bands),  # best first, e.g. 优/良
+        "rating_text": ev.rating_text,
+        "unsettled": "；".join(unsettled_reason(u) for u in ev.unsettled) if ev.rating is None else "",
         "provisional": ev.provisional,
         "execution_rate": _num(ev.rates.execution_rate, 4),
         "funding_rate": _num(ev.rates.funding_rate, 4),
@@ -170,7 +181,8 @@ def evaluation_html(ev) -> str:
     f = ev.form
     head = (f"<p><strong>{html.escape(f.project_name)}</strong>　{f.year}年　评分规则 {html.escape(ev.ruleset.name)}"
             f"　满分 {_d(ev.full_marks)}　自评 {_d(ev.self_total) if ev.self_claimed else '未填'}"
-            f"　复核 {_d(ev.review_total)}{'（临时）' if ev.provisional else ''}　评级 {html.escape(ev.rating)}</p>")
+            f"　复核 {show_range(ev.review_low, ev.review_high)}{'（临时）' if ev.provisional else ''}"
+            f"　评级 {html.escape(ev.rating_text)}</p>")
     table = evaluation_frame(ev, lang="zh").to_html(index=False, na_rep="—", escape=True)
     items = "".join(f"<li><code>{html.escape(x.code)}</code> {html.escape(x.title)}：{html.escape(x.message)}</li>"
                     for x in ev.findings)

@@ -13,7 +13,7 @@ from .frames import ZH
 from .labels import LABELS
 from .report import atomic_write
 from .sheets import frame_csv_bytes, frame_sheet, workbook_bytes
-from .values import canonical, round_half_up, show_number, show_rate, show_score
+from .values import canonical, round_half_up, show_number, show_range, show_rate, show_score
 
 
 def _dec(v: Any) -> Decimal | None:
@@ -52,25 +52,33 @@ def index_rows(outcomes: list) -> list[dict[str, Any]]:
             continue
         r = o.row
         full = _dec(r["full_marks"])
-        share = _dec(r["review_total"]) / full * 100 if full else None
+        low, high = _dec(r["review_low"]), _dec(r["review_high"])
+        settled = bool(r["rating_settled"])  # rows come from this version's index_row (manifest by version)
+        share = low / full * 100 if full else None
+        high_share = high / full * 100 if full else None
+        shown_share = show_rate(share) if low == high else f"{show_rate(share)}–{show_rate(high_share)}"
         rows.append({
             "name": o.name, "failed": False, "href": report_href(o.name),
             "project_name": r["project_name"], "department": r["department"], "year": r["year"],
             "full_marks": show_number(canonical(full)) if full is not None else "—",
             "self_total": _num(r["self_total"]), "self_total_v": r["self_total"],
-            "review_total": _num(r["review_total"]), "review_total_v": r["review_total"],
-            # 80- and 100-point schemes side by side: compare them by share of the full marks
-            "review_share": show_rate(share), "review_share_v": "" if share is None else round_half_up(share, 4),
+            "review_total": show_range(low, high), "review_total_v": r["review_low"] if settled else -1,
+            # 80- and 100-point schemes side by side: compare them by share of the full marks; an
+            # unsettled result sorts apart (as -1: first going up, last going down, never the best)
+            "review_share": shown_share,
+            "review_share_v": -1 if not settled or share is None else round_half_up(share, 4),
+            "settled": settled, "unsettled": r.get("unsettled") or "",
             "difference": _num(r["difference"]), "difference_v": r["difference"],
             "negative": r["difference"] is not None and r["difference"] < 0,
             "self_rating": r.get("self_rating") or "—", "self_rating_v": rating_rank(r.get("self_rating") or ""),
-            "rating": r["rating"], "rating_v": rating_rank(r["rating"]), "provisional": r["provisional"],
+            "rating": r["rating_text"], "rating_v": rating_rank(r["rating"] or ""), "provisional": r["provisional"],
             "execution_rate": _pct(r["execution_rate"]), "execution_rate_v": r["execution_rate"] or -1,
             "funding_rate": _pct(r["funding_rate"]), "funding_rate_v": r["funding_rate"] or -1,
             "errors": r["errors"], "warnings": r["warnings"], "infos": r["infos"],
         })
-    # failed projects first (they need attention), then the lowest review share first
-    rows.sort(key=lambda x: (not x["failed"], x.get("review_share_v") if x.get("review_share_v") != "" else 0))
+    # failed projects first (they need attention), then unsettled ones (a reviewer must decide),
+    # then the settled ones, lowest review share first
+    rows.sort(key=lambda x: (not x["failed"], x.get("settled", False), x.get("review_share_v", 0)))
     return rows
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -29,3 +32,30 @@ def money_name(field: str) -> str:
 def rate_name(rate: str) -> str:
     """The one name of a rate, with its basis (execution_rate → 预算执行率（支付÷预算）)."""
     return LABELS["rate_names"].get(rate, rate)
+
+
+def unsettled_reason(code: str) -> str:
+    """Why a rating is not settled (`Evaluation.unsettled`), in Chinese."""
+    return LABELS["unsettled_reasons"].get(code, code)
+
+
+def _fold_prompt(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text)
+    return re.sub(r"\s+", "", folded).replace("，", ",").replace("；", ";")
+
+
+@cache
+def _prompts() -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
+    spec = LABELS["template_prompts"]
+    phrases = frozenset(_fold_prompt(p).rstrip("。.") for p in spec["phrases"])
+    return phrases, tuple(re.compile(p) for p in spec["patterns"])
+
+
+def is_template_prompt(text: str | None) -> bool:
+    """Whether a narrative cell still holds a template's prompt (`template_prompts` in
+    labels.yaml) rather than the unit's own words."""
+    if not text:
+        return False
+    folded = _fold_prompt(text)
+    phrases, patterns = _prompts()
+    return folded.rstrip("。.") in phrases or any(p.search(folded) for p in patterns)

@@ -22,6 +22,7 @@ from pydantic import (
     model_validator,
 )
 
+from .labels import is_template_prompt
 from .values import Target, format_decimal, normalize, parse_decimal, parse_target
 
 
@@ -279,6 +280,26 @@ class Form(_Model):
                                  "capabilities)")
             data = {**data, "capabilities": LAYOUT_CAPABILITIES[name]}
         return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _template_prompts(cls, data: Any) -> Any:
+        """A narrative cell still holding the template's prompt is empty (whichever loader read it);
+        what was passed over is listed with the skipped rows, never dropped silently."""
+        if not isinstance(data, dict) or data.get("narrative") is None:
+            return data
+        n = data["narrative"]
+        fields = n.model_dump() if isinstance(n, Narrative) else n if isinstance(n, dict) else None
+        if not fields:
+            return data
+        prompts = {k: v for k, v in fields.items() if isinstance(v, str) and is_template_prompt(v)}
+        if not prompts:
+            return data
+        prov = data.get("provenance")
+        prov = prov.model_dump() if isinstance(prov, Provenance) else dict(prov or {})
+        prov["skipped"] = [*prov.get("skipped", []),
+                           *(f"narrative.{k}: 模板提示语“{v.strip()[:40]}”，按未填写处理" for k, v in prompts.items())]
+        return {**data, "narrative": {**fields, **dict.fromkeys(prompts)}, "provenance": prov}
 
     @field_validator("indicators")
     @classmethod

@@ -19,7 +19,7 @@ from .conclusion import advice
 from .conclusion import spec as _spec
 from .labels import LABELS
 from .scoring import HUNDRED, ZERO, Evaluation, pct, round_half_up
-from .values import canonical, show_number
+from .values import canonical, show_number, show_range
 
 
 @dataclass(frozen=True)
@@ -72,11 +72,11 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
     if budget_delta:
         moves.append(("预算执行", budget_delta))
     pending = [r for r in ev.indicators if r.review.score is None]
-    # a pending indicator counts 0 in the review total: its whole self-score is part of the gap
-    moves += [(f"{r.indicator.name}（待评，暂计0分）", -r.self_score) for r in pending if r.self_score]
+    # a pending indicator is neither gain nor loss: it stays out of the moves and the gap, and is
+    # named with the range it leaves open
     moves.sort(key=lambda m: m[1])
     open_findings = [x for x in ev.findings if x.dismissed is None]
-    gap = ev.review_total - ev.self_total
+    gap = ev.difference or ZERO
     return {
         "project_name": f.project_name,
         "department": f.department,
@@ -84,8 +84,9 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
         "ruleset_title": ev.ruleset.title,
         "full_marks": _d(ev.full_marks),
         "self_total": _d(round_half_up(ev.self_total)),
-        "review_total": _d(round_half_up(ev.review_total)),
-        "rating": ev.rating,
+        "review_total": show_range(ev.review_low, ev.review_high),
+        "rating": ev.rating_text,
+        "rating_settled": ev.rating_settled,
         "provisional": ev.provisional,
         "pending": [r.indicator.name for r in ev.indicators if r.review.score is None],
         "gap": gap,
@@ -93,7 +94,7 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
         # every part, so they add up to the gap (a test checks each "由…构成" sum)
         "main_losses": "、".join(f"{name}（{'+' if d > 0 else ''}{_d(d)}分）" for name, d in moves),
         "moves_count": len(moves),
-        "pending_note": "",  # pending indicators are among the moves above ("待评，暂计0分")
+        "pending_note": (f"{'、'.join(r.indicator.name for r in pending)}待评，不计入变动" if pending else ""),
         "budget": None if m.budget is None else _d(m.budget),
         "initial_budget": _d(m.initial_budget),
         "adjustment": _d(m.adjustment or ZERO),

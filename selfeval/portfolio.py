@@ -47,6 +47,10 @@ def _record(name: str, r: dict[str, Any], findings: list[dict[str, Any]]) -> dic
         # share points the review takes off the claim; None where the form claims no scores
         "gap": None if self_share is None else round(self_share - review_share, 4),
         "rating": r["rating"], "provisional": r["provisional"],
+        # an unsettled result is ranked apart, with its range and the reason (never as the best)
+        "settled": bool(r.get("rating_settled", r["rating"] is not None)),
+        "rating_text": r.get("rating_text") or r["rating"] or "待定", "unsettled": r.get("unsettled") or "",
+        "review_low": _f(r.get("review_low", r["review_total"])), "review_high": _f(r.get("review_high", r["review_total"])),
         "execution_rate": _f(r["execution_rate"]), "funding_rate": _f(r["funding_rate"]),
         "budget": _f(r.get("budget")), "paid": _f(r.get("paid")),
         "findings": [[f["code"], f["severity"], f["title"]] for f in findings if not f.get("dismissed")],
@@ -151,8 +155,9 @@ def findings_by_department(records: list[dict[str, Any]]) -> dict[str, dict[str,
 
 
 def gap_ranking(records: list[dict[str, Any]], limit: int | None = None) -> list[dict[str, Any]]:
-    """Projects by self − review gap in share points, largest first."""
-    ranked = sorted(records, key=lambda r: (r["gap"] is None, -(r["gap"] or 0), r["name"]))
+    """Projects by self − review gap in share points, largest first; unsettled results after the
+    settled ones (their gap is not yet known), then those that claim no score."""
+    ranked = sorted(records, key=lambda r: (not r.get("settled", True), r["gap"] is None, -(r["gap"] or 0), r["name"]))
     return ranked[:limit] if limit else ranked
 
 

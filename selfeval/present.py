@@ -18,10 +18,10 @@ import jinja2
 from . import __version__
 from .errors import ParamsError
 from .findings import finding_counts
-from .labels import LABELS, category_name, money_name
+from .labels import LABELS, category_name, money_name, unsettled_reason
 from .narrative import Section, build_narrative
-from .scoring import HUNDRED, ZERO, Evaluation, pct, round_half_up
-from .values import canonical, format_decimal, show_number, show_rate, show_score
+from .scoring import HUNDRED, ZERO, Evaluation, pct, round_half_up, weight_note
+from .values import canonical, format_decimal, show_number, show_range, show_rate, show_score
 
 SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 
@@ -239,8 +239,10 @@ def summary_html(ctx: ReportContext) -> str:
     if bs is None or ev.rates.funding_rate is not None:
         rates += [("funding_rate", ev.rates.funding_rate), ("payment_rate", ev.rates.payment_rate)]
     header = css_string(f"{ev.form.project_name}　{ev.form.year}年度绩效自评复核报告")
+    pending = sum(1 for r in ev.indicators if r.pending) + (1 if bs is not None and bs.score is None else 0)
     return _render("summary.html.j2", f=ev.form, ev=ev, counts=finding_counts(ev), budget=budget, rates=rates,
-                   print_header=header,
+                   print_header=header, score=show_range(ev.review_low, ev.review_high), pending=pending,
+                   difference=ev.difference, unsettled=[unsettled_reason(u) for u in ev.unsettled],
                    claimed=ev.self_claimed, change=conclusion.rating_change(ev),
                    problems=conclusion.key_problems(ev), decide=conclusion.to_decide(ev),
                    notes=_paragraphs(ctx.analyst_notes), reviewer=ctx.reviewer, review_date=ctx.review_date)
@@ -317,11 +319,13 @@ def indicators_html(ctx: ReportContext) -> str:
         ind = r.indicator
         diff = None if r.review.score is None or ind.self_score is None else r.review.score - ind.self_score
         cat = category_name(ind.category)
-        g = groups.setdefault(cat, {"weight": ZERO, "self": ZERO, "review": ZERO, "pending": 0, "rows": []})
+        g = groups.setdefault(cat, {"weight": ZERO, "self": ZERO, "review": ZERO, "pending": 0, "change": ZERO,
+                                    "rows": []})
         g["weight"] += ind.weight
         g["self"] += ind.self_score or ZERO
         g["review"] += r.review.score or ZERO
-        g["pending"] += r.review.score is None
+        g["pending"] += r.pending
+        g["change"] += ZERO if r.pending else r.review.score - (ind.self_score or ZERO)  # pending: no change
         g["rows"].append({
             "category": cat, "level2": (ind.level2 or "") if national else "",
             "name": ind.name, "target": ind.target.raw,
@@ -330,17 +334,19 @@ def indicators_html(ctx: ReportContext) -> str:
             "review_score": "待评" if r.review.score is None else _s(r.review.score),
             "difference": _signed(diff) if diff else "", "diff_flag": bool(diff) or r.review.score is None,
             # With a decision, the rule's own reading stays visible and the decision follows it once.
-            "reason": r.rescore.reason if r.decision else r.review.reason, "decision": r.decision,
+            "reason": (r.rescore.reason if r.decision else r.review.reason)
+            + ("" if r.weight_origin.stated else f"（权重{weight_note(r.weight_origin, ev.ruleset.name)}）"),
+            "decision": r.decision,
             "note": ind.deviation_note or ind.explanation,
         })
     for cat, g in groups.items():
         rows += g["rows"]
         if len(groups) > 1:
-            d = g["review"] - g["self"] if ev.self_claimed else None
+            d = g["change"] if ev.self_claimed else None
             rows.append({"subtotal": True, "category": f"{cat}小计", "weight": _s(g["weight"]),
                          "self_score": _s(g["self"]) if ev.self_claimed else "—", "review_score": _s(g["review"]),
                          "difference": _signed(d) if d else "",
-                         "pending": f"含{g['pending']}项待评（暂计0分）" if g["pending"] else ""})
+                         "pending": f"含{g['pending']}项待评（复核分为已定部分，差异不含待评项）" if g["pending"] else ""})
     bs = ev.budget_score
     total_weight = sum((r.indicator.weight for r in ev.indicators), ZERO)
     budget_row = None
@@ -361,9 +367,10 @@ def indicators_html(ctx: ReportContext) -> str:
     return _render(
         "indicators.html.j2", rows=rows, budget_row=budget_row, show_rescore=show_rescore,
         total_weight=_s(canonical(total_weight) if national else total_weight),
-        self_total=_s(ev.self_total) if ev.self_claimed else "—", review_total=_s(ev.review_total),
+        self_total=_s(ev.self_total) if ev.self_claimed else "—", review_total=_s(ev.review_total) if ev.review_low == ev.review_high
+        else show_range(ev.review_low, ev.review_high),
         rescore_total=_s(ev.rescore_total),
-        total_diff=_signed(ev.review_total - ev.self_total) if ev.self_claimed else "",
+        total_diff=_signed(ev.difference) if ev.self_claimed else "",
     )
 
 

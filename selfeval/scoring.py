@@ -14,8 +14,9 @@ from typing import Literal
 
 from .decisions import Decision
 from .errors import FormError, Problem
-from .labels import category_name
+from .labels import LABELS, category_name
 from .labels import rate_name as rate_name_of
+from .layouts.reader import points
 from .model import Category, Form, Indicator
 from .rulesets import BandRule, Ruleset, TierRule
 from .values import (
@@ -29,6 +30,7 @@ from .values import (
     parse_actual,
     round_half_up,
     show_number,
+    show_range,
 )
 
 HUNDRED = Decimal(100)
@@ -52,6 +54,10 @@ class Assessment:
     basis: str  # met | shortfall | over | grade | not_met | missing | manual | decision
     reason: str  # Chinese, for tables and narrative
     completion: Decimal | None = None  # % of the target achieved, where defined
+    # While the score waits (None): the lowest and highest it can still take, where a rule fixes
+    # them (else 0 and the weight).
+    low: Decimal | None = None
+    high: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,27 @@ def compute_rates(form: Form) -> Rates:
     return Rates(ratio(appropriated, budget), ratio(paid, appropriated), ratio(paid, budget))
 
 
+WeightSource = Literal["form", "printed", "ruleset", "decision"]
+
+
+@dataclass(frozen=True)
+class WeightOrigin:
+    """Where an indicator's weight came from: the form's own 分值 cell (`form`), points the form
+    prints on a 一级/二级 cell shared evenly among its rows (`printed`: the points are the form's,
+    the share is ours), the ruleset's default split (`ruleset`), or a reviewer's decision."""
+
+    source: WeightSource = "form"
+    pool: str = ""  # the printed cell or the ruleset's category group whose points were shared
+    points: Decimal | None = None  # that pool's points
+    members: int = 1  # how many indicators share the pool
+
+    @property
+    def stated(self) -> bool:
+        """Whether the weight is one the form (or the reviewer) states, not one we derived."""
+        # a printed cell over a single row states that row's weight
+        return self.source in ("form", "decision") or (self.source == "printed" and self.members == 1)
+
+
 @dataclass(frozen=True)
 class IndicatorResult:
     """One indicator with its three scores."""
@@ -88,10 +115,26 @@ class IndicatorResult:
     review_source: Literal["claimed", "recomputed", "decision"]
     accepted_actual: str
     decision: Decision | None = None
+    weight_origin: WeightOrigin = WeightOrigin()
 
     @property
     def self_score(self) -> Decimal | None:
         return self.indicator.self_score
+
+    @property
+    def pending(self) -> bool:
+        """Whether the review score still waits for the reviewer."""
+        return self.review.score is None
+
+    @property
+    def bounds(self) -> tuple[Decimal, Decimal]:
+        """The lowest and highest review score this indicator can still take."""
+        if self.review.score is not None:
+            return self.review.score, self.review.score
+        w = self.indicator.weight
+        low = self.review.low if self.review.low is not None else ZERO
+        high = self.review.high if self.review.high is not None else w
+        return low, high
 
 
 @dataclass(frozen=True, repr=False)
@@ -105,15 +148,45 @@ class Evaluation:
     full_marks: Decimal
     self_total: Decimal
     rescore_total: Decimal
-    review_total: Decimal
-    rating: str
-    self_rating: str
-    provisional: bool
+    review_total: Decimal  # the decided points: every pending item counted at 0 (= review_low)
+    rating: str | None  # the settled rating band, or None while the range spans bands (see unsettled)
+    self_rating: str | None  # None when the form claims no score
     budget_score: Assessment | None = None  # national scheme: the budget-execution row's review score
     findings: list = field(default_factory=list)  # list[review.Finding]
     decisions: list[Decision] = field(default_factory=list)
     budget_rescore: Assessment | None = None  # the same row by the rule alone (before any decision)
-    weights_derived: bool = False  # the form stated no weights: the ruleset's default split gave them
+    weights_derived: bool = False  # some weight is not the form's own: printed points shared, or the default split
+    # What the review total can still become: every pending item from its lowest to its highest score.
+    review_low: Decimal = ZERO
+    review_high: Decimal = ZERO
+    rating_bands: tuple[str, ...] = ()  # the bands the range reaches, best first (none over full marks)
+    unsettled: tuple[str, ...] = ()  # why the rating is not settled: pending, weights, over_full, findings
+
+    @property
+    def rating_settled(self) -> bool:
+        """Whether the rating is known: the whole range lies in one band and nothing holds it."""
+        return self.rating is not None
+
+    @property
+    def provisional(self) -> bool:
+        """Whether the result can still change: a pending item, an unstated weight, an unsettled rating."""
+        return self.rating is None or self.review_low != self.review_high or any(r.pending for r in self.indicators)
+
+    @property
+    def rating_text(self) -> str:
+        """The rating as a reviewer reads it: 优, or 待定（良或优）, 待定（中至优）, 待定."""
+        return rating_words(self.rating, self.rating_bands)
+
+    @property
+    def difference(self) -> Decimal | None:
+        """复核 − 自评 over the decided items only (a pending item is neither gain nor loss);
+        None when the form claims no score."""
+        if not self.self_claimed:
+            return None
+        gap = sum((r.review.score - (r.self_score or ZERO) for r in self.indicators if not r.pending), ZERO)
+        if self.budget_score is not None and self.budget_score.score is not None:
+            gap += self.budget_score.score - (self.form.budget_self_score or ZERO)
+        return gap
 
     def to_frame(self, exact: bool = False, lang: str = "en"):
         """One row per indicator (self, rescored and review scores) as a DataFrame: float columns,
@@ -137,8 +210,8 @@ class Evaluation:
         f = self.form
         claimed = format_decimal(self.self_total) if self.self_claimed else "未填"
         return (f"<Evaluation {f.project_name!r} {f.year} ruleset={self.ruleset.name} self={claimed} "
-                f"review={format_decimal(self.review_total)}/{format_decimal(self.full_marks)} {self.rating}"
-                f"{' provisional' if self.provisional else ''} findings={len(self.findings)}>")
+                f"review={show_range(self.review_low, self.review_high)}/{format_decimal(self.full_marks)} "
+                f"{self.rating_text}{' provisional' if self.provisional else ''} findings={len(self.findings)}>")
 
     @property
     def self_claimed(self) -> bool:
@@ -174,6 +247,22 @@ def _band_score(
 
 def _clamp(score: Decimal, weight: Decimal) -> Decimal:
     return round_half_up(min(max(score, ZERO), weight))
+
+
+def bounded_rate(name: str) -> bool:
+    """Whether an indicator so named measures a rate that cannot exceed 100 % (满意度, 合格率, …;
+    the word lists are data: labels.yaml `bounded_rates`)."""
+    key = normalize(name).rstrip("%（）() ")
+    spec = LABELS["bounded_rates"]
+    if any(key.endswith(normalize(w)) for w in spec["except"]):
+        return False
+    return any(key.endswith(normalize(w)) for w in spec["endings"])
+
+
+def impossible_actual(ind: Indicator, actual: Actual) -> bool:
+    """A percentage above 100 % on an indicator that cannot exceed it."""
+    return (actual.kind == "quantity" and actual.quantity is not None and actual.quantity.unit == "%"
+            and actual.quantity.value > HUNDRED and (bounded_rate(ind.name) or ind.category == Category.satisfaction))
 
 
 def _units_compatible(target: Target, q: Quantity) -> bool:
@@ -305,13 +394,17 @@ def _assess_tier(ind: Indicator, actual: Actual, ruleset: Ruleset) -> Assessment
     name, tier = found
     weight = ind.weight
     low = round_half_up(weight * tier.low / HUNDRED)
-    high = round_half_up(weight * tier.high / HUNDRED)
-    band = f"“{name}”档（{format_decimal(low)}–{format_decimal(high)}分）"
+    edge = round_half_up(weight * tier.high / HUNDRED)
+    # The published notes give an edge to the higher tier (「100-80%(含80%)、80-60%(含60%)」): a
+    # lower tier stops one cent below the next tier's low end.
+    top = tier.high >= HUNDRED
+    high = edge if top else max(low, edge - Decimal("0.01"))
+    band = f"“{name}”档（{format_decimal(low)}–{format_decimal(edge)}分{'' if top else '，不含上限'}）"
     claimed = ind.self_score
     if claimed is None:
-        score = round_half_up(weight * tier.default / HUNDRED)
+        score = min(round_half_up(weight * tier.default / HUNDRED), high)
         return Assessment(score, "scored", "tier",
-                          f"{band}，未填自评分，暂按该档默认{format_decimal(tier.default)}%计（规则未规定，建议复核人确认）")
+                          f"{band}，未填自评分，暂按该档默认{format_decimal(tier.default)}%计（规则未规定，为本工具所定，建议复核人确认）")
     if low <= claimed <= high:
         return Assessment(claimed, "scored", "tier", f"{band}，自评分在档内")
     clipped = min(max(claimed, low), high)
@@ -336,6 +429,8 @@ def _assess(ind: Indicator, actual: Actual, ruleset: Ruleset, year: int | None) 
         if ind.explanation or ind.deviation_note:
             return _manual("无实际值但有说明，待人工评分")
         return Assessment(ZERO, "scored", "missing", "无实际值且无说明，得0分")
+    if impossible_actual(ind, actual):
+        return _manual(f"实际值“{actual.raw}”超过100%，该类比率不可能超过100%，待复核人评分")
     if target.kind == "qualitative" and ruleset.qualitative.mode == "tiers":
         return _assess_tier(ind, actual, ruleset)
     if target.kind == "qualitative":
@@ -405,10 +500,11 @@ def interpret(form: Form, ruleset: Ruleset) -> Form:
 
 
 def score_form(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = None) -> Evaluation:
-    """Rescore and review-score every indicator; totals, rating, provisional flag."""
+    """Rescore and review-score every indicator; totals, the range a pending item or an unstated
+    weight leaves open, and the rating once that range lies in one band."""
     decisions = list(decisions or [])
-    derived = bool(form.indicators) and not form.weights_given
-    form = resolve_weights(interpret(form, ruleset), ruleset)
+    form, origins = resolve_weights(interpret(form, ruleset), ruleset)
+    form, origins = apply_weight_decisions(form, origins, decisions)
     manual = {normalize(d.subject): d for d in decisions if d.kind == "score"}
     rates = compute_rates(form)
     results: list[IndicatorResult] = []
@@ -433,7 +529,7 @@ def score_form(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = 
                 f"复核人{decision.reviewer}人工评分：{decision.reason}",
             )
             source = "decision"
-        results.append(IndicatorResult(i, ind, rescore, review, source, accepted, decision))
+        results.append(IndicatorResult(i, ind, rescore, review, source, accepted, decision, origins[i]))
 
     budget_score = budget_rescore = _budget_score(form, rates, ruleset)
     names = {normalize(i.name) for i in form.indicators}
@@ -449,23 +545,77 @@ def score_form(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = 
     self_total = sum((r.indicator.self_score or ZERO for r in results), form.budget_self_score or ZERO)
     rescore_total = sum((r.rescore.score or ZERO for r in results), ZERO) + extra_rescore
     review_total = sum((r.review.score or ZERO for r in results), ZERO) + extra
-    provisional = any(r.review.score is None for r in results) or (
-        budget_score is not None and budget_score.score is None)
+
+    # A reviewer who dismisses SE-WEIGHT-UNSTATED accepts the split as it stands.
+    weights_accepted = any(d.kind == "dismiss" and d.subject == UNSTATED_WEIGHTS for d in decisions)
+    low, high = review_range(results, budget_score, ruleset)
+    derived = any(not o.stated for o in origins)
+    all_full = all(r.review.score is not None and r.review.score == r.indicator.weight for r in results)
+    unsettled = []
+    if any(r.pending for r in results) or (budget_score is not None and budget_score.score is None):
+        unsettled.append("pending")
+    if derived and not weights_accepted and not all_full:
+        unsettled.append("weights")
     # A total can never silently exceed full marks: weights (or scores) that add to more than the
-    # scheme allows keep their computed figures, but the result is provisional and unrated until
-    # the reviewer decides (review.over_full_marks says what to decide).
-    over = over_full_marks(form, ruleset, full, review_total)
+    # scheme allows keep their computed figures, but the result is unrated until the reviewer
+    # decides the weights (review.over_full_marks says what to decide).
+    over = over_full_marks(form, ruleset, full, high)
+    if over:
+        unsettled.append("over_full")
+    bands = () if over else bands_between(low, high, full, ruleset)
+    settled = len(bands) == 1 and "weights" not in unsettled
+    claimed = bool(form.stated_total is not None or form.budget_self_score is not None
+                   or any(r.indicator.self_score is not None for r in results))
     return Evaluation(
         form=form, ruleset=ruleset, indicators=results, rates=rates, full_marks=full,
         self_total=self_total, rescore_total=rescore_total, review_total=review_total,
-        rating=NO_RATING if over else rating_for(review_total, full, ruleset),
-        self_rating=rating_for(self_total, full, ruleset),
-        provisional=provisional or over, budget_score=budget_score, decisions=decisions,
+        rating=bands[0] if settled else None,
+        self_rating=rating_for(self_total, full, ruleset) if claimed else None,
+        budget_score=budget_score, decisions=decisions,
         budget_rescore=budget_rescore, weights_derived=derived,
+        review_low=low, review_high=high, rating_bands=bands,
+        unsettled=tuple(x for x in unsettled if x != "pending" or not settled),
     )
 
 
-NO_RATING = "待定"  # the rating of a result whose weights contradict the scheme
+UNSTATED_WEIGHTS = "SE-WEIGHT-UNSTATED"  # the finding that names weights the form does not state
+
+
+def review_range(results: list[IndicatorResult], budget: Assessment | None,
+                 ruleset: Ruleset) -> tuple[Decimal, Decimal]:
+    """The lowest and highest review total, each pending item anywhere in its bounds (0 to its
+    weight unless its rule fixes narrower ones), on the weights the review uses."""
+    low = sum((r.bounds[0] for r in results), ZERO)
+    high = sum((r.bounds[1] for r in results), ZERO)
+    if budget is not None:
+        if budget.score is not None:
+            low, high = low + budget.score, high + budget.score
+        elif ruleset.budget_score is not None:
+            high += ruleset.budget_score.weight
+    return low, high
+
+
+def bands_between(low: Decimal, high: Decimal, full: Decimal, ruleset: Ruleset) -> tuple[str, ...]:
+    """The rating bands a total anywhere from `low` to `high` can fall in, best first."""
+    names = [b.rating for b in ruleset.rating_bands]
+    top, bottom = names.index(rating_for(high, full, ruleset)), names.index(rating_for(low, full, ruleset))
+    return tuple(names[top:bottom + 1])
+
+
+def rating_words(rating: str | None, bands: tuple[str, ...]) -> str:
+    """优; 待定（良或优）over two bands; 待定（中至优）over three or more; 待定 with no band."""
+    if rating is not None:
+        return rating
+    if len(bands) == 2:
+        return f"待定（{bands[1]}或{bands[0]}）"
+    if len(bands) > 2:
+        return f"待定（{bands[-1]}至{bands[0]}）"
+    if len(bands) == 1:
+        return f"待定（暂为{bands[0]}）"
+    return NO_RATING
+
+
+NO_RATING = "待定"  # the rating of a result that cannot be rated yet
 
 
 def weight_sum(form: Form, ruleset: Ruleset) -> Decimal:
@@ -475,7 +625,7 @@ def weight_sum(form: Form, ruleset: Ruleset) -> Decimal:
 
 
 def over_full_marks(form: Form, ruleset: Ruleset, full: Decimal, review_total: Decimal) -> bool:
-    """Whether the form's weights or the review total exceed its full marks."""
+    """Whether the form's weights or the (highest) review total exceed its full marks."""
     return weight_sum(form, ruleset) > full or review_total > full
 
 
@@ -509,15 +659,37 @@ def parts_execution_rate(form: Form) -> Decimal | None:
     return a / b * HUNDRED
 
 
-def resolve_weights(form: Form, ruleset: Ruleset) -> Form:
-    """The form itself when it gives weights; otherwise a copy weighted by the ruleset's default
-    split (each category's points shared evenly, the rounding residual on its last indicator)."""
+def resolve_weights(form: Form, ruleset: Ruleset) -> tuple[Form, list[WeightOrigin]]:
+    """The form's weights and where each came from.
+
+    A form that states its weights keeps them. Otherwise weights come first from points the form
+    prints on a 二级 or 一级 cell (`产出指标(50分)`), shared evenly among the rows under it (the
+    points are the form's, the even share is ours), then from the ruleset's default split (each
+    category group's points shared evenly). The rounding residual of a share goes to its last row.
+    """
     if form.weights_given:
-        return form
+        return form, [WeightOrigin() for _ in form.indicators]
+    pools: dict[tuple[str, str], list[int]] = {}
+    for n, ind in enumerate(form.indicators):
+        for level, label in (("level2", ind.level2), ("level1", ind.level1)):
+            if label and points(label) is not None:
+                pools.setdefault((level, label), []).append(n)
+                break
+    printed: dict[int, tuple[str, Decimal]] = {}
+    for (level, label), members in pools.items():
+        total = points(label)
+        if level == "level1":  # 二级 pools printed under this 一级 cell take their points first
+            inner = {form.indicators[n].level2 for (lv, _), ms in pools.items() if lv == "level2" for n in ms
+                     if form.indicators[n].level1 == label}
+            total -= sum((points(x) for x in inner), ZERO)
+        for n in members:
+            printed[n] = (label, max(total, ZERO))
+    rest = [n for n in range(len(form.indicators)) if n not in printed]
     groups = ruleset.weights.split_groups()
     source = form.provenance.path or "<form>"
     covered = {c for cats, _ in groups for c in cats}
-    missing = sorted({i.category for i in form.indicators if i.category not in covered}, key=list(Category).index)
+    missing = sorted({form.indicators[n].category for n in rest if form.indicators[n].category not in covered},
+                     key=list(Category).index)
 
     def group_name(cats: tuple[Category, ...]) -> str:
         return "和".join(category_name(c) for c in cats)
@@ -529,19 +701,52 @@ def resolve_weights(form: Form, ruleset: Ruleset) -> Form:
             f"weights on the form: ruleset {ruleset.name} has no default split for "
             f"{'、'.join(category_name(c) for c in missing)} (its default split: {have})")])
     weights: dict[int, Decimal] = {}
-    for cats, total in groups:
-        members = [n for n, i in enumerate(form.indicators) if i.category in cats]
-        if not members:
-            continue
+    origins: dict[int, WeightOrigin] = {}
+
+    def share(members: list[int], total: Decimal, origin: WeightOrigin) -> None:
         each = canonical(round_half_up(total / len(members), ruleset.weights.decimals))
         for n in members:
-            weights[n] = each
+            weights[n], origins[n] = each, origin
         weights[members[-1]] = canonical(total - each * (len(members) - 1))
+
+    by_label: dict[str, list[int]] = {}
+    for n, (label, _) in printed.items():
+        by_label.setdefault(label, []).append(n)
+    for label, members in by_label.items():
+        total = printed[members[0]][1]
+        share(members, total, WeightOrigin("printed", label.strip(), total, len(members)))
+    for cats, total in groups:
+        members = [n for n in rest if form.indicators[n].category in cats]
+        if members:
+            share(members, total, WeightOrigin("ruleset", group_name(cats), total, len(members)))
     inds = [i.model_copy(update={"weight": weights[n]}) for n, i in enumerate(form.indicators)]
-    shares = "、".join(f"{group_name(c)}{format_decimal(v)}分" for c, v in groups)
-    note = f"表中未填分值：按评分规则{ruleset.name}的默认分配（{shares}，各类内平均）"
-    prov = form.provenance.model_copy(update={"notes": [*form.provenance.notes, note]})
-    return form.model_copy(update={"indicators": inds, "provenance": prov})
+    return form.model_copy(update={"indicators": inds}), [origins[n] for n in range(len(inds))]
+
+
+def apply_weight_decisions(form: Form, origins: list[WeightOrigin],
+                           decisions: list[Decision]) -> tuple[Form, list[WeightOrigin]]:
+    """The reviewer's `weights:` decisions put in place of the weights they name."""
+    decided = {normalize(d.subject): d for d in decisions if d.kind == "weight"}
+    if not decided:
+        return form, origins
+    inds, out = [], []
+    for ind, origin in zip(form.indicators, origins, strict=True):
+        d = decided.get(normalize(ind.name))
+        inds.append(ind if d is None else ind.model_copy(update={"weight": d.score}))
+        out.append(origin if d is None else WeightOrigin("decision", d.reason))
+    return form.model_copy(update={"indicators": inds}), out
+
+
+def weight_note(origin: WeightOrigin, ruleset_name: str) -> str:
+    """Where a weight the form does not state came from, in a reviewer's words."""
+    if origin.source == "printed":
+        return f"表中“{origin.pool}”标明{format_decimal(origin.points)}分，在其下{origin.members}项间平均分配（平均分配为本工具所作）"
+    if origin.source == "ruleset":
+        return (f"按评分规则{ruleset_name}的默认分配：{origin.pool}{format_decimal(origin.points)}分，"
+                f"在{origin.members}项间平均分配")
+    if origin.source == "decision":
+        return f"复核人确定：{origin.pool}"
+    return "表中所填"
 
 
 # --- weights -----------------------------------------------------------------------------------

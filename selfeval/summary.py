@@ -21,6 +21,7 @@ def finding_dict(f: Finding) -> dict[str, Any]:
     return {
         "code": f.code,
         "severity": f.severity,
+        "kind": f.kind,
         "title": f.title,
         "message": f.message,
         "indicators": list(f.indicators),
@@ -40,11 +41,21 @@ def evaluation_dict(ev: Evaluation) -> dict[str, Any]:
         "layout": f.layout,
         "ruleset": ev.ruleset.name,
         "full_marks": ev.full_marks,
-        "self_total": ev.self_total,
+        # a form that claims no score has none: null, never 0 and 差
+        "self_total": ev.self_total if ev.self_claimed else None,
         "self_claimed": ev.self_claimed,
         "rescore_total": ev.rescore_total,
+        # the decided points (a pending item counts 0), and the range pending items and unstated
+        # weights leave open; `rating` is the settled band or null, `rating_bands` those the range spans
         "review_total": ev.review_total,
+        "review_low": ev.review_low,
+        "review_high": ev.review_high,
+        "difference": ev.difference,
         "rating": ev.rating,
+        "rating_settled": ev.rating_settled,
+        "rating_bands": list(ev.rating_bands),
+        "rating_text": ev.rating_text,
+        "unsettled": list(ev.unsettled),
         "self_rating": ev.self_rating,
         "provisional": ev.provisional,
         "rates": {

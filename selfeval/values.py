@@ -328,3 +328,10 @@ def _parse_actual(raw: str | None) -> Actual:
 def is_budget_row(name: str) -> bool:
     """Whether a name (a decision's subject) is the budget-execution row: 预算执行, 年度资金总额."""
     return normalize(name) in {normalize(x) for x in LABELS["national"]["budget_row"]}
+
+
+def show_range(low: Decimal, high: Decimal) -> str:
+    """A total, or the range it can still take: '79.43', '70.00–74.58' (2 places, half up)."""
+    if low == high:
+        return format_decimal(round_half_up(low))
+    return f"{format_decimal(round_half_up(low))}–{format_decimal(round_half_up(high))}"

@@ -103,7 +103,7 @@ def test_review_folder_gives_one_numeric_row_per_form_and_keeps_failures(tmp_pat
     assert "broken.txt" in broken["error"] and pd.isna(broken["review_total"])
     assert table["error"].notna().sum() == 1
     # the analyst's arithmetic works on it
-    assert table["difference"].sum() == pytest.approx(-0.57 - 8.00 - 2.16)
+    assert table["difference"].sum() == pytest.approx(-0.57 - 8.00 - 2.17)
     zh = selfeval.review_folder(tmp_path, lang="zh")
     assert {"文件", "项目名称", "自评总分", "复核总分", "自评评级", "复核评级", "错误信息"} <= set(zh.columns)
 

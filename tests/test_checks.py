@@ -428,8 +428,8 @@ def test_rescore_differences_above_and_below_are_one_warning(suzhou):
 def test_at_most_target_exceeded(suzhou):
     # <=12 个月 with 13 个月: c = 12/13, (1 − c) × 100 = 7.69 points × 5 % → 12.5 × 0.6154 = 7.69
     ev = run(with_indicator(clean_form(), "驻场运维周期", actual="13 个月"), suzhou)
-    f = only(ev, "SE-IND-RESCORE-DIFF")
-    assert f.severity == "warning"
+    f = only(ev, "SE-IND-SHORTFALL")  # a performance shortfall, not a scoring error
+    assert f.severity == "warning" and "SE-IND-RESCORE-DIFF" not in codes(ev)
     assert f.evidence["scores"] == [("驻场运维周期", D("12.5"), D("7.69"))]
     assert "超出目标上限" in f.message
 
@@ -437,7 +437,7 @@ def test_at_most_target_exceeded(suzhou):
 def test_at_most_percent_target_exceeded_rounds_half_up(suzhou):
     # <=5% with 8%: 3 percentage points × 5 % = 15 % off 12.5 → 10.625 → 10.63 (float round: 10.62)
     form = with_indicator(clean_form(), "故障及时处理率", name="故障率", target="<=5%", actual="8%")
-    f = only(run(form, suzhou), "SE-IND-RESCORE-DIFF")
+    f = only(run(form, suzhou), "SE-IND-SHORTFALL")
     assert f.evidence["scores"] == [("故障率", D("12.5"), D("10.63"))]
 
 
@@ -520,7 +520,8 @@ def test_all_full(suzhou):
     assert codes(ev) == {"SE-IND-ALL-FULL"}
     f = only(ev, "SE-IND-ALL-FULL")
     assert f.severity == "warning"
-    assert f.evidence == {"count": 7, "self_total": D(80)}
+    # the review gives every indicator full marks too: no demand follows from it
+    assert f.evidence == {"count": 7, "self_total": D(80), "review_agrees": True}
 
 
 def test_missing_actual_without_explanation_scores_zero(suzhou):
@@ -693,7 +694,8 @@ def test_cost_indicator_with_at_most_is_fine(suzhou):
 def test_rate_target_above_100_percent(suzhou):
     form = with_indicator(clean_form(), "故障及时处理率", target=">=105%", actual="110%")
     ev = run(form, suzhou)
-    assert codes(ev) == {"SE-PLAUS-RATE-OVER-100"}
+    # the actual is impossible too: a 处理率 cannot exceed 100 % (SE-PLAUS-SATISFACTION)
+    assert codes(ev) == {"SE-PLAUS-RATE-OVER-100", "SE-PLAUS-SATISFACTION"}
     f = only(ev, "SE-PLAUS-RATE-OVER-100")
     assert f.severity == "warning" and f.indicators == ("故障及时处理率",)
     assert "故障及时处理率（>=105%）" in f.message
@@ -785,6 +787,12 @@ def test_narrative_number_matching_its_own_indicator_is_not_compared_with_anothe
 # --- every check, every code -------------------------------------------------------------------
 
 
+def unweighted(form, level1):
+    """The form with no 分值 column, every row under one 一级 cell that prints its points."""
+    return form.model_copy(update={"indicators": [
+        i.model_copy(update={"weight": None, "level1": level1}) for i in form.indicators]})
+
+
 def _triggers():
     """One small form per catalogue code that raises it."""
     c = clean_form()
@@ -803,6 +811,7 @@ def _triggers():
         "SE-ARITH-CATEGORY-POINTS": with_indicator(with_indicator(c, "应用系统运营运维数", level1="产出指标(30分)"),
                                                    "驻场运维周期", level1="产出指标(30分)"),
         "SE-PLAUS-ACTUAL-COMPARATOR": with_indicator(c, "应用系统运营运维数", actual="≥12 个"),
+        "SE-WEIGHT-UNSTATED": with_indicator(unweighted(c, "指标(80分)"), "立项程序规范性", actual="较好"),
         "SE-READ-UNREAD-COLUMN": c.model_copy(update={"provenance": Provenance(
             unread=["line 12, column 10: 全年实际完成情况（2个值未读取：12个、11个月）"])}),
         "SE-READ-SKIPPED-ROWS": c.model_copy(update={"provenance": Provenance(skipped=["line 14: 指标1（模板占位行）"])}),
@@ -819,6 +828,7 @@ def _triggers():
         "SE-EXEC-SUBITEM-LOW": with_sub_items(c, [("甲", "60", "68.1"), ("乙", "40", "31.9")]),
         "SE-EXEC-SUBITEM-OVER": with_sub_items(c, [("甲", "60", "65"), ("乙", "40", "35")]),
         "SE-IND-RESCORE-DIFF": with_indicator(c, "立项程序规范性", actual="较好"),
+        "SE-IND-SHORTFALL": with_indicator(c, "应用系统运营运维数", actual="9 个"),
         "SE-IND-FORMULAIC": _formulaic_form(5, 5),
         "SE-IND-ALL-FULL": stated(with_indicator(c, "部门反馈满意度", actual="95%", self_score="12.5")),
         "SE-IND-MISSING-ACTUAL": with_indicator(c, "应用系统运营运维数", actual=None),
@@ -985,8 +995,10 @@ def test_sub_item_spent_exactly_its_budget_is_not_over(suzhou):
 def test_weights_over_full_marks_leave_the_result_unrated(suzhou):
     form = stated(with_indicator(clean_form(), "立项程序规范性", weight="11", self_score="11"))
     ev = run(form, suzhou)
-    assert ev.provisional and ev.rating == "待定"
+    assert ev.provisional and ev.rating is None and ev.rating_text == "待定" and ev.rating_bands == ()
+    assert "over_full" in ev.unsettled
     f = only(ev, "SE-ARITH-OVER-FULL")
+    assert f.kind == "pending" and f.holds_rating
     assert "81" in f.message and "80" in f.message
     assert not run(clean_form(), suzhou).provisional  # a form within its marks keeps its rating
 

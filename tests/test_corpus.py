@@ -91,6 +91,6 @@ def test_corpus_form(path):
     for code in says.get("findings", []):
         assert code in codes
     if says.get("unrated"):
-        assert ev.provisional and ev.rating == "待定"
+        assert ev.provisional and ev.rating is None and ev.rating_text == "待定"
     # A total never silently exceeds full marks.
     assert ev.review_total <= ev.full_marks or (ev.provisional and "SE-ARITH-OVER-FULL" in codes)

@@ -16,7 +16,8 @@ def rec(name, dept, self_share, review_share, exe, budget, paid, findings=(), ye
     return {"name": name, "project_name": f"项目{name}", "department": dept, "year": year, "ruleset": "suzhou-2023",
             "full_marks": full, "self_total": self_share * full / 100, "review_total": review_share * full / 100,
             "self_share": self_share, "review_share": review_share, "gap": self_share - review_share,
-            "rating": "优", "provisional": False,
+            "rating": "优", "provisional": False, "settled": True, "rating_text": "优", "unsettled": "",
+            "review_low": review_share * full / 100, "review_high": review_share * full / 100,
             "execution_rate": exe, "funding_rate": 100.0, "budget": budget, "paid": paid,
             "findings": [list(f) for f in findings]}
 
@@ -139,3 +140,17 @@ def test_a_form_claiming_no_scores_stays_out_of_self_share_aggregates():
     assert pf.gap_ranking(records)[-1]["name"] == "z"
     assert pf.summary(records)["self_share"] == 86.5
     assert "z" not in [r["name"] for r in pf.full_marks_on_low_spending(records)]
+
+
+def test_unsettled_results_are_ranked_apart_never_as_the_best():
+    best = rec("u", "民政局", 80.0, 100.0, 100.0, 10.0, 10.0)
+    best.update(settled=False, rating=None, rating_text="待定", unsettled="分值或得分超过满分，待复核人确定权重",
+                gap=-20.0, review_high=88.0)
+    records = [{**r, "href": None} for r in (best, *RECORDS)]
+    ranked = pf.gap_ranking(records)
+    assert ranked[-1]["name"] == "u" and all(r["settled"] for r in ranked[:-1])
+    ctx = {"records": records, "ranking": ranked}
+    html = pf.page_html(ctx, "ranking")
+    assert "项目u" not in html  # the gap ranking holds settled results only
+    html = pf.page_html(ctx, "projects")
+    assert "待定：分值或得分超过满分" in html

@@ -74,26 +74,28 @@ ANALYST_GUIDE = [
     ("", "ev = selfeval.review(forms[0])\nev"),
     ("", "ev.to_frame()[[\"name\", \"weight\", \"self_score\", \"review_score\", \"difference\"]].head(8)"),
     ("md", "## Three projects side by side\n\nEvery score is a float column, so pandas arithmetic works. "
-           "The exact decimals stay available with `to_frame(exact=True)`."),
+           "The exact decimals stay available with `to_frame(exact=True)`. An item still waiting for the "
+           "reviewer is a range, not a deduction: `review_low` counts it at 0, `review_high` at its weight; "
+           "`rating` is the settled band or `None`, and `rating_text` says which bands remain "
+           "(`待定（良或优）`); `difference` leaves pending items out."),
     ("", "import pandas as pd\n\n"
          "evaluations = [selfeval.review(f) for f in forms]\n"
          "rows = [{\"项目\": e.form.project_name, \"自评总分\": float(e.self_total), "
-         "\"复核总分\": float(e.review_total),\n"
-         "         \"满分\": float(e.full_marks), \"自评评级\": e.self_rating, \"复核评级\": e.rating} "
-         "for e in evaluations]\n"
+         "\"复核下限\": float(e.review_low),\n"
+         "         \"复核上限\": float(e.review_high), \"满分\": float(e.full_marks), \"自评评级\": e.self_rating,\n"
+         "         \"复核评级\": e.rating_text, \"差异\": float(e.difference)} for e in evaluations]\n"
          "compare = pd.DataFrame(rows)\n"
-         "compare[\"差异\"] = (compare[\"复核总分\"] - compare[\"自评总分\"]).round(2)\n"
          "compare.sort_values(\"差异\")"),
     ("md", "A whole folder in one call: one row per form (a form that cannot be read keeps its row, with "
            "the reason in `error`)."),
     ("", "table = selfeval.review_folder(folder, lang=\"zh\")\n"
-         "table[[\"文件\", \"项目名称\", \"评分规则\", \"自评总分\", \"复核总分\", \"差异\", \"复核评级\"]]"),
+         "table[[\"文件\", \"项目名称\", \"自评总分\", \"复核得分下限\", \"复核得分上限\", \"差异\", \"复核评级\", \"可能评级\"]]"),
     ("md", "## A chart with Chinese labels"),
     ("", "import matplotlib.pyplot as plt\n\n"
          "fig, ax = plt.subplots(figsize=(6.4, 3.2))\n"
          "x = range(len(compare))\n"
          "ax.bar([i - 0.2 for i in x], compare[\"自评总分\"], width=0.4, label=\"自评总分\")\n"
-         "ax.bar([i + 0.2 for i in x], compare[\"复核总分\"], width=0.4, label=\"复核总分\")\n"
+         "ax.bar([i + 0.2 for i in x], compare[\"复核下限\"], width=0.4, label=\"复核得分（待评项计0）\")\n"
          "ax.set_xticks(list(x), compare[\"项目\"])\n"
          "ax.set_ylabel(\"分数\")\n"
          "ax.set_title(\"自评与复核总分\")\n"
@@ -102,7 +104,7 @@ ANALYST_GUIDE = [
          "selfeval.show_figure(fig)  # a reproducible PNG (plt.show() works too)"),
     ("md", "## One project's findings\n\nEach finding has a stable code, a severity and a message to paste "
            "into the review."),
-    ("", "low = min(evaluations, key=lambda e: e.review_total)\n"
+    ("", "low = min(evaluations, key=lambda e: e.review_low)\n"
          "low.findings_frame(lang=\"zh\")[[\"代码\", \"级别\", \"标题\"]]"),
 ]
 
