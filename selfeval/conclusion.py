@@ -95,9 +95,9 @@ def to_decide(ev: Evaluation) -> list[str]:
     waiting = [f for f in ev.findings if f.waits and f.code not in ("SE-IND-MANUAL", "SE-PLAUS-SATISFACTION")]
     for f in waiting:
         if f.code == "SE-WEIGHT-UNSTATED":
-            out.append(f"确定{len(unstated)}项表中未标明的权重（{'、'.join(unstated)}），或认可复核所用的分配（撤销{f.code}）")
+            out.append(f"确定{len(unstated)}项表中未标明的权重（{'、'.join(unstated)}），或认可复核所用的分配（撤销该项发现）")
         else:
-            out.append(f"“{f.title}”：确定各项分值（决定中的weights），或说明表中数字为准后撤销（{f.code}）")
+            out.append(f"“{f.title}”：确定各项分值，或说明表中数字为准后撤销该项发现")
     return out
 
 

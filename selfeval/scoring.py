@@ -574,7 +574,8 @@ def score_form(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = 
         budget_score=budget_score, decisions=decisions,
         budget_rescore=budget_rescore, weights_derived=derived,
         review_low=low, review_high=high, rating_bands=bands,
-        unsettled=tuple(x for x in unsettled if x != "pending" or not settled),
+        # a pending item unsettles the rating only where its range crosses a band
+        unsettled=tuple(x for x in unsettled if x != "pending" or len(bands) > 1),
     )
 
 

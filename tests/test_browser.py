@@ -136,3 +136,31 @@ def test_every_report_prints_on_a4_with_a_running_header(bundled, browser, tmp_p
             assert text.strip().splitlines()[0].strip().startswith(name), (page.name, n)
             if n == 1:
                 assert ("复核结论" in text and "复核得分" in text and "主要问题" in text) or "复核未发现" in text
+
+
+@pytest.fixture(scope="module")
+def unsettled(tmp_path_factory) -> Path:
+    """The report of a form with one indicator waiting whose full score would change the band."""
+    from builders import clean_form, with_indicator
+
+    from selfeval.batch import run_batch
+    from selfeval.loaders import dump_yaml
+
+    root = tmp_path_factory.mktemp("unsettled")
+    (root / "params").mkdir()
+    form = with_indicator(clean_form(), "驻场运维周期", actual="情况复杂")
+    (root / "pending.form.yaml").write_text(dump_yaml(form), encoding="utf-8")
+    (root / "params" / "pending.yaml").write_text("form: ../pending.form.yaml\n", encoding="utf-8")
+    assert run_batch(root / "params", root / "out", jobs=1).failed == 0
+    return root / "out" / "pending.html"
+
+
+@pytest.mark.parametrize(("width", "height", "mobile"), VIEWPORTS, ids=["desktop", "phone"])
+def test_an_unsettled_rating_leads_the_first_screen(unsettled, browser, width, height, mobile):
+    session = browser.open(unsettled.as_uri(), width, height, mobile)
+    verdict = browser.evaluate(session, """(() => { const v = document.getElementById("se-verdict");
+        const r = v.getBoundingClientRect(); return {text: v.innerText, bottom: r.bottom}; })()""")
+    assert "评级 待定（良或优）" in verdict["text"] and "64.38–76.88 / 80" in verdict["text"], verdict
+    assert 0 < verdict["bottom"] <= height, verdict
+    body = browser.evaluate(session, "document.body.innerText")
+    assert "下调" not in body and "上调" not in body and "暂计0分" not in body
