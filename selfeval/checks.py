@@ -518,8 +518,13 @@ def missing_actual(ev: Evaluation) -> Iterator[Finding]:
     if miss:
         yield make_finding(
             "SE-IND-MISSING-ACTUAL", tuple(r.indicator.name for r in miss),
-            items=_items([f"{r.indicator.name}（{'有说明，待人工评分' if r.rescore.status == 'manual' else '无说明，按0分计'}）"
-                          for r in miss]))
+            items=_items([f"{r.indicator.name}（{_missing_why(r)}）" for r in miss]))
+
+
+def _missing_why(r: IndicatorResult) -> str:
+    if r.indicator.target.kind == "none" and r.rescore.status == "manual":
+        return "目标值也未填写，指标名称中可能含目标，待人工评分"
+    return "有说明，待人工评分" if r.rescore.status == "manual" else "无说明，按0分计"
 
 
 @check
@@ -609,6 +614,22 @@ def unread_columns(ev: Evaluation) -> Iterator[Finding]:
     if ev.form.provenance.unread:
         yield make_finding("SE-READ-UNREAD-COLUMN", items=_items(ev.form.provenance.unread),
                            columns=list(ev.form.provenance.unread))
+
+
+@check
+def bad_cells(ev: Evaluation) -> Iterator[Finding]:
+    """Value cells the reader could not interpret: the form loaded, each value counts as not stated."""
+    cells = ev.form.provenance.degraded
+    if cells:
+        yield make_finding("SE-READ-BAD-CELL", items=_items(cells), cells=list(cells))
+
+
+@check
+def inferred_labels(ev: Evaluation) -> Iterator[Finding]:
+    """一级 labels the reader inferred from the template's hierarchy."""
+    if ev.form.provenance.inferred:
+        yield make_finding("SE-READ-INFERRED", items=_items(ev.form.provenance.inferred),
+                           cells=list(ev.form.provenance.inferred))
 
 
 @check

@@ -18,7 +18,6 @@ from pydantic import (
     Field,
     PlainSerializer,
     WithJsonSchema,
-    field_validator,
     model_validator,
 )
 
@@ -117,6 +116,11 @@ class Provenance(_Model):
     # each "where: what" — shown by `selfeval inspect` and in the report, never dropped silently.
     skipped: list[str] = Field(default_factory=list)
     unread: list[str] = Field(default_factory=list)
+    # Value cells that could not be read (a target, actual, 分值, 得分 or amount): "where: what", the
+    # form still loads and the value counts as not stated (SE-READ-BAD-CELL)
+    degraded: list[str] = Field(default_factory=list)
+    # Labels the reader inferred from the template (a 一级 cell that kept only its points): "where: what"
+    inferred: list[str] = Field(default_factory=list)
     columns: list[str] = Field(default_factory=list)  # "header → field" for the indicator table
 
 
@@ -187,7 +191,7 @@ class Indicator(_Model):
     category: Category
     name: str
     target: TargetField
-    weight: Amount | None = None  # None only when the form gives no weights at all (see Form)
+    weight: Amount | None = None  # None: the form does not state it (scoring.resolve_weights names where it comes from)
     actual: OptText = None
     self_score: Amount | None = None
     level1: OptText = None
@@ -300,17 +304,6 @@ class Form(_Model):
         prov["skipped"] = [*prov.get("skipped", []),
                            *(f"narrative.{k}: 模板提示语“{v.strip()[:40]}”，按未填写处理" for k, v in prompts.items())]
         return {**data, "narrative": {**fields, **dict.fromkeys(prompts)}, "provenance": prov}
-
-    @field_validator("indicators")
-    @classmethod
-    def _weights_all_or_none(cls, indicators: list[Indicator]) -> list[Indicator]:
-        """A form gives every indicator a weight, or none (then the ruleset's default split applies)."""
-        missing = [n for n, ind in enumerate(indicators) if ind.weight is None]
-        if missing and len(missing) < len(indicators):
-            names = "、".join(f"indicators[{n}] {indicators[n].name}" for n in missing)
-            raise ValueError(f"no weight (分值) for {names} while other indicators have one; "
-                             "give every indicator a weight, or none for the default split")
-        return indicators
 
     @property
     def weights_given(self) -> bool:

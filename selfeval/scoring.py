@@ -83,7 +83,7 @@ def compute_rates(form: Form) -> Rates:
     return Rates(ratio(appropriated, budget), ratio(paid, appropriated), ratio(paid, budget))
 
 
-WeightSource = Literal["form", "printed", "ruleset", "decision"]
+WeightSource = Literal["form", "printed", "ruleset", "siblings", "decision"]
 
 
 @dataclass(frozen=True)
@@ -425,9 +425,13 @@ def assess(ind: Indicator, actual: Actual, ruleset: Ruleset, year: int | None = 
 def _assess(ind: Indicator, actual: Actual, ruleset: Ruleset, year: int | None) -> Assessment:
     weight, target = ind.weight, ind.target
     rule = ruleset.rule_for(ind.category)
+    if target.kind == "unreadable":  # whatever the actual, the rule has nothing to compare it with
+        return _manual(f"目标值“{target.raw}”无法读取，待人工评分")
     if actual.kind == "blank":
         if ind.explanation or ind.deviation_note:
             return _manual("无实际值但有说明，待人工评分")
+        if target.kind == "none":  # a placeholder label with the target folded into the name, often
+            return _manual(f"目标值与实际完成值均未填写（指标名称“{ind.name}”），待人工评分")
         return Assessment(ZERO, "scored", "missing", "无实际值且无说明，得0分")
     if impossible_actual(ind, actual):
         return _manual(f"实际值“{actual.raw}”超过100%，该类比率不可能超过100%，待复核人评分")
@@ -570,7 +574,10 @@ def score_form(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = 
         form=form, ruleset=ruleset, indicators=results, rates=rates, full_marks=full,
         self_total=self_total, rescore_total=rescore_total, review_total=review_total,
         rating=bands[0] if settled else None,
-        self_rating=rating_for(self_total, full, ruleset) if claimed else None,
+        # a self total with a row left out (blank or unreadable 得分 beside filled ones) is no claim
+        # to rate
+        self_rating=rating_for(self_total, full, ruleset) if claimed and all(
+            r.indicator.self_score is not None for r in results) else None,
         budget_score=budget_score, decisions=decisions,
         budget_rescore=budget_rescore, weights_derived=derived,
         review_low=low, review_high=high, rating_bands=bands,
@@ -663,46 +670,20 @@ def parts_execution_rate(form: Form) -> Decimal | None:
 def resolve_weights(form: Form, ruleset: Ruleset) -> tuple[Form, list[WeightOrigin]]:
     """The form's weights and where each came from.
 
-    A form that states its weights keeps them. Otherwise weights come first from points the form
-    prints on a 二级 or 一级 cell (`产出指标(50分)`), shared evenly among the rows under it (the
-    points are the form's, the even share is ours), then from the ruleset's default split (each
-    category group's points shared evenly). The rounding residual of a share goes to its last row.
+    A weight the form states is kept. One it does not state (blank, or a cell that could not be
+    read) comes first from points the form prints on a 二级 or 一级 cell (`产出指标(50分)`), less the
+    weights stated under it, shared evenly among the rows without one (the points are the form's,
+    the even share is ours); then from the ruleset's default split, less what the group's rows
+    state; then, where the ruleset has no split, from the weight every stated row of its category
+    shares (the even share within a category that forms such as Suzhou's prescribe). The rounding
+    residual of a share goes to its last row.
     """
-    if form.weights_given:
-        return form, [WeightOrigin() for _ in form.indicators]
-    pools: dict[tuple[str, str], list[int]] = {}
-    for n, ind in enumerate(form.indicators):
-        for level, label in (("level2", ind.level2), ("level1", ind.level1)):
-            if label and points(label) is not None:
-                pools.setdefault((level, label), []).append(n)
-                break
-    printed: dict[int, tuple[str, Decimal]] = {}
-    for (level, label), members in pools.items():
-        total = points(label)
-        if level == "level1":  # 二级 pools printed under this 一级 cell take their points first
-            inner = {form.indicators[n].level2 for (lv, _), ms in pools.items() if lv == "level2" for n in ms
-                     if form.indicators[n].level1 == label}
-            total -= sum((points(x) for x in inner), ZERO)
-        for n in members:
-            printed[n] = (label, max(total, ZERO))
-    rest = [n for n in range(len(form.indicators)) if n not in printed]
-    groups = ruleset.weights.split_groups()
-    source = form.provenance.path or "<form>"
-    covered = {c for cats, _ in groups for c in cats}
-    missing = sorted({form.indicators[n].category for n in rest if form.indicators[n].category not in covered},
-                     key=list(Category).index)
-
-    def group_name(cats: tuple[Category, ...]) -> str:
-        return "和".join(category_name(c) for c in cats)
-
-    if missing:
-        have = "、".join(f"{group_name(c)}{format_decimal(v)}" for c, v in groups) or "none"
-        raise FormError([Problem(
-            source, "indicators", "分值 (weights)", "blank for every indicator",
-            f"weights on the form: ruleset {ruleset.name} has no default split for "
-            f"{'、'.join(category_name(c) for c in missing)} (its default split: {have})")])
-    weights: dict[int, Decimal] = {}
-    origins: dict[int, WeightOrigin] = {}
+    inds = form.indicators
+    origins: dict[int, WeightOrigin] = {n: WeightOrigin() for n, i in enumerate(inds) if i.weight is not None}
+    if len(origins) == len(inds):
+        return form, [origins[n] for n in range(len(inds))]
+    weights: dict[int, Decimal] = {n: inds[n].weight for n in origins}
+    todo = [n for n in range(len(inds)) if n not in origins]
 
     def share(members: list[int], total: Decimal, origin: WeightOrigin) -> None:
         each = canonical(round_half_up(total / len(members), ruleset.weights.decimals))
@@ -710,18 +691,51 @@ def resolve_weights(form: Form, ruleset: Ruleset) -> tuple[Form, list[WeightOrig
             weights[n], origins[n] = each, origin
         weights[members[-1]] = canonical(total - each * (len(members) - 1))
 
-    by_label: dict[str, list[int]] = {}
-    for n, (label, _) in printed.items():
-        by_label.setdefault(label, []).append(n)
-    for label, members in by_label.items():
-        total = printed[members[0]][1]
-        share(members, total, WeightOrigin("printed", label.strip(), total, len(members)))
+    # 1. printed points, the narrower cell first (二级 inside 一级)
+    for level in ("level2", "level1"):
+        pools: dict[str, list[int]] = {}
+        for n in todo:
+            label = getattr(inds[n], level)
+            if n not in origins and label and points(label) is not None:
+                pools.setdefault(label, []).append(n)
+        for label, members in pools.items():
+            under = [n for n, i in enumerate(inds) if getattr(i, level) == label and n not in members]
+            if level == "level1":  # 二级 pools printed under this cell take their own points
+                inner = {inds[n].level2 for n in under if inds[n].level2 and points(inds[n].level2) is not None}
+                under = [n for n in under if inds[n].level2 not in inner]
+                rest = points(label) - sum((points(x) for x in inner), ZERO)
+            else:
+                rest = points(label)
+            rest -= sum((weights[n] for n in under if n in weights), ZERO)
+            share(members, max(rest, ZERO), WeightOrigin("printed", label.strip(), max(rest, ZERO), len(members)))
+    todo = [n for n in todo if n not in origins]
+    # 2. the ruleset's default split
+    groups = ruleset.weights.split_groups()
     for cats, total in groups:
-        members = [n for n in rest if form.indicators[n].category in cats]
+        members = [n for n in todo if inds[n].category in cats]
         if members:
-            share(members, total, WeightOrigin("ruleset", group_name(cats), total, len(members)))
-    inds = [i.model_copy(update={"weight": weights[n]}) for n, i in enumerate(form.indicators)]
-    return form.model_copy(update={"indicators": inds}), [origins[n] for n in range(len(inds))]
+            stated = sum((weights[n] for n, i in enumerate(inds) if i.category in cats and n in weights), ZERO)
+            rest = max(total - stated, ZERO)
+            share(members, rest, WeightOrigin("ruleset", "和".join(category_name(c) for c in cats), rest, len(members)))
+    todo = [n for n in todo if n not in origins]
+    # 3. the weight its category's stated rows share
+    for n in list(todo):
+        same = {weights[m] for m, i in enumerate(inds) if i.category == inds[n].category and m in weights
+                and origins[m].source == "form"}
+        if len(same) == 1:
+            weights[n], origins[n] = next(iter(same)), WeightOrigin("siblings", category_name(inds[n].category),
+                                                                    next(iter(same)), 1)
+    todo = [n for n in todo if n not in origins]
+    if todo:
+        have = "、".join(f"{'和'.join(category_name(c) for c in cats)}{format_decimal(v)}" for cats, v in groups)
+        raise FormError([Problem(
+            form.provenance.path or "<form>", f"indicators[{n}]" if inds[n].row is None else f"line {inds[n].row}",
+            f"{inds[n].name} 分值 (weight)", "blank or unreadable",
+            f"a weight on the form: ruleset {ruleset.name} has no default split for "
+            f"{category_name(inds[n].category)} (its default split: {have or 'none'}), and its category's "
+            "other rows share no one weight") for n in todo])
+    out = [i.model_copy(update={"weight": weights[n]}) for n, i in enumerate(inds)]
+    return form.model_copy(update={"indicators": out}), [origins[n] for n in range(len(inds))]
 
 
 def apply_weight_decisions(form: Form, origins: list[WeightOrigin],
@@ -745,6 +759,8 @@ def weight_note(origin: WeightOrigin, ruleset_name: str) -> str:
     if origin.source == "ruleset":
         return (f"按评分规则{ruleset_name}的默认分配：{origin.pool}{format_decimal(origin.points)}分，"
                 f"在{origin.members}项间平均分配")
+    if origin.source == "siblings":
+        return f"表中未填，取同类（{origin.pool}）其他指标的分值{format_decimal(origin.points)}分（同类平均分配）"
     if origin.source == "decision":
         return f"复核人确定：{origin.pool}"
     return "表中所填"

@@ -181,7 +181,8 @@ class Target(BaseModel):
     """What an indicator aims at: a comparator + number + unit, a range, a date or a word."""
 
     model_config = ConfigDict(frozen=True)
-    kind: Literal["quantitative", "range", "date", "qualitative", "none"]
+    # unreadable: a published form's cell that is no target selfeval can read; its indicator waits
+    kind: Literal["quantitative", "range", "date", "qualitative", "none", "unreadable"]
     raw: str = ""
     comparator: Comparator | None = None
     value: Decimal | None = None
@@ -223,6 +224,10 @@ def _comparators() -> list[tuple[str, Comparator]]:
 
 
 _COMPARATORS = _comparators()
+_TARGET_COMPARATORS = sorted([*_COMPARATORS, *LABELS["target_comparators"].items()], key=lambda kv: -len(kv[0]))
+# NFKC folds （含） to (含), as `normalize` does to the target text
+_SUFFIXES = sorted(((unicodedata.normalize("NFKC", k), v) for k, v in LABELS["comparator_suffixes"].items()),
+                   key=lambda kv: -len(kv[0]))
 # A unit has no digits, except a trailing power: m², m³ (NFKC writes them m2, m3), 元/m³.
 _QTY = re.compile(r"^([+-]?\d+(?:,\d{3})*(?:\.\d+)?)\s*([^\d]*?(?:(?<=[A-Za-z])[23])?)$")
 _RANGE = re.compile(
@@ -281,15 +286,23 @@ def parse_target(raw: object, bare: Comparator = "equal") -> Target:
         if low > high:
             raise ValueError("range low end is above its high end")
         return Target(kind="range", raw=text, low=low, high=high, unit=pct or unit)
-    for spelling, comparator in _COMPARATORS:
+    for spelling, comparator in _TARGET_COMPARATORS:
         if text.startswith(spelling):
             rest = text[len(spelling) :].strip()
             q = _quantity(rest)
             if q is None:
+                if rest and not (rest[0].isdigit() or rest[0] in "+-."):
+                    # a limit named in words (「不超过规定标准」): a qualitative target
+                    return Target(kind="qualitative", raw=text, word=text)
                 raise ValueError(f"a number after {spelling!r}")
             return Target(
                 kind="quantitative", raw=text, comparator=comparator, value=q.value, unit=q.unit
             )
+    for spelling, comparator in _SUFFIXES:  # 「95%以上」「100人次及以上」
+        if text.endswith(spelling) and len(text) > len(spelling):
+            q = _quantity(text[: -len(spelling)].strip())
+            if q is not None:
+                return Target(kind="quantitative", raw=text, comparator=comparator, value=q.value, unit=q.unit)
     if text[0].isdigit() or text[0] in "+-.":
         q = _quantity(text)
         if q is None:

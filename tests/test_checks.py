@@ -815,6 +815,10 @@ def _triggers():
         "SE-READ-UNREAD-COLUMN": c.model_copy(update={"provenance": Provenance(
             unread=["line 12, column 10: 全年实际完成情况（2个值未读取：12个、11个月）"])}),
         "SE-READ-SKIPPED-ROWS": c.model_copy(update={"provenance": Provenance(skipped=["line 14: 指标1（模板占位行）"])}),
+        "SE-READ-INFERRED": c.model_copy(update={"provenance": Provenance(
+            inferred=["line 18, column 1: 一级指标“(50分)”按二级指标“数量指标”推定为产出指标"])}),
+        "SE-READ-BAD-CELL": c.model_copy(update={"provenance": Provenance(
+            degraded=["line 20, column 5: 培训人次 分值：“十”，应为数字"])}),
         # weights adding to 81 on an 80-point form: provisional, unrated, and said
         "SE-ARITH-OVER-FULL": stated(with_indicator(c, "立项程序规范性", weight="11", self_score="11")),
         "SE-ARITH-SCORE-RANGE": stated(with_indicator(c, "部门反馈满意度", self_score="13")),

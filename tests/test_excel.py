@@ -296,13 +296,15 @@ def test_percentages_mixed_text_and_numbers(tmp_path, rows, seed_form):
 
 
 def test_a_percent_formatted_money_cell_reads_as_a_percentage(tmp_path, rows):
-    """The format is what Excel shows: a money cell formatted 0% is 234370%, and is refused."""
+    """The format is what Excel shows: a money cell formatted 0% is 234370%, which is no amount:
+    the form loads, the amount is not stated and the cell is named."""
     path = book(tmp_path / "oops.xlsx", rows, as_number)
     wb = openpyxl.load_workbook(path)
     r = row_of(rows, "2343.7")
     wb[SHEET].cell(r, 2).number_format = "0%"
-    err = refused(save(wb, path))
-    assert "234370%" in str(err) and f"[sheet {SHEET}]" in str(err)
+    form = load_form(save(wb, path))
+    assert form.provenance.sheet == SHEET
+    assert any(c.startswith(f"row {r}, column 2: ") and "234370%" in c for c in form.provenance.degraded)
 
 
 def test_cached_formula_results_with_binary_noise(tmp_path, rows, seed_form):
@@ -355,8 +357,8 @@ def test_error_value_in_a_number_cell_is_named(tmp_path, rows):
     wb = openpyxl.load_workbook(path)
     r = row_of(rows, "立项程序规范性")
     wb[SHEET].cell(r, 5).value = "#DIV/0!"  # an error value (openpyxl writes t="e")
-    err = refused(save(wb, path))
-    assert any(p.seen == "#DIV/0!" and p.where == f"row {r}, column 5" for p in err.problems), err
+    form = load_form(save(wb, path))
+    assert any(c.startswith(f"row {r}, column 5: ") and "#DIV/0!" in c for c in form.provenance.degraded)
 
 
 def test_merged_cells(tmp_path, rows, seed_form):
@@ -571,8 +573,10 @@ def test_problems_name_the_sheet_and_row(tmp_path, rows):
     r = row_of(rows, "立项程序规范性")
     rows[r - 1][4] = "一分"
     path = book(tmp_path / "bad.xlsx", rows, as_number)
-    [p] = refused(path).problems
-    assert p.source == f"{path} [sheet {SHEET}]" and p.where == f"row {r}, column 5" and p.seen == "一分"
+    form = load_form(path)
+    assert (form.provenance.path, form.provenance.sheet) == (str(path), SHEET)
+    [cell] = form.provenance.degraded
+    assert cell.startswith(f"row {r}, column 5: 立项程序规范性 权重：“一分”")
 
 
 # --- refused files ---------------------------------------------------------------------------------

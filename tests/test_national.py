@@ -117,6 +117,10 @@ def grid_of(text: str, source: str = "mem.txt") -> Grid:
     return text_to_grid(text, source)
 
 
+def parse_text(text: str) -> Form:
+    return parse_grid(grid_of(text), Provenance(path="mem.txt"))
+
+
 def refused(text: str) -> FormError:
     with pytest.raises(FormError) as info:
         parse_grid(grid_of(text), Provenance(path="mem.txt"))
@@ -299,39 +303,59 @@ def test_year_from_a_label_instead_of_the_title():
 
 def test_bad_money_cell_is_located():
     text = dump_national_text(national_form()).replace("本年财政拨款\t100\t100\t100", "本年财政拨款\t100\t100\t一百")
-    err = refused(text)
-    (p,) = err.problems
+    form = parse_text(text)  # one amount never refuses the form: it is not stated, and said
     line = next(n for n, row in enumerate(text.splitlines(), 1) if "一百" in row)
-    assert (p.source, p.where, p.field, p.seen) == ("mem.txt", f"line {line}, column 5", "本年财政拨款 全年执行数", "一百")
+    (cell,) = form.provenance.degraded
+    assert cell.startswith(f"line {line}, column 5: 本年财政拨款 全年执行数：“一百”")
+    assert form.sub_items[0].actual is None
 
 
-def test_every_bad_indicator_cell_at_once():
+def test_every_bad_indicator_cell_at_once(national):
     text = dump_national_text(national_form(), "common")
     text = text.replace("培训人次\t≥\t1000", "培训人次\t约\t1000")
     text = text.replace("人均培训成本\t≤\t800\t元\t760\t25", "人均培训成本\t≤\t800\t元\t760\t二十五")
-    text = text.replace("\t效益指标\t", "\t效率指标\t")
-    err = refused(text)
-    fields = [p.field for p in err.problems]
-    assert fields == ["培训人次 指标性质", "人均培训成本 权重", "一级指标"]  # as the variant's header says
-    assert all(p.where.startswith("line ") and ", column " in p.where for p in err.problems)
-    assert err.problems[2].seen == "效率指标"
+    form = parse_text(text)  # value cells degrade, each named with its place
+    assert [c.split("：")[0].split(": ")[1] for c in form.provenance.degraded] == ["培训人次 指标性质", "人均培训成本 权重"]
+    assert all(c.startswith("line ") and ", column " in c for c in form.provenance.degraded)
+    assert form.indicator("培训人次").target.kind == "unreadable"
+    # a 一级 label no 二级 explains is structure: refused
+    bad = text.replace("\t效益指标\t社会效益指标", "\t效率指标\t其他指标")
+    (p,) = refused(bad).problems
+    assert p.field == "一级指标" and p.seen == "效率指标"
 
 
-def test_bad_target_is_located():
-    text = dump_national_text(national_form()).replace("≥1000人次", "≥一千人次")
-    (p,) = refused(text).problems
-    assert p.field == "培训人次 年度指标值" and p.seen == "≥一千人次" and "number" in p.expected
+def test_a_lost_level1_label_is_inferred_from_its_level2(national):
+    text = dump_national_text(national_form())
+    lost = text.replace("\t效益指标\t", "\t(30分)\t", 1)
+    form = parse_text(lost)
+    assert form.indicator("培训合格率").category == "outcome" and form.indicator("培训合格率").level1 == "(30分)"
+    (note,) = form.provenance.inferred
+    assert "“(30分)”按二级指标“社会效益指标”推定为效益指标" in note
+    ev = review(form, national)
+    assert "SE-READ-INFERRED" in codes(ev) and ev.review_total == review(parse_text(text), national).review_total
 
 
-def test_some_weights_blank_is_refused_row_by_row():
+def test_bad_target_is_located(national):
+    text = dump_national_text(national_form()).replace("≥1000人次", "≥1.0.0人次")
+    form = parse_text(text)
+    (cell,) = form.provenance.degraded
+    assert "培训人次 年度指标值：“≥1.0.0人次”" in cell
+    ev = review(form, national)
+    assert ev.result("培训人次").pending and "SE-READ-BAD-CELL" in codes(ev)
+    # words after a comparator are a qualitative target, not a bad cell
+    words = parse_text(dump_national_text(national_form()).replace("≥1000人次", "≥一千人次"))
+    assert words.provenance.degraded == [] and words.indicator("培训人次").target.kind == "qualitative"
+
+
+def test_some_weights_blank_take_what_the_rules_leave(national):
     text = dump_national_text(national_form()).replace("培训合格率\t≥90%\t95%\t15\t15", "培训合格率\t≥90%\t95%\t\t15")
-    (p,) = refused(text).problems
-    assert p.field == "培训合格率 分值" and "default split" in p.expected
-    with pytest.raises(ValueError, match=r"indicators\[2\] 培训合格率"):
-        Form(project_name="x", year=2023, indicators=[
-            Indicator(category="output", name="a", target="≥1个", weight="1"),
-            Indicator(category="output", name="b", target="≥1个", weight="1"),
-            Indicator(category="output", name="培训合格率", target="≥1个")])
+    ev = review(parse_text(text), national)
+    r = ev.result("培训合格率")  # 效益 30 less the 15 培训管理机制 states
+    assert r.indicator.weight == D(15) and r.weight_origin.source == "ruleset" and not r.weight_origin.stated
+    assert "SE-WEIGHT-UNSTATED" in codes(ev) and ev.rating is None  # a weight not stated holds the rating
+    Form(project_name="x", year=2023, layout="national", indicators=[  # the model takes partial weights
+        Indicator(category="output", name="a", target="≥1个", weight="1"),
+        Indicator(category="output", name="培训合格率", target="≥1个")])
 
 
 def test_missing_header_and_funds_are_named():
@@ -457,7 +481,7 @@ def test_default_split_refused_without_a_split(suzhou):
     with pytest.raises(FormError) as info:
         score_form(form, suzhou)
     (p,) = info.value.problems
-    assert p.where == "indicators" and "suzhou-2023" in p.expected and "产出" in p.expected
+    assert p.where == "indicators[0]" and "suzhou-2023" in p.expected and "产出" in p.expected
 
 
 def _boundary_form(output_actual: str) -> Form:
@@ -676,7 +700,7 @@ def test_cli_refuses_unweighted_form_under_a_ruleset_without_a_split(tmp_path, c
     ruleset.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     assert main(["review", str(path), "--ruleset", str(ruleset)]) == 1
     err = capsys.readouterr().err
-    assert str(path) in err and "indicators" in err and "default split" in err
+    assert str(path) in err and "分值" in err and "default split" in err
     assert main(["review", str(path)]) == 0
 
 

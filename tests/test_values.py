@@ -130,7 +130,7 @@ def test_parse_target_blank(raw):
 
 
 @pytest.mark.parametrize(
-    "raw", [">=abc", "≥", "不低于很多", "<=", "=百分之百", "3abc4", "1.2.3 个", "5-3", "100%-90%"]
+    "raw", ["≥", "<=", "不少于", "≥3.5.1个", "3abc4", "1.2.3 个", "5-3", "100%-90%"]
 )
 def test_parse_target_malformed_raises_value_error(raw):
     with pytest.raises(ValueError):
@@ -360,3 +360,24 @@ def test_formatted_actual_parses_back(value, unit, prefix):
     assert a.kind == "quantity"
     assert a.quantity.value == value
     assert a.quantity.unit == unit
+
+
+@pytest.mark.parametrize(("raw", "comparator", "value", "unit"), [
+    ("95%以上", "at_least", "95", "%"), ("100人次及以上", "at_least", "100", "人次"),
+    ("90%（含）以上", "at_least", "90", "%"), ("3个以下", "at_most", "3", "个"), ("5天以内", "at_most", "5", "天"),
+    ("不大于5%", "at_most", "5", "%"), ("不小于10个", "at_least", "10", "个"), ("达到95%", "at_least", "95", "%"),
+    ("超过100人", "above", "100", "人")])
+def test_comparators_in_words_before_or_after_the_number(raw, comparator, value, unit):
+    t = parse_target(raw)
+    assert (t.kind, t.comparator, t.value, t.unit) == ("quantitative", comparator, Decimal(value), unit)
+
+
+@pytest.mark.parametrize("raw", ["不超过规定标准", "不低于国家标准", "达到预期效果", ">=abc", "不低于很多", "=百分之百"])
+def test_words_after_a_comparator_make_a_qualitative_target(raw):
+    t = parse_target(raw)
+    assert t.kind == "qualitative" and t.word == raw
+
+
+def test_an_actual_reached_is_a_value_not_a_bound():
+    a = parse_actual("达到95%")
+    assert a.kind == "text"  # 「达到」 bounds only targets; the reviewer reads this actual

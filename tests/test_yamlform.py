@@ -170,9 +170,9 @@ ONE = "indicators:\n  - {category: output, name: a, target: '>=3 个', weight: %
         (BASE + "money: {paid: 1.5x}\n", "money.paid", "1.5x"),
         (BASE + "sub_items:\n  - {name: a, budget: 多}\n", "sub_items[0].budget", "多"),
         (
-            BASE + "indicators:\n  - {category: output, name: a, target: '>=abc', weight: 1}\n",
+            BASE + "indicators:\n  - {category: output, name: a, target: '>=1.2.3', weight: 1}\n",
             "indicators[0].target",
-            ">=abc",
+            ">=1.2.3",
         ),
         (
             BASE + "indicators:\n  - {category: outputs, name: a, target: '3 个', weight: 1}\n",

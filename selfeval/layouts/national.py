@@ -44,6 +44,8 @@ from .reader import key as label_of
 from .registry import Detection, Layout, register
 from .suzhou import category_of, read_narrative
 
+_FULL_MARKS_RE = re.compile(r"[(（]\s*\d+(?:\.\d+)?\s*分\s*[)）]")  # a label's printed points
+
 Variant = Literal["template", "common"]
 VARIANT_NAMES = {"template": "财政部模板", "common": "通用变体（指标性质、指标值、度量单位分列）"}
 
@@ -126,6 +128,8 @@ class _NationalParser:
     headers: dict[str, str] = field(default_factory=dict)  # same for the indicator table
     skipped: list[str] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)
+    degraded: list[str] = field(default_factory=list)  # value cells read as not stated
+    inferred: list[str] = field(default_factory=list)  # 一级 labels the template's hierarchy gave
     columns: list[str] = field(default_factory=list)
     L: dict = field(default_factory=lambda: LABELS)  # the labels it reads with (a layout file adds words)
 
@@ -146,17 +150,29 @@ class _NationalParser:
         for i in range(start, len(rows) if stop is None else min(stop, len(rows))):
             yield i, rows[i]
 
+    def parent_of(self, level2: str) -> str | None:
+        """The 一级 the national template puts a 二级 under (labels.yaml `level2_parents`), else None."""
+        if not normalize(level2):
+            return None
+        parents = {_k(k): v for k, v in self.L["level2_parents"].items()}
+        return parents.get(_k(_FULL_MARKS_RE.sub("", level2)))
+
+    def degrade(self, i: int, j: int | None, what: str, seen: str, expected: str) -> None:
+        """A value cell that cannot be read: the form still loads, the value counts as not stated."""
+        self.degraded.append(f"{self.grid.where(i, j)}: {what}：“{seen}”，应为{expected}")
+
     def number(self, raw: str, i: int, j: int | None, what: str) -> Decimal | None:
+        """A value cell's number; one that cannot be read is not stated (and said), never a refusal."""
         text = self.clean(raw)
         if not text:
             return None
         try:
             value = parse_decimal(text)
         except ValueError as exc:
-            self.problem(i, j, what, raw.strip(), f"a number, blank, or “/” ({exc})")
+            self.degrade(i, j, what, raw.strip(), f"数字、空白或“/”（{exc}）")
             return None
         if value < 0:  # no amount, weight, score or rate of this form is negative
-            self.problem(i, j, what, raw.strip(), "a number of 0 or more")
+            self.degrade(i, j, what, raw.strip(), "不小于0的数")
             return None
         return value
 
@@ -390,14 +406,28 @@ class _NationalParser:
                 self.skipped.append(f"{self.grid.where(k)}: {shown}（表下说明）")
                 continue
             l1 = _cell(row, cols["level1"])
+            l2 = _cell(row, cols.get("level2"))
+            parent = self.parent_of(l2)  # the 一级 the template puts this 二级 under
             if normalize(l1):
                 level1, level2 = l1.strip(), None
                 category = category_of(l1, self.L)
+                if category is None and parent is not None:  # 「(50分)」: the points kept, the label lost
+                    category = category_of(parent, self.L)
+                    self.inferred.append(f"{self.grid.where(k, cols['level1'])}: 一级指标“{l1.strip()}”按二级指标"
+                                         f"“{l2.strip()}”推定为{parent}")
                 bad_category = category is None
                 if category is None:
                     self.problem(k, cols["level1"], "一级指标", l1.strip(),
                                  "产出指标 / 效益指标 / 满意度指标 (or 成本指标)")
-            l2 = _cell(row, cols.get("level2"))
+            elif parent is not None and category is not None and category_of(parent, self.L) != category:
+                # an empty (merged) 一级 cell would carry the row above into a 二级 that belongs elsewhere
+                self.inferred.append(f"{self.grid.where(k, cols['level1'])}: 空白的一级指标按二级指标"
+                                     f"“{l2.strip()}”推定为{parent}")
+                category, level1 = category_of(parent, self.L), parent
+            elif category is None and parent is not None:  # the first rows have no 一级 at all
+                category, level1, bad_category = category_of(parent, self.L), parent, False
+                self.inferred.append(f"{self.grid.where(k, cols['level1'])}: 空白的一级指标按二级指标"
+                                     f"“{l2.strip()}”推定为{parent}")
             if normalize(l2):
                 level2 = l2.strip()
             name = _cell(row, name_col).strip()
@@ -422,14 +452,6 @@ class _NationalParser:
             rows.append((k, self._indicator_row(row, k, cols, name, category, level1, level2)))
         self._unread_columns(hi, cols, end)
         out = [fields for _, fields in rows if fields is not None]
-        weighted = [f for f in out if f["weight"] is not None]
-        if weighted and len(weighted) < len(out):
-            w = self.headers.get("weight", "分值")
-            for k_row, f in rows:
-                if f is not None and f["weight"] is None and not self.clean(_cell(self.grid.rows[k_row], cols.get("weight"))):
-                    self.problem(k_row, cols.get("weight"), f"{f['name']} {w}", "",
-                                 f"a number (other indicators have one; leave every {w} blank for the "
-                                 "ruleset's default split)")
         if not rows and not self.problems:
             self.problem(hi, None, "绩效指标", "no indicator rows", "at least one indicator")
         inds = [Indicator(**f) for f in out] if not self.problems else []
@@ -452,16 +474,18 @@ class _NationalParser:
     def _indicator_row(self, row, k, cols, name, category, level1, level2) -> dict | None:
         unit = self.clean(_cell(row, cols.get("unit")))
         target_text = self.clean(_cell(row, cols["target"]))
+        composed = target_text
         if "nature" in cols:
-            target_text = self._compose_target(self.clean(_cell(row, cols["nature"])), target_text, unit, k,
-                                               cols["nature"], name)
-            if target_text is None:
-                return None
-        try:
-            target = parse_target(target_text, self.bare)  # type: ignore[arg-type]
-        except ValueError as exc:
-            self.problem(k, cols["target"], f"{name} {self.headers['target']}", target_text, str(exc))
-            return None
+            nature = self.clean(_cell(row, cols["nature"]))
+            composed = self._compose_target(nature, target_text, unit, k, cols["nature"], name)
+        if composed is None:  # an unreadable 指标性质: said by _compose_target
+            target = Target(kind="unreadable", raw=normalize(f"{nature}{target_text}{unit}"))
+        else:
+            try:
+                target = parse_target(composed, self.bare)  # type: ignore[arg-type]
+            except ValueError as exc:  # one cell: the indicator waits for the reviewer
+                self.degrade(k, cols["target"], f"{name} {self.headers['target']}", composed, str(exc))
+                target = Target(kind="unreadable", raw=normalize(composed))
         actual = self.clean(_cell(row, cols.get("actual"))) or None
         if actual and unit and is_number(actual):
             actual = f"{actual}{unit}"  # the variant's 度量单位 applies to the actual too
@@ -484,8 +508,8 @@ class _NationalParser:
         kinds = {normalize(w): v for w, v in self.N["nature"].items()}
         comparators = {normalize(w): v for w, v in self.L["comparators"].items()}
         kind = kinds.get(normalize(nature)) or comparators.get(normalize(nature))
-        if kind is None:
-            self.problem(k, col, f"{name} {self.headers['nature']}", nature, "=, ≥, ≤, >, < or 定性")
+        if kind is None:  # one cell: the indicator's target cannot be read and it waits
+            self.degrade(k, col, f"{name} {self.headers['nature']}", nature, "=、≥、≤、>、< 或 定性")
             return None
         if kind == "qualitative":
             return value
@@ -539,7 +563,8 @@ def parse(grid: Grid, provenance: Provenance, labels: dict = LABELS, bare: str =
     notes = [f"全国模板：{VARIANT_NAMES[variant]}", *p.notes]
     prov = provenance.model_copy(update={"notes": [*provenance.notes, *notes],
                                          "skipped": [*provenance.skipped, *p.skipped],
-                                         "unread": p.unread, "columns": p.columns})
+                                         "unread": p.unread, "columns": p.columns, "degraded": p.degraded,
+                                         "inferred": p.inferred})
     return Form(
         **header_fields(head),
         layout=NATIONAL.name,

@@ -15,7 +15,7 @@ from decimal import Decimal
 from ..errors import FormError, Problem
 from ..labels import LABELS
 from ..model import Capabilities, Category, Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
-from ..values import format_decimal, normalize, parse_decimal, parse_target
+from ..values import Target, format_decimal, normalize, parse_decimal, parse_target
 from .reader import Grid, assign_columns, header_fields, is_number, missing_column
 from .reader import key as label_of
 from .registry import Detection, Layout, register
@@ -67,6 +67,7 @@ class _Parser:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # how ambiguous cells were read
     budget_values: dict[str, Decimal | None] = field(default_factory=dict)
+    degraded: list[str] = field(default_factory=list)  # value cells read as not stated
     L: dict = field(default_factory=lambda: LABELS)  # the labels it reads with (a layout file adds words)
 
     # -- helpers ---------------------------------------------------------------------------------
@@ -91,13 +92,17 @@ class _Parser:
             return None
         try:
             value = parse_decimal(raw)
-        except ValueError as exc:
-            self.problem(i, j, what, raw, f"a number ({exc})")
+        except ValueError as exc:  # one value cell never refuses the form: it is not stated, and said
+            self.degrade(i, j, what, raw, f"数字（{exc}）")
             return None
         if value < 0 and not signed:
-            self.problem(i, j, what, raw, "a number of 0 or more")
+            self.degrade(i, j, what, raw, "不小于0的数")
             return None
         return value
+
+    def degrade(self, i: int, j: int | None, what: str, seen: str, expected: str) -> None:
+        """A value cell that cannot be read: the form still loads, the value counts as not stated."""
+        self.degraded.append(f"{self.grid.where(i, j)}: {what}：“{seen.strip()}”，应为{expected}")
 
     def value_right(self, i: int, j: int) -> tuple[str, int] | None:
         row = self.grid.rows[i]
@@ -313,13 +318,14 @@ class _Parser:
             target_raw = _cell(row, cols["target"])
             try:
                 target = parse_target(target_raw, bare)
-            except ValueError as exc:
-                self.problem(k, cols["target"], f"{name} 目标值", target_raw, str(exc))
-                target = None
-            weight = self.number(_cell(row, cols["weight"]), k, cols["weight"], f"{name} 权重")
+            except ValueError as exc:  # one cell: the indicator waits for the reviewer
+                self.degrade(k, cols["target"], f"{name} 目标值", target_raw, str(exc))
+                target = Target(kind="unreadable", raw=normalize(target_raw))
+            # a blank or unreadable 权重 is not stated: scoring says where the weight comes from
+            weight = self.number(_cell(row, cols["weight"]), k, cols["weight"], f"{name} 权重", required=False)
             self_raw = _cell(row, cols["self_score"]) if "self_score" in cols else ""
             self_score = self.number(self_raw, k, cols.get("self_score"), f"{name} 自评分", required=False)
-            if target is not None and weight is not None:
+            if target is not None:
                 out.append(
                     Indicator(
                         category=category,
@@ -430,7 +436,7 @@ def parse(grid: Grid, provenance: Provenance, labels: dict = LABELS, bare: str =
     narrative = p.narrative(nxt)
     if p.problems:
         raise FormError(p.problems)
-    prov = provenance.model_copy(update={"notes": [*provenance.notes, *p.notes],
+    prov = provenance.model_copy(update={"notes": [*provenance.notes, *p.notes], "degraded": p.degraded,
                                          "columns": list(meta.get("columns", []))})
     return Form(
         **header_fields(head),
