@@ -889,3 +889,24 @@ def test_the_standard_templates_grade_words_place_their_tier(national, actual, t
 
     found = tier_for(parse_actual(actual), parse_target("效果明显"), national)
     assert found is not None and found[0] == tier
+
+
+def test_funds_header_letters_define_the_rate_over_the_initial_budget(national):
+    # a block with 年初预算数(A), 全年执行数(B), 执行率(B/A) and no 全年预算数 column: the form says its basis
+    text = dump_national_text(national_form())
+    lines = text.split("\n")
+    i = next(k for k, line in enumerate(lines) if line.startswith("项目资金"))
+    for k in range(i, i + 5):
+        cells = lines[k].split("\t")
+        if len(cells) > 4:
+            del cells[3]  # 全年预算数
+        lines[k] = "\t".join(cells)
+    lines[i] = lines[i].replace("年初预算数", "年初预算数(A)").replace("全年执行数", "全年执行数(B)").replace(
+        "执行率", "执行率(B/A)")
+    form = parse_text("\n".join(lines))
+    assert form.money.full_year_budget == form.money.initial_budget == D(100)
+    assert any("以“年初预算数(A)”为分母" in n for n in form.provenance.notes)
+    assert review(form, national).budget_score.score == D(10)
+    # without the letters the block does not say which column is the budget: refused, as before
+    plain = "\n".join(lines).replace("(A)", "").replace("(B)", "").replace("(B/A)", "")
+    assert "全年预算数" in str(refused(plain))

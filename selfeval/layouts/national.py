@@ -44,6 +44,15 @@ from .reader import key as label_of
 from .registry import Detection, Layout, register
 from .suzhou import category_of, read_narrative
 
+_LETTERS_RE = re.compile(r"[(（]\s*([A-Z])\s*(?:/\s*([A-Z]))?\s*[)）]")
+
+
+def _letters(header: str) -> tuple[str, ...]:
+    """The letters a funds header carries: 年初预算数(A) → ('A',), 执行率(B/A) → ('B', 'A')."""
+    m = _LETTERS_RE.search(normalize(header).upper())
+    return tuple(x for x in m.groups() if x) if m else ()
+
+
 _FULL_MARKS_RE = re.compile(r"[(（]\s*\d+(?:\.\d+)?\s*分\s*[)）]")  # a label's printed points
 
 Variant = Literal["template", "common"]
@@ -246,6 +255,13 @@ class _NationalParser:
                 for fld, words in columns.items():
                     if key in words and fld not in found:
                         found[fld] = j
+            letters = {fld: _letters(row[j]) for fld, j in found.items()}
+            if ("full_year_budget" not in found and "initial_budget" in found and "executed" in found
+                    and letters.get("rate") == ("B", "A") and letters.get("initial_budget") == ("A",)):
+                # the header's letters say the rate is B/A over 年初预算数(A): the form's own basis
+                found["full_year_budget"] = found["initial_budget"]
+                self.notes.append(f"执行率：按表头“{row[found['rate']].strip()}”以“{row[found['initial_budget']].strip()}”"
+                                  "为分母（表中无全年预算数列）")
             if "full_year_budget" in found and "executed" in found:
                 header_i, cols = i, found
                 self.funds_headers = {fld: _hk(row[j]) for fld, j in found.items()}
@@ -446,8 +462,10 @@ class _NationalParser:
                     self.skipped.append(f"{self.grid.where(k)}: {l2.strip()}（二级指标下无三级指标）")
                 continue
             if category is None:
-                if not bad_category:
-                    self.problem(k, cols["level1"], "一级指标", "", "a 一级指标 for the first indicator")
+                if not bad_category:  # said once, for the first row it covers
+                    self.problem(k, cols["level1"], "一级指标", "", "a 一级指标 for the first indicator "
+                                 "(or a 二级指标 the national template places under one)")
+                    bad_category = True
                 continue
             rows.append((k, self._indicator_row(row, k, cols, name, category, level1, level2)))
         self._unread_columns(hi, cols, end)

@@ -11,6 +11,8 @@ from ..labels import LABELS
 from .reader import Grid, key
 
 TITLE_ROWS = 4
+CONTENT_ROWS = 80  # how far down a table's own labels are looked for
+LABEL_CHARS = 24  # a cell longer than this is prose, not a label
 
 
 def unread_form(grid: Grid) -> str | None:
@@ -19,8 +21,15 @@ def unread_form(grid: Grid) -> str | None:
     # 绩效目标申报表), so the signature is looked for in the first rows that hold text.
     titled = [row for row in grid.rows if any(c.strip() for c in row)][:TITLE_ROWS]
     text = "".join(key(c) for row in titled for c in row if c)
+    # What the table holds, whatever its title says (a 部门整体 form titled 「…局整体支出…」).
+    # labels, not prose: a form's own instructions may name anything (the seed's 填表说明 does)
+    held = {key(c) for row in grid.rows[:CONTENT_ROWS] for c in row if c and len(c.strip()) <= LABEL_CHARS}
+    body = "\n".join(held)
     for form in LABELS["unread_forms"]:
-        if all(any(key(w) in text for w in group) for group in form["all"]):
+        titled_as = form.get("all") and all(any(key(w) in text for w in group) for group in form["all"])
+        holds = form.get("content") and all(
+            sum(key(w) in body for w in group["any"]) >= group["min"] for group in form["content"])
+        if titled_as or holds:
             return f"{form['name']}: {form['says']}"
     return None
 
