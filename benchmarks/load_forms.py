@@ -12,6 +12,9 @@ Per file and side: the best of `--rounds` rounds, each the mean of `--repeat` lo
 warm-up (so caches are warm on both sides, as in a batch).
 
     .venv/bin/python benchmarks/load_forms.py [--base REV] [--rounds 7] [--write benchmarks/RESULTS-load.md]
+
+RESULTS-load.md measured the registry against 99ad615; RESULTS-load-round2.md measures the
+per-cell reading of real forms round 2 against d36ee95, the commit before it.
 """
 
 from __future__ import annotations
@@ -98,10 +101,10 @@ def main() -> int:
         ratios.append(c / b)
         rows.append(f"| `{name}` | {b * 1e3:.2f} | {c * 1e3:.2f} | {c / b:.2f} |")
     lines = [
-        "# Form load time: this checkout against the commit before the layout registry",
+        f"# Form load time: this checkout against `{args.base}`",
         "",
-        f"Measured by `benchmarks/load_forms.py` (`.venv/bin/python benchmarks/load_forms.py --write "
-        f"benchmarks/RESULTS-load.md`): base `{args.base}` against the working tree at `{head}` (with its "
+        f"Measured by `benchmarks/load_forms.py` (`.venv/bin/python benchmarks/load_forms.py --base {args.base} "
+        f"--write {args.write or '-'}`): base `{args.base}` against the working tree at `{head}` (with its "
         "uncommitted changes, if any), in one run, alternating sides each round.",
         "",
         f"{machine(load)} Best of {args.rounds} rounds, "

@@ -39,6 +39,9 @@ def unsettled_reason(code: str) -> str:
     return LABELS["unsettled_reasons"].get(code, code)
 
 
+PROMPT_CHARS = 160  # longer than any template prompt seen
+
+
 def _fold_prompt(text: str) -> str:
     folded = unicodedata.normalize("NFKC", text)
     return re.sub(r"\s+", "", folded).replace("，", ",").replace("；", ";")
@@ -54,7 +57,7 @@ def _prompts() -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
 def is_template_prompt(text: str | None) -> bool:
     """Whether a narrative cell still holds a template's prompt (`template_prompts` in
     labels.yaml) rather than the unit's own words."""
-    if not text:
+    if not text or len(text) > PROMPT_CHARS:  # a prompt is one short instruction, never a report
         return False
     folded = _fold_prompt(text)
     phrases, patterns = _prompts()

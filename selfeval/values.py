@@ -225,9 +225,14 @@ def _comparators() -> list[tuple[str, Comparator]]:
 
 _COMPARATORS = _comparators()
 _TARGET_COMPARATORS = sorted([*_COMPARATORS, *LABELS["target_comparators"].items()], key=lambda kv: -len(kv[0]))
+# by first character, longest spelling first: a target looks at the few that can match
+_TARGET_BY_FIRST: dict[str, list[tuple[str, Comparator]]] = {}
+for _spelling, _comparator in _TARGET_COMPARATORS:
+    _TARGET_BY_FIRST.setdefault(_spelling[0], []).append((_spelling, _comparator))
 # NFKC folds （含） to (含), as `normalize` does to the target text
 _SUFFIXES = sorted(((unicodedata.normalize("NFKC", k), v) for k, v in LABELS["comparator_suffixes"].items()),
                    key=lambda kv: -len(kv[0]))
+_SUFFIX_ENDS = frozenset(k[-1] for k, _ in _SUFFIXES)
 # A unit has no digits, except a trailing power: m², m³ (NFKC writes them m2, m3), 元/m³.
 _QTY = re.compile(r"^([+-]?\d+(?:,\d{3})*(?:\.\d+)?)\s*([^\d]*?(?:(?<=[A-Za-z])[23])?)$")
 _RANGE = re.compile(
@@ -286,7 +291,7 @@ def parse_target(raw: object, bare: Comparator = "equal") -> Target:
         if low > high:
             raise ValueError("range low end is above its high end")
         return Target(kind="range", raw=text, low=low, high=high, unit=pct or unit)
-    for spelling, comparator in _TARGET_COMPARATORS:
+    for spelling, comparator in _TARGET_BY_FIRST.get(text[0], ()):
         if text.startswith(spelling):
             rest = text[len(spelling) :].strip()
             q = _quantity(rest)
@@ -298,7 +303,7 @@ def parse_target(raw: object, bare: Comparator = "equal") -> Target:
             return Target(
                 kind="quantitative", raw=text, comparator=comparator, value=q.value, unit=q.unit
             )
-    for spelling, comparator in _SUFFIXES:  # 「95%以上」「100人次及以上」
+    for spelling, comparator in _SUFFIXES if text[-1] in _SUFFIX_ENDS else ():  # 「95%以上」「100人次及以上」
         if text.endswith(spelling) and len(text) > len(spelling):
             q = _quantity(text[: -len(spelling)].strip())
             if q is not None:

@@ -145,6 +145,10 @@ class _NationalParser:
     def __post_init__(self) -> None:
         self.N = self.L["national"]
         self.na = _na_words(self.L)
+        # looked up on every row: folded once per parse
+        self.parents = {_k(k): v for k, v in self.L["level2_parents"].items()}
+        self.natures = {normalize(w): v for w, v in self.N["nature"].items()}
+        self.comparators = {normalize(w): v for w, v in self.L["comparators"].items()}
 
     def clean(self, text: str | None) -> str:
         return _clean(text, self.na)
@@ -163,8 +167,7 @@ class _NationalParser:
         """The 一级 the national template puts a 二级 under (labels.yaml `level2_parents`), else None."""
         if not normalize(level2):
             return None
-        parents = {_k(k): v for k, v in self.L["level2_parents"].items()}
-        return parents.get(_k(_FULL_MARKS_RE.sub("", level2)))
+        return self.parents.get(_k(_FULL_MARKS_RE.sub("", level2)))
 
     def degrade(self, i: int, j: int | None, what: str, seen: str, expected: str) -> None:
         """A value cell that cannot be read: the form still loads, the value counts as not stated."""
@@ -255,9 +258,9 @@ class _NationalParser:
                 for fld, words in columns.items():
                     if key in words and fld not in found:
                         found[fld] = j
-            letters = {fld: _letters(row[j]) for fld, j in found.items()}
             if ("full_year_budget" not in found and "initial_budget" in found and "executed" in found
-                    and letters.get("rate") == ("B", "A") and letters.get("initial_budget") == ("A",)):
+                    and "rate" in found and _letters(row[found["rate"]]) == ("B", "A")
+                    and _letters(row[found["initial_budget"]]) == ("A",)):
                 # the header's letters say the rate is B/A over 年初预算数(A): the form's own basis
                 found["full_year_budget"] = found["initial_budget"]
                 self.notes.append(f"执行率：按表头“{row[found['rate']].strip()}”以“{row[found['initial_budget']].strip()}”"
@@ -423,7 +426,7 @@ class _NationalParser:
                 continue
             l1 = _cell(row, cols["level1"])
             l2 = _cell(row, cols.get("level2"))
-            parent = self.parent_of(l2)  # the 一级 the template puts this 二级 under
+            parent = self.parent_of(l2) if l2 else None  # the 一级 the template puts this 二级 under
             if normalize(l1):
                 level1, level2 = l1.strip(), None
                 category = category_of(l1, self.L)
@@ -523,9 +526,7 @@ class _NationalParser:
         """指标性质 + 指标值 + 度量单位 → one target text ("≥" "95" "%" → "≥95%")."""
         if not nature:
             return f"{value}{unit}" if value and unit and not value.endswith(unit) else value
-        kinds = {normalize(w): v for w, v in self.N["nature"].items()}
-        comparators = {normalize(w): v for w, v in self.L["comparators"].items()}
-        kind = kinds.get(normalize(nature)) or comparators.get(normalize(nature))
+        kind = self.natures.get(normalize(nature)) or self.comparators.get(normalize(nature))
         if kind is None:  # one cell: the indicator's target cannot be read and it waits
             self.degrade(k, col, f"{name} {self.headers['nature']}", nature, "=、≥、≤、>、< 或 定性")
             return None

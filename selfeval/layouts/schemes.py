@@ -22,13 +22,15 @@ def unread_form(grid: Grid) -> str | None:
     titled = [row for row in grid.rows if any(c.strip() for c in row)][:TITLE_ROWS]
     text = "".join(key(c) for row in titled for c in row if c)
     # What the table holds, whatever its title says (a 部门整体 form titled 「…局整体支出…」).
-    # labels, not prose: a form's own instructions may name anything (the seed's 填表说明 does)
-    held = {key(c) for row in grid.rows[:CONTENT_ROWS] for c in row if c and len(c.strip()) <= LABEL_CHARS}
-    body = "\n".join(held)
+    # labels, not prose: a form's own instructions may name anything (the seed's 填表说明 does). The
+    # signature words are CJK, which folding leaves alone: spaces removed is enough (and cheap).
+    body = "\n".join(c for row in grid.rows[:CONTENT_ROWS] for c in row if c and len(c) <= LABEL_CHARS)
+    if " " in body or "\u3000" in body:
+        body = body.replace(" ", "").replace("\u3000", "")
     for form in LABELS["unread_forms"]:
         titled_as = form.get("all") and all(any(key(w) in text for w in group) for group in form["all"])
         holds = form.get("content") and all(
-            sum(key(w) in body for w in group["any"]) >= group["min"] for group in form["content"])
+            sum(w in body for w in group["any"]) >= group["min"] for group in form["content"])
         if titled_as or holds:
             return f"{form['name']}: {form['says']}"
     return None
