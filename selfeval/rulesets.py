@@ -142,6 +142,10 @@ class ReviewThresholds(_Strict):
     formulaic_share: Decimal = Decimal(80)
     formulaic_min_count: int = 5
     low_execution: Decimal = Decimal(80)
+    # 执行率 below this % needs a reason on the form (SE-QUAL-LOW-EXECUTION-NO-REASON); None: no check
+    reason_below_execution: Decimal | None = None
+    # forms of this year on must carry a 成本指标 (SE-QUAL-NO-COST); None: no check
+    cost_indicator_from: int | None = None
 
 
 class BudgetScore(_Strict):

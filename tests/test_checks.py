@@ -570,7 +570,9 @@ def test_manual_for_an_unreadable_qualitative_actual(suzhou):
 
 
 def test_no_deviation_note_where_notes_are_possible(suzhou):
-    form = with_indicator(clean_form(), "部门反馈满意度", deviation_note=None)
+    # (a survey named in the narrative, so the 满意度 keeps its basis when its note goes)
+    form = with_narrative(with_indicator(clean_form(), "部门反馈满意度", deviation_note=None),
+                          management_results="年底向使用单位发放满意度问卷。")
     # the Suzhou text layout has no place for a note: silent
     assert not notes_possible(form)
     assert run(form, suzhou).findings == []
@@ -848,6 +850,17 @@ def _triggers():
         "SE-PLAUS-SATISFACTION": with_indicator(c, "部门反馈满意度", actual="105%"),
         "SE-PLAUS-DUPLICATE": with_indicator(c, "故障及时处理率", name="应用系统运营运维数"),
         "SE-PLAUS-YEAR": clean_form(year=2022),
+        "SE-QUAL-NO-SURVEY": with_indicator(c, "部门反馈满意度", deviation_note="部分单位对响应时效不满意"),
+        "SE-QUAL-MISPLACED": with_indicator(c, "应用系统运营运维数", level2="数量指标", name="资金支付率",
+                                            target=">=90%", actual="95%"),
+        "SE-QUAL-VAGUE-TARGET": with_indicator(c, "立项程序规范性", target="效果明显"),
+        "SE-QUAL-MONEY-IN-GOAL": with_narrative(c, annual_goal="安排资金90万元，完成运维任务。"),
+        "SE-QUAL-LOW-EXECUTION-NO-REASON": with_spending(c, paid="85"),
+        # under a ruleset that asks for a 成本指标 (the national template's, from 2021)
+        "SE-QUAL-NO-COST": (c, "national-2020"),
+        "SE-QUAL-NARRATIVE-DENIES": with_narrative(
+            with_indicator(c, "驻场运维周期", name="重大故障次数", target="<=0 次", actual="3 次"),
+            implementation="全年未出现一次重大故障。"),
         "SE-NARR-EMPTY": with_narrative(c, problems="无"),
         "SE-NARR-NUMBER-MISMATCH": with_narrative(c, implementation="问题处理率达 100%"),
     }
@@ -860,9 +873,17 @@ def test_every_catalogue_code_has_a_trigger():
     assert set(TRIGGERS) == set(CATALOGUE)
 
 
+def trigger(code, suzhou):
+    """A trigger's evaluation: a form under suzhou-2023, or (form, ruleset name)."""
+    from selfeval.rulesets import load_ruleset
+
+    found = TRIGGERS[code]
+    return (found[0], load_ruleset(found[1])) if isinstance(found, tuple) else (found, suzhou)
+
+
 @pytest.mark.parametrize("code", sorted(TRIGGERS))
 def test_trigger_raises_its_code_with_the_catalogue_severity(suzhou, code):
-    ev = run(TRIGGERS[code], suzhou)
+    ev = run(*trigger(code, suzhou))
     f = only(ev, code)
     expected = CATALOGUE[code]["severity"]
     assert f.severity == expected
@@ -878,7 +899,7 @@ def test_trigger_raises_its_code_with_the_catalogue_severity(suzhou, code):
 
 
 def test_every_registered_check_is_exercised(suzhou):
-    evs = [score_form(form, suzhou) for form in TRIGGERS.values()]
+    evs = [score_form(*trigger(code, suzhou)) for code in TRIGGERS]
     silent = [chk.__name__ for chk in CHECKS if not any(list(chk(ev)) for ev in evs)]
     assert silent == []
 
@@ -1023,3 +1044,77 @@ def test_an_actual_with_a_comparator_is_scored_on_its_number_and_said(suzhou):
     f = only(bound, "SE-PLAUS-ACTUAL-COMPARATOR")
     assert f.severity == "warning" and "应用系统运营运维数（实际“≥12 个”，按12计）" in f.message
     assert "SE-PLAUS-ACTUAL-COMPARATOR" not in codes(plain)
+
+
+# --- quality of what the unit wrote (SE-QUAL-*) ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def national():
+    from selfeval.rulesets import load_ruleset
+
+    return load_ruleset("national-2020")
+
+
+def test_satisfaction_without_a_survey(suzhou):
+    ev = run(clean_form(), suzhou)  # the clean form's 满意度 says 问卷样本 in its 偏差原因
+    assert "SE-QUAL-NO-SURVEY" not in codes(ev)
+    bare = with_indicator(clean_form(), "部门反馈满意度", deviation_note="部分单位对响应时效不满意")
+    f = only(run(bare, suzhou), "SE-QUAL-NO-SURVEY")
+    assert f.indicators == ("部门反馈满意度",) and "部门反馈满意度（85%）" in f.message
+    with_survey = with_narrative(bare, implementation="年底发放问卷120份，回收115份。")
+    assert "SE-QUAL-NO-SURVEY" not in codes(run(with_survey, suzhou))
+
+
+def test_an_indicator_that_does_not_fit_its_level2(suzhou):
+    form = with_indicator(clean_form(), "驻场运维周期", level2="时效指标", name="驻场运维人数", target=">=10 人",
+                          actual="11 人")
+    f = only(run(form, suzhou), "SE-QUAL-MISPLACED")
+    assert "驻场运维人数（列于时效指标" in f.message
+    timely = with_indicator(clean_form(), "驻场运维周期", level2="时效指标")  # 周期: time
+    assert "SE-QUAL-MISPLACED" not in codes(run(timely, suzhou))
+    money = with_indicator(clean_form(), "应用系统运营运维数", level2="数量指标", name="资金支付率",
+                           target=">=90%", actual="95%")
+    assert "“支付率”" in only(run(money, suzhou), "SE-QUAL-MISPLACED").message
+    reserve = with_indicator(clean_form(), "应用系统运营运维数", level2="数量指标", name="储备粮到位率",
+                             target=">=90%", actual="95%")
+    assert "SE-QUAL-MISPLACED" not in codes(run(reserve, suzhou))
+
+
+@pytest.mark.parametrize(("target", "fires"), [("效果明显", True), ("有所提高", True), ("显著提升", True),
+                                               ("规范", False), ("提高10%", False), ("明显改善", True)])
+def test_vague_targets(suzhou, target, fires):
+    form = with_indicator(clean_form(), "立项程序规范性", target=target)
+    assert ("SE-QUAL-VAGUE-TARGET" in codes(run(form, suzhou))) is fires
+
+
+def test_money_in_goals(suzhou):
+    form = with_narrative(clean_form(), annual_goal="安排资金90万元，完成运维任务。")
+    assert "年度绩效目标写有90万元" in only(run(form, suzhou), "SE-QUAL-MONEY-IN-GOAL").message
+    assert "SE-QUAL-MONEY-IN-GOAL" not in codes(run(with_narrative(clean_form(), annual_goal="完成运维任务。"), suzhou))
+
+
+def test_low_execution_without_a_reason(suzhou):
+    low = with_spending(clean_form(), paid="85")
+    assert "SE-QUAL-LOW-EXECUTION-NO-REASON" in codes(run(low, suzhou))
+    said = with_narrative(low, problems="部分合同尾款未支付，已结转下年。")
+    assert "SE-QUAL-LOW-EXECUTION-NO-REASON" not in codes(run(said, suzhou))
+    assert "SE-QUAL-LOW-EXECUTION-NO-REASON" not in codes(run(with_spending(clean_form(), paid="95"), suzhou))
+
+
+def test_a_narrative_that_denies_what_the_table_counts(suzhou):
+    form = with_indicator(clean_form(), "驻场运维周期", name="重大故障次数", target="<=0 次", actual="3 次")
+    said = with_narrative(form, implementation="全年系统运行平稳，未出现一次重大故障。")
+    f = only(run(said, suzhou), "SE-QUAL-NARRATIVE-DENIES")
+    assert "未出现一次重大故障" in f.message and "重大故障次数实际为3 次" in f.message
+    assert "SE-QUAL-NARRATIVE-DENIES" not in codes(run(form, suzhou))
+
+
+def test_no_cost_indicator_from_its_year(national):
+    from test_national import national_form
+
+    form = national_form()  # 人均培训成本 under 成本指标
+    assert "SE-QUAL-NO-COST" not in codes(review(form, national))
+    without = national_form(indicators=[i for i in national_form().indicators if i.name != "人均培训成本"])
+    assert "SE-QUAL-NO-COST" in codes(review(without, national))
+    assert "SE-QUAL-NO-COST" not in codes(review(without.model_copy(update={"year": 2020}), national))

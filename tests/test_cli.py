@@ -125,9 +125,9 @@ def test_review_groups_findings_by_severity_and_exits_0(capsys, seed_path):
     rc, out, err = run(capsys, "review", seed_path)
     assert rc == 0 and err == ""  # findings are results, not failures
     assert "错误（" not in out
-    assert "警告（6）" in out and "提示（3）" in out
-    assert out.index("警告（6）") < out.index("提示（3）")
-    warnings = out[out.index("警告（6）") : out.index("提示（3）")]
+    assert "警告（7）" in out and "提示（3）" in out
+    assert out.index("警告（7）") < out.index("提示（3）")
+    warnings = out[out.index("警告（7）") : out.index("提示（3）")]
     infos = out[out.index("提示（3）") :]
     for code in ("SE-RATE-MISMATCH", "SE-EXEC-SUBITEM-LOW", "SE-IND-FORMULAIC", "SE-EXEC-SCORE-GAP"):
         assert code in warnings
@@ -152,7 +152,7 @@ def test_review_json(capsys, seed_path):
     rc, out, _ = run(capsys, "review", seed_path, "--json")
     assert rc == 0
     doc = json.loads(out)
-    assert doc["finding_counts"] == {"error": 0, "warning": 6, "info": 3}
+    assert doc["finding_counts"] == {"error": 0, "warning": 7, "info": 3}
     sev = [f["severity"] for f in doc["findings"]]
     assert sev == sorted(sev, key=["error", "warning", "info"].index)
 

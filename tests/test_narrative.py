@@ -20,7 +20,7 @@ def test_sections_in_order_with_the_seed_numbers(seed_form, suzhou):
     assert "资金到位率（到位÷预算）88.65%" in text["budget"] and "预算执行率（支付÷预算）88.65%" in text["budget"]
     assert "99.99%" in text["budget"] and "基础设施备品备件及其他（56.68%）" in text["budget"]
     assert "绩效指标共23项" in text["indicators"] and "11项实际值恰好等于目标值" in text["indicators"]
-    assert "警告6项" in text["findings"] and "错误0项" in text["findings"]
+    assert "警告7项" in text["findings"] and "错误0项" in text["findings"]
     recs = next(s for s in sections if s.id == "recommendations")
     assert len(recs.paragraphs) > 1 and recs.paragraphs[0].startswith("1. ")
     assert not any(s.overridden for s in sections)

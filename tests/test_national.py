@@ -77,7 +77,7 @@ def national_form(**overrides: Any) -> Form:
         "budget_weight": "10",
         "budget_self_score": "10",
         "indicators": [Indicator(**i) for i in CLEAN_INDICATORS],
-        "narrative": Narrative(annual_goal="全年培训1000人次以上。", implementation="全年培训1200人次。"),
+        "narrative": Narrative(annual_goal="全年培训1000人次以上。", implementation="全年培训1200人次，结业时发放学员满意度问卷。"),
         "provenance": Provenance(loader="text"),
     }
     data.update(overrides)
@@ -713,7 +713,8 @@ def test_bundled_examples(national):
         D(98), D("95.83"), D("95.83"), "优")
     assert farm.budget_score.score == D("9.16")
     # 项目完工及时率 falls short of its target: a performance shortfall, apart from the scoring error
-    assert {"SE-IND-RESCORE-DIFF", "SE-IND-SHORTFALL", "SE-EXEC-SCORE-GAP", "SE-EXEC-SUBITEM-LOW"} == codes(farm)
+    assert {"SE-IND-RESCORE-DIFF", "SE-IND-SHORTFALL", "SE-EXEC-SCORE-GAP", "SE-EXEC-SUBITEM-LOW", "SE-QUAL-NO-SURVEY",
+            "SE-QUAL-VAGUE-TARGET"} == codes(farm)
     culture = review(load_form(EXAMPLES / "national_culture.txt"), national)
     assert culture.provisional and culture.review_total == D("69.44")
     assert [r.indicator.weight for r in culture.indicators] == [D("12.5")] * 4 + [D(15), D(15), D(10)]
