@@ -860,6 +860,14 @@ def money_in_goals(ev: Evaluation) -> Iterator[Finding]:
 
 
 @check
+def filled_too_early(ev: Evaluation) -> Iterator[Finding]:
+    """A 填报日期 before the year the form evaluates had ended: the year's actuals were not yet known."""
+    d, year = ev.form.filled_on, ev.form.year
+    if d is not None and (d.year, d.month, d.day) <= (year, 12, 31):
+        yield make_finding("SE-QUAL-DATE", filled_on=d.isoformat(), year=year)
+
+
+@check
 def narrative_denies(ev: Evaluation) -> Iterator[Finding]:
     """The narrative says 未/无/零 of what an indicator counts while the table reports some."""
     text = normalize("\n".join(v for v in ev.form.narrative.model_dump().values() if v))

@@ -7,6 +7,7 @@ target and the ruleset (see `scoring`).
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -254,6 +255,7 @@ class Form(_Model):
     budget_weight: Amount | None = None
     budget_self_score: Amount | None = None
     budget_note: OptText = None
+    filled_on: dt.date | None = None  # 填报日期, where the form states one
     provenance: Provenance = Field(default_factory=Provenance, exclude=True)
 
 

@@ -18,6 +18,7 @@ from builders import (
     common_indicators,
     indicator,
     project_indicators,
+    replace_fields,
     stated,
     with_indicator,
     with_indicators,
@@ -855,6 +856,7 @@ def _triggers():
                                             target=">=90%", actual="95%"),
         "SE-QUAL-VAGUE-TARGET": with_indicator(c, "立项程序规范性", target="效果明显"),
         "SE-QUAL-MONEY-IN-GOAL": with_narrative(c, annual_goal="安排资金90万元，完成运维任务。"),
+        "SE-QUAL-DATE": replace_fields(c, filled_on="2023-11-30"),
         "SE-QUAL-LOW-EXECUTION-NO-REASON": with_spending(c, paid="85"),
         # under a ruleset that asks for a 成本指标 (the national template's, from 2021)
         "SE-QUAL-NO-COST": (c, "national-2020"),
@@ -1118,3 +1120,16 @@ def test_no_cost_indicator_from_its_year(national):
     without = national_form(indicators=[i for i in national_form().indicators if i.name != "人均培训成本"])
     assert "SE-QUAL-NO-COST" in codes(review(without, national))
     assert "SE-QUAL-NO-COST" not in codes(review(without.model_copy(update={"year": 2020}), national))
+
+
+def test_a_form_filled_before_its_year_ended(suzhou):
+    import datetime as dt
+
+    from selfeval.layouts.reader import Grid, filled_on
+
+    early = replace_fields(clean_form(), filled_on="2023-12-20")
+    assert "2023-12-20" in only(run(early, suzhou), "SE-QUAL-DATE").message
+    assert "SE-QUAL-DATE" not in codes(run(replace_fields(clean_form(), filled_on="2024-01-15"), suzhou))
+    grid = Grid([["单位名称:区商务局", "", "填报日期:2021年4月22日"], ["项目名称", "x"]], [1, 2], "x.txt")
+    assert filled_on(grid) == dt.date(2021, 4, 22)
+    assert filled_on(Grid([["填报日期", "2021年2月30日"]], [1], "x.txt")) is None  # no such day

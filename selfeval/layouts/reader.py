@@ -201,9 +201,37 @@ def is_note(first_cell: str, labels: dict = LABELS) -> bool:
                for n in _table_rows(labels)[1])
 
 
+_DATE_IN_TEXT = re.compile(r"(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})")
+FILLED_ON_ROWS = 8  # the 填报日期 stands in a form's first rows
+
+
+def filled_on(grid: Grid, labels: dict = LABELS):
+    """The 填报日期 a form states in its first rows (label and date in one cell or the next), or
+    None; a date that cannot be is None too (the check needs a real date)."""
+    import datetime as dt
+
+    names = [key(w) for w in labels["filled_on_labels"]]
+    for row in grid.rows[:FILLED_ON_ROWS]:
+        for j, cell in enumerate(row):
+            k = key(cell)
+            name = next((n for n in names if n in k), None)
+            if name is None:
+                continue
+            rest = [k.split(name, 1)[1], *(key(c) for c in row[j + 1:j + 3])]
+            for text in rest:
+                m = _DATE_IN_TEXT.search(text)
+                if m:
+                    try:
+                        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                    except ValueError:
+                        return None
+    return None
+
+
 __all__ = [
     "Grid",
     "assign_columns",
+    "filled_on",
     "fold",
     "header_fields",
     "invisible_note",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from ..errors import FormError, Problem
 from ..labels import LABELS
 from ..model import LAYOUT_CAPABILITIES, Capabilities, Form, Provenance
-from .reader import Grid, fold, strip_invisible
+from .reader import Grid, filled_on, fold, strip_invisible
 
 # Below this a layout does not claim a grid at all.
 THRESHOLD = 0.5
@@ -151,4 +151,7 @@ def parse_grid(grid: Grid, provenance: Provenance, layout: str | Layout | None =
         how = f"指定{'，' + lay.source if lay.source else ''}；置信度 {det.confidence:.2f}"
     form = lay.read(grid, provenance)
     why = f"{lay.title}（{how}）"
-    return form.model_copy(update={"provenance": form.provenance.model_copy(update={"layout": why})})
+    update = {"provenance": form.provenance.model_copy(update={"layout": why})}
+    if form.filled_on is None and (date := filled_on(grid)) is not None:  # any layout's 填报日期
+        update["filled_on"] = date
+    return form.model_copy(update=update)
