@@ -62,13 +62,13 @@ def _published(data: bytes, source: str, suffix: str) -> tuple[Grid, Provenance]
         from .html import html_to_grid
 
         text, enc = decode(data, source)
-        grid, which = html_to_grid(text, source)
-        return grid, Provenance(loader="html", encoding=enc, table=which)
+        grid, which, notes = html_to_grid(text, source)
+        return grid, Provenance(loader="html", encoding=enc, table=which, notes=notes)
     if suffix == ".docx":
         from .docx import docx_to_grid
 
-        grid, which = docx_to_grid(data, source)
-        return grid, Provenance(loader="docx", table=which)
+        grid, which, notes = docx_to_grid(data, source)
+        return grid, Provenance(loader="docx", table=which, notes=notes)
     from .pdf import pdf_to_grid
 
     grid, which, skipped = pdf_to_grid(data, source)

@@ -4,21 +4,70 @@ Word stores a horizontal merge as one cell spanning grid columns (python-docx re
 for each column it covers) and a vertical merge as continuation cells (python-docx returns the
 top cell again). The first occurrence keeps the text; the covered cells read blank, as in a
 spreadsheet export.
+
+A cell's text is what Word shows with tracked changes accepted: text inside insertions, content
+controls, fields and hyperlinks is read (python-docx's `paragraph.text` drops it), deleted text and
+hidden runs (`w:vanish`) are not; what was accepted or left out is noted.
 """
 
 from __future__ import annotations
 
 import io
 import zipfile
+from collections import Counter
 
 from ..errors import FormError, Problem
 from ..layouts.reader import Grid
 from ..limits import check_cells
 from .tables import Table, cell_text, choose_form_table
 
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_FALSE = {"0", "false", "off"}
 
-def docx_tables(data: bytes, source: str) -> list[Table]:
-    """Every table of the document body, in order, as rows of expanded cell texts."""
+
+def _on(element) -> bool:
+    """A Word on/off property: present, and not switched off by w:val."""
+    return element is not None and str(element.get(f"{W}val", "true")).lower() not in _FALSE
+
+
+def _paragraphs(tc):
+    """A cell's own paragraphs, including those inside content controls (not nested tables')."""
+    for child in tc.iterchildren():
+        if child.tag == f"{W}p":
+            yield child
+        elif child.tag == f"{W}sdt":
+            content = child.find(f"{W}sdtContent")
+            if content is not None:
+                yield from _paragraphs(content)
+
+
+def paragraph_text(p, seen: Counter) -> str:
+    """The text Word shows for a paragraph: every run's w:t (insertions, content controls, simple
+    fields and hyperlinks included), tabs and breaks; hidden runs left out (counted in `seen`)."""
+    out: list[str] = []
+    for r in p.iter(f"{W}r"):
+        if _on(r.find(f"{W}rPr/{W}vanish")):
+            if "".join(t.text or "" for t in r.iter(f"{W}t")).strip():
+                seen["隐藏文字"] += 1
+            continue
+        ancestors = {a.tag for a in r.iterancestors()}
+        if f"{W}ins" in ancestors:
+            seen["修订插入（已接受）"] += 1
+        if f"{W}del" in ancestors:  # deleted text is w:delText; nothing of it is read
+            continue
+        for child in r:
+            if child.tag == f"{W}t":
+                out.append(child.text or "")
+            elif child.tag in (f"{W}tab", f"{W}ptab"):
+                out.append(" ")
+            elif child.tag in (f"{W}br", f"{W}cr"):
+                out.append("\n")
+    return "".join(out)
+
+
+def docx_tables(data: bytes, source: str, notes: list[str] | None = None) -> list[Table]:
+    """Every table of the document body, in order, as rows of the cell texts Word shows; what
+    was accepted or left out is appended to `notes`."""
     import docx
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -27,30 +76,36 @@ def docx_tables(data: bytes, source: str) -> list[Table]:
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise FormError([Problem(source, "", "file", f"not a readable .docx ({exc})",
                                  "a Word .docx document")]) from None
+    seen: Counter[str] = Counter()
     out: list[Table] = []
     for n, table in enumerate(document.tables, start=1):
         check_cells(len(table.rows) * len(table.columns), source, f"table {n}")
         name = f"table {n}"
-        seen: set = set()  # the cells' XML elements (held, so their identity stays theirs)
+        done: set = set()  # the cells' XML elements (held, so their identity stays theirs)
         rows: list[list[str]] = []
         try:
             for row in table.rows:
                 cells = [""] * row.grid_cols_before  # a row that starts right of the grid's edge
                 for cell in row.cells:
                     tc = cell._tc
-                    cells.append("" if tc in seen else cell_text("\n".join(p.text for p in cell.paragraphs)))
-                    seen.add(tc)
+                    text = "\n".join(paragraph_text(p, seen) for p in _paragraphs(tc))
+                    cells.append("" if tc in done else cell_text(text))
+                    done.add(tc)
                 rows.append(cells)
         except ValueError as exc:  # python-docx refuses some broken merges (a vMerge in the first row)
             raise FormError([Problem(source, name, "table", f"merged cells Word cannot lay out ({exc})",
                                      "a table that opens in Word; save it again there")]) from None
         out.append(Table(name, rows, [f"{name}, row {i}" for i in range(1, len(rows) + 1)]))
+    if notes is not None:
+        notes.extend(f"Word文档：{what} {k}处" for what, k in sorted(seen.items()))
     return out
 
 
-def docx_to_grid(data: bytes, source: str) -> tuple[Grid, str]:
-    """The form's table in a Word document; `FormError` naming the tables seen otherwise."""
-    return choose_form_table(docx_tables(data, source), source, "document")
+def docx_to_grid(data: bytes, source: str) -> tuple[Grid, str, list[str]]:
+    """The form's table in a Word document, which table it was, and the reading notes."""
+    notes: list[str] = []
+    grid, which = choose_form_table(docx_tables(data, source, notes), source, "document")
+    return grid, which, notes
 
 
-__all__ = ["docx_tables", "docx_to_grid"]
+__all__ = ["docx_tables", "docx_to_grid", "paragraph_text"]

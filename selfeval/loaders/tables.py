@@ -172,6 +172,13 @@ def choose_form_table(tables: list[Table], source: str, what: str) -> tuple[Grid
             i -= 1
         while j + 1 < len(tables) and _has_form_words(tables[j + 1]):
             j += 1
+        # a second complete form elsewhere in the source: never a silent pick of the first
+        others = [t for conf, _, t in scored if conf >= THRESHOLD and t is not best
+                  and not i <= tables.index(t) <= j]
+        if others:
+            names = "、".join(t.name for t in [best, *others])
+            raise FormError([Problem(source, "", "table", f"two 自评表 in this {what}: {names}",
+                                     "one form per file (save each form's table as a file of its own)")])
         if i == j:
             return grid_of([best], source), f"{best.name}（共{len(tables)}个表）"
         return grid_of(tables[i:j + 1], source), f"{tables[i].name}–{tables[j].name} 合读（共{len(tables)}个表）"
