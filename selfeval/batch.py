@@ -112,6 +112,31 @@ def _check_writable(out_dir: Path) -> None:
         raise SelfevalError(f"{out_dir}: the output folder cannot be written ({exc.strerror or exc})") from None
 
 
+# The files a batch writes besides the reports: no params file may be named as one, and no input
+# of the params folder may be overwritten by one.
+BATCH_OUTPUTS = frozenset({"index.html", "portfolio.html", "scores.csv", "scores.xlsx"})
+
+
+def _refuse_overwriting_inputs(params_dir: Path, out_dir: Path, params_files: list[Path],
+                               manifest: dict[str, Any]) -> None:
+    """With the output folder inside the params folder, refuse (before anything renders) a run
+    whose outputs would overwrite a file the batch did not write itself (a form called
+    `index.html`, a form `seed.html` beside `seed.yaml`)."""
+    from .errors import SelfevalError
+
+    out, params = out_dir.resolve(), params_dir.resolve()
+    if out != params and params not in out.parents:
+        return
+    ours = {f"{name}.html" for name in manifest}
+    if (out_dir / STAMP).exists():
+        ours |= BATCH_OUTPUTS
+    would = BATCH_OUTPUTS | {f"{p.stem}.html" for p in params_files}
+    clash = sorted(n for n in would if (out_dir / n).exists() and n not in ours)
+    if clash:
+        raise SelfevalError(f"{out_dir}: the run would overwrite {', '.join(clash)}, which it did not write "
+                            "(the output folder is the params folder or inside it); choose another --out")
+
+
 def outputs_digest(shown: str) -> str:
     """A digest of what the index, scores and portfolio show (stamped beside them)."""
     return hashlib.sha256(shown.encode("utf-8")).hexdigest()
@@ -162,9 +187,15 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
         stems[p.stem] = p
     _check_writable(out_dir)
     manifest = _load_manifest(out_dir)
+    _refuse_overwriting_inputs(params_dir, out_dir, params_files, manifest)
     outcomes: dict[str, Outcome] = {}
     todo: list[Path] = []
     for p in params_files:
+        if f"{p.stem}.html" in BATCH_OUTPUTS:  # its report would be overwritten by the batch's own page
+            outcomes[p.stem] = Outcome(p.stem, "failed", f"{p.name}: the name {p.stem} is the batch's own "
+                                       f"{p.stem}.html; rename the params file (reserved: "
+                                       f"{', '.join(sorted(Path(n).stem for n in BATCH_OUTPUTS))})")
+            continue
         previous = manifest.get(p.stem)
         if not force and previous and previous.get("status") in ("rendered", "skipped"):
             try:
@@ -226,8 +257,12 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
                                                      for o in ordered)], ensure_ascii=False))
     stamp = out_dir / STAMP
     stale = not stamp.is_file() or stamp.read_text(encoding="utf-8").strip() != digest
+    # every output is checked: a deleted portfolio.html is rebuilt too
+    expected = ["index.html", "scores.csv", "scores.xlsx"]
+    if portfolio and sum(o.status != "failed" for o in ordered) >= 2:
+        expected.append("portfolio.html")
     changed = (any(o.status != "skipped" for o in ordered) or stale
-               or not all((out_dir / f).exists() for f in ("index.html", "scores.csv", "scores.xlsx")))
+               or not all((out_dir / f).exists() for f in expected))
     portfolio_error = ""
     if changed:
         made = None

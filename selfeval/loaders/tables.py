@@ -148,6 +148,9 @@ def grid_of(tables: list[Table], source: str) -> Grid:
     return Grid(rows=rows, numbers=list(range(1, len(rows) + 1)), source=source, unit="row", places=places)
 
 
+FORM_ROWS = 8  # fewer rows than a form's header, funds block and indicators: not a second form
+
+
 def choose_form_table(tables: list[Table], source: str, what: str) -> tuple[Grid, str]:
     """The grid of the table a layout claims (the most confident one), or of all tables together
     when the form is split across several; `FormError` naming every table seen otherwise.
@@ -172,9 +175,13 @@ def choose_form_table(tables: list[Table], source: str, what: str) -> tuple[Grid
             i -= 1
         while j + 1 < len(tables) and _has_form_words(tables[j + 1]):
             j += 1
-        # a second complete form elsewhere in the source: never a silent pick of the first
-        others = [t for conf, _, t in scored if conf >= THRESHOLD and t is not best
-                  and not i <= tables.index(t) <= j]
+        # a second complete form elsewhere in the source: never a silent pick of the first. A
+        # page-layout table around the form claims it too (its cells hold the form's text in a few
+        # rows): a form is a table of its own rows, at least FORM_ROWS of them.
+        best_filled = sum(1 for r in best.rows for c in r if c.strip())
+        others = [t for conf, filled, t in scored if conf >= THRESHOLD and t is not best
+                  and not i <= tables.index(t) <= j and len(t.rows) >= FORM_ROWS
+                  and filled * 10 >= best_filled * 3]
         if others:
             names = "、".join(t.name for t in [best, *others])
             raise FormError([Problem(source, "", "table", f"two 自评表 in this {what}: {names}",
