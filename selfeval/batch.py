@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .project import Outcome, fingerprint, jsonable, render_one  # noqa: F401  (the batch API)
+from .values import terminal_safe
 
 log = logging.getLogger("selfeval.batch")
 
@@ -218,11 +219,12 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
         outcomes[o.name] = o
         if bar is not None:
             bar.update(1)
-            bar.set_postfix_str(o.name)
+            bar.set_postfix_str(terminal_safe(o.name))
         else:
             extra = f": {o.reason.splitlines()[0]}" if o.reason else ""
-            log.info("%s %s (%.1f s)%s", o.status, o.name, o.seconds, extra)
-            print(f"selfeval: {o.status} {o.name} ({o.seconds:.1f} s){extra}", file=sys.stderr, flush=True)
+            log.info("%s %s (%.1f s)%s", o.status, terminal_safe(o.name), o.seconds, terminal_safe(extra))
+            print(terminal_safe(f"selfeval: {o.status} {o.name} ({o.seconds:.1f} s){extra}"), file=sys.stderr,
+                  flush=True)
 
     if todo and dask_address:
         from .distributed import run_on_dask
@@ -291,7 +293,7 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
           f"in {time.perf_counter() - started:.1f} s → {out_dir / 'index.html'}", file=sys.stderr)
     for o in ordered:
         if o.status == "failed":
-            print(f"selfeval: FAILED {o.name}: {o.reason}", file=sys.stderr)
+            print(terminal_safe(f"selfeval: FAILED {o.name}: {o.reason}"), file=sys.stderr)
     if portfolio_error:
-        print(f"selfeval: FAILED portfolio.html: {portfolio_error}", file=sys.stderr)
+        print(terminal_safe(f"selfeval: FAILED portfolio.html: {portfolio_error}"), file=sys.stderr)
     return summary

@@ -17,7 +17,7 @@ from pathlib import Path
 from .errors import SelfevalError
 from .labels import category_name
 from .textable import render_table
-from .values import format_decimal, show_range, show_score
+from .values import format_decimal, show_range, show_score, terminal_safe
 
 
 def _fmt(d) -> str:
@@ -133,7 +133,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 def _plain(text: str) -> str:
     """Text for a terminal: control characters from a form (escape sequences) removed."""
-    return "".join(ch for ch in text if ch in "\n\t" or (ord(ch) >= 32 and ord(ch) != 127))
+    return terminal_safe(text)
 
 
 def cmd_rulesets(args: argparse.Namespace) -> int:
@@ -162,7 +162,7 @@ def cmd_rulesets(args: argparse.Namespace) -> int:
             scope.append(f"地区 {'、'.join(a.regions)}")
         scope += [f"{k} {'、'.join('未填' if v is None else format_decimal(v) for v in vs)}" for k, vs in a.states.items()]
         rows.append([name, rs.title, "；".join(scope), str(paths[0])])
-    print(render_table(["名称", "标题", "适用于", "文件"], rows))
+    print(_plain(render_table(["名称", "标题", "适用于", "文件"], rows)))  # a user ruleset's title
     return 0
 
 
@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except SelfevalError as exc:
-        print(f"selfeval: error: {exc}", file=sys.stderr)
+        print(_plain(f"selfeval: error: {exc}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (below): one line, no tracebacks
         print("selfeval: interrupted; finished reports are kept, nothing is half-written, and the next run "

@@ -353,3 +353,14 @@ def show_range(low: Decimal, high: Decimal) -> str:
     if low == high:
         return format_decimal(round_half_up(low))
     return f"{format_decimal(round_half_up(low))}–{format_decimal(round_half_up(high))}"
+
+
+# C0 controls but tab and newline, DEL, C1 controls (U+009B is a one-byte CSI to a terminal) and
+# the bidi overrides that reorder what a terminal shows.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text for a terminal or a log line: the one output filter for everything selfeval prints
+    (a form's, a params file's or a ruleset's words may carry escape sequences)."""
+    return _UNPRINTABLE.sub("", text)

@@ -47,3 +47,11 @@ def test_a_deleted_portfolio_is_rebuilt(tmp_path):
     (out / "portfolio.html").unlink()
     summary = run_batch(d, out, jobs=2)
     assert summary.skipped == 2 and (out / "portfolio.html").exists()
+
+
+def test_progress_and_failure_lines_carry_no_terminal_controls(tmp_path, capsys):
+    d = params(tmp_path, ())
+    (d / "x\x1b[2J\x9b2Jy.yaml").write_text("form: nowhere.txt\n", encoding="utf-8")
+    run_batch(d, tmp_path / "out", jobs=1, portfolio=False)
+    err = capsys.readouterr().err
+    assert "FAILED x[2J2Jy" in err and "\x1b" not in err and "\x9b" not in err

@@ -381,3 +381,11 @@ def test_words_after_a_comparator_make_a_qualitative_target(raw):
 def test_an_actual_reached_is_a_value_not_a_bound():
     a = parse_actual("达到95%")
     assert a.kind == "text"  # 「达到」 bounds only targets; the reviewer reads this actual
+
+
+@pytest.mark.parametrize("bad", ["\x1b[2J", "\x9b2J", "\x9d0;title\x07", "\u202e", "\x7f", "\x00"])
+def test_one_output_filter_removes_what_a_terminal_would_act_on(bad):
+    from selfeval.values import terminal_safe
+
+    assert terminal_safe(f"项目{bad}名称\n\t下一行") == "项目" + terminal_safe(bad) + "名称\n\t下一行"
+    assert all(ch not in terminal_safe(bad) for ch in "\x1b\x9b\x9d\x07\u202e\x7f\x00")
