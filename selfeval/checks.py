@@ -198,7 +198,7 @@ def unstated_weights(ev: Evaluation) -> Iterator[Finding]:
     derived = [r for r in ev.indicators if not r.weight_origin.stated]
     if not derived:
         return
-    settled = all(r.review.score is not None and r.review.score == r.indicator.weight for r in ev.indicators)
+    settled = ev.all_met
     status = ("全部指标均得满分，无论如何分配权重得分率都相同，评级不受影响。" if settled else
               "复核得分按上述权重计算；在复核人确定这些权重（决定中的weights）或认可上述分配（撤销本条）之前，评级待定。")
     yield make_finding(

@@ -386,7 +386,7 @@ def _place_fits(regions: list[str], form) -> tuple[bool, str]:
     matches, a form that names no place still applies (unmatched), a form from elsewhere does not.
     A region word that is no place on the list (a user's own label) must be stated by a unit's name.
     """
-    from .places import form_place, places_named
+    from .places import form_place, places_named  # reads places.csv: only when a ruleset names regions
 
     areas = [p for r in regions for p in places_named(r)]
     said = [x for x in (form.department, form.implementing_unit) if x]

@@ -217,9 +217,13 @@ class Evaluation:
     def self_claimed(self) -> bool:
         """Whether the form claims any score at all. National forms often leave every 得分 blank:
         then `self_total` is 0 by arithmetic, not a claim, and views should show it as not filled."""
-        f = self.form
-        return (f.stated_total is not None or f.budget_self_score is not None
-                or any(r.indicator.self_score is not None for r in self.indicators))
+        return claims_score(self.form)
+
+    @property
+    def all_met(self) -> bool:
+        """Whether every indicator's review score is its full weight (then no split of the weights
+        changes the result)."""
+        return fully_met(self.indicators)
 
     def result(self, name: str) -> IndicatorResult:
         key = normalize(name)
@@ -227,6 +231,17 @@ class Evaluation:
             if normalize(r.indicator.name) == key:
                 return r
         raise KeyError(name)
+
+
+def claims_score(form: Form) -> bool:
+    """Whether a form claims any self score (a stated total, the budget row's or an indicator's)."""
+    return (form.stated_total is not None or form.budget_self_score is not None
+            or any(i.self_score is not None for i in form.indicators))
+
+
+def fully_met(results: list[IndicatorResult]) -> bool:
+    """Whether every result's review score is its full weight."""
+    return all(r.review.score is not None and r.review.score == r.indicator.weight for r in results)
 
 
 # --- one indicator -----------------------------------------------------------------------------
@@ -554,7 +569,7 @@ def score_form(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = 
     weights_accepted = any(d.kind == "dismiss" and d.subject == UNSTATED_WEIGHTS for d in decisions)
     low, high = review_range(results, budget_score, ruleset)
     derived = any(not o.stated for o in origins)
-    all_full = all(r.review.score is not None and r.review.score == r.indicator.weight for r in results)
+    all_full = fully_met(results)
     unsettled = []
     if any(r.pending for r in results) or (budget_score is not None and budget_score.score is None):
         unsettled.append("pending")
@@ -568,15 +583,13 @@ def score_form(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = 
         unsettled.append("over_full")
     bands = () if over else bands_between(low, high, full, ruleset)
     settled = len(bands) == 1 and "weights" not in unsettled
-    claimed = bool(form.stated_total is not None or form.budget_self_score is not None
-                   or any(r.indicator.self_score is not None for r in results))
     return Evaluation(
         form=form, ruleset=ruleset, indicators=results, rates=rates, full_marks=full,
         self_total=self_total, rescore_total=rescore_total, review_total=review_total,
         rating=bands[0] if settled else None,
         # a self total with a row left out (blank or unreadable 得分 beside filled ones) is no claim
         # to rate
-        self_rating=rating_for(self_total, full, ruleset) if claimed and all(
+        self_rating=rating_for(self_total, full, ruleset) if claims_score(form) and all(
             r.indicator.self_score is not None for r in results) else None,
         budget_score=budget_score, decisions=decisions,
         budget_rescore=budget_rescore, weights_derived=derived,
