@@ -6,7 +6,7 @@ message would become a stored output and break nbval's comparison. Build it befo
 
 
 def pytest_configure(config):
-    from selfeval.fonts import warm_font_cache
+    from selfeval.report.fonts import warm_font_cache
 
     warm_font_cache()
 

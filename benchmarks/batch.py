@@ -37,9 +37,9 @@ BIN = Path(sys.executable).parent
 
 
 def make_projects(folder: Path, n: int) -> list[Path]:
+    from selfeval.form.synth import vary
     from selfeval.layouts.suzhou import dump_suzhou_text
     from selfeval.loaders import load_form
-    from selfeval.synth import vary
 
     seed = load_form(ROOT / "selfeval" / "examples" / "seed.txt")
     (folder / "forms").mkdir(parents=True)
@@ -62,7 +62,7 @@ def floor_notebook(folder: Path, imports: bool) -> Path:
     nb.cells = [p]
     if imports:
         nb.cells.append(nbformat.v4.new_code_cell(
-            "from selfeval import charts, present\nfrom selfeval.fonts import configure_matplotlib, show_figure"))
+            "from selfeval import charts, present\nfrom selfeval.report.fonts import configure_matplotlib, show_figure"))
     folder.mkdir(parents=True)
     nbformat.write(nb, folder / "project_report.ipynb")
     return folder
@@ -112,7 +112,7 @@ def _role(pid: int, root: int) -> str:
         return "gone"
     if "forkserver --serve" in cmd:
         return "forked kernel" if "forkserver --serve" in _cmdline(_parent(pid)) else "fork server"
-    if "selfeval.forkserver" in cmd:
+    if "selfeval.batch.forkserver" in cmd:
         return "stand-in"
     if "ipykernel" in cmd:
         return "ordinary kernel"
@@ -167,7 +167,7 @@ def main() -> None:
     params = make_projects(params_dir, n)
     env = {k: v for k, v in os.environ.items() if k not in ("SELFEVAL_FORK", "SELFEVAL_NOTEBOOKS")}
     old = {**env, "SELFEVAL_FORK": "0"}
-    subprocess.run([str(BIN / "python"), "-c", "from selfeval.fonts import warm_font_cache; warm_font_cache()"],
+    subprocess.run([str(BIN / "python"), "-c", "from selfeval.report.fonts import warm_font_cache; warm_font_cache()"],
                    check=True)
 
     results: dict[str, float] = {}

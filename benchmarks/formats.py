@@ -29,8 +29,8 @@ FORMATS = ("text", "xlsx", "html", "docx", "pdf")
 def main() -> int:
     from test_published import SOURCES
 
-    from selfeval.excel_out import write_form_workbook
     from selfeval.loaders import load_form
+    from selfeval.views.workbooks import write_form_workbook
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=5)

@@ -23,10 +23,10 @@ sys.path.insert(0, str(ROOT))
 
 
 def main() -> int:
-    from selfeval.checks import review
+    from selfeval.assess.checks import review
+    from selfeval.assess.rulesets import load_ruleset
+    from selfeval.form.model import Indicator
     from selfeval.loaders import load_form
-    from selfeval.model import Indicator
-    from selfeval.rulesets import load_ruleset
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write", type=Path)

@@ -46,15 +46,15 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.2.0"
+from selfeval.version import __version__
 
 #: public name → the module that defines it
 _API = {
     "load": "api", "review": "api", "review_params": "api", "review_file": "api", "review_folder": "api",
     "form_files": "api", "list_rulesets": "api", "use_chinese_font": "api", "show_figure": "api",
     "example_folder": "api",
-    "Form": "model", "Indicator": "model", "Evaluation": "scoring", "Finding": "findings",
-    "Ruleset": "rulesets", "SelfevalError": "errors",
+    "Form": "form.model", "Indicator": "form.model", "Evaluation": "assess.scoring", "Finding": "assess.findings",
+    "Ruleset": "assess.rulesets", "SelfevalError": "errors",
 }
 
 __all__ = ["Evaluation", "Finding", "Form", "Indicator", "Ruleset", "SelfevalError", "__version__",
@@ -62,7 +62,7 @@ __all__ = ["Evaluation", "Finding", "Form", "Indicator", "Ruleset", "SelfevalErr
            "review_params", "show_figure", "use_chinese_font"]
 
 if TYPE_CHECKING:
-    from .api import (
+    from selfeval.api import (
         example_folder,
         form_files,
         list_rulesets,
@@ -74,18 +74,18 @@ if TYPE_CHECKING:
         show_figure,
         use_chinese_font,
     )
-    from .errors import SelfevalError
-    from .findings import Finding
-    from .model import Form, Indicator
-    from .rulesets import Ruleset
-    from .scoring import Evaluation
+    from selfeval.assess.findings import Finding
+    from selfeval.assess.rulesets import Ruleset
+    from selfeval.assess.scoring import Evaluation
+    from selfeval.errors import SelfevalError
+    from selfeval.form.model import Form, Indicator
 
 
 def __getattr__(name: str) -> Any:
     module = _API.get(name)
     if module is None:
         raise AttributeError(f"module 'selfeval' has no attribute {name!r}")
-    if module == "model":
+    if module == "form.model":
         import_module(".layouts", __name__)  # registers the shipped layouts a Form may name
     value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value  # later lookups skip this function

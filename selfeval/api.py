@@ -16,16 +16,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from .errors import SelfevalError
+from selfeval.errors import SelfevalError
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .decisions import Decision
-    from .layouts import Layout
-    from .model import Form
-    from .rulesets import Ruleset
-    from .scoring import Evaluation
+    from selfeval.assess.decisions import Decision
+    from selfeval.assess.rulesets import Ruleset
+    from selfeval.assess.scoring import Evaluation
+    from selfeval.form.model import Form
+    from selfeval.layouts import Layout
 
 Lang = Literal["en", "zh"]
 
@@ -36,7 +36,7 @@ def load(path: str | Path, *, sheet: str | None = None, layout: str | Path | Lay
     `sheet` picks a workbook's sheet; `layout` a layout by name or a layout file (see
     docs/layouts.md). Raises `SelfevalError` naming the file, row and field of bad input.
     """
-    from .loaders import load_form
+    from selfeval.loaders import load_form
 
     return load_form(path, sheet=sheet, layout=layout)
 
@@ -51,8 +51,8 @@ def review(form: Form | str | Path, ruleset: str | Path | Ruleset | None = None,
     names the region when the form does not. `decisions` are the reviewer's (a decisions file or a
     list). `sheet` and `layout` are used when `form` is a path.
     """
-    from .model import Form
-    from .pipeline import evaluate, review_form
+    from selfeval.form.model import Form
+    from selfeval.pipeline import evaluate, review_form
 
     if isinstance(form, Form):
         if sheet is not None or layout is not None:
@@ -65,7 +65,7 @@ def review(form: Form | str | Path, ruleset: str | Path | Ruleset | None = None,
 
 def review_params(params_file: str | Path) -> Evaluation:
     """Review the project a params file describes (its form, ruleset, layout and decisions)."""
-    from .pipeline import evaluate_params
+    from selfeval.pipeline import evaluate_params
 
     return evaluate_params(params_file)[1]
 
@@ -73,7 +73,7 @@ def review_params(params_file: str | Path) -> Evaluation:
 def form_files(folder: str | Path) -> list[Path]:
     """The files in `folder` that are forms or params files, by name (hidden files, Office lock
     files and `*.decisions.yaml` left out)."""
-    from .loaders import FORM_SUFFIXES
+    from selfeval.loaders import FORM_SUFFIXES
 
     source = Path(folder).expanduser()
     if not source.is_dir():
@@ -87,7 +87,7 @@ def is_params_file(path: Path) -> bool:
     """Whether a YAML file is a params file (it names a `form`) rather than a form."""
     import yaml
 
-    from .yamlio import load_yaml
+    from selfeval.yamlio import load_yaml
 
     if path.suffix.lower() not in (".yaml", ".yml"):
         return False
@@ -120,7 +120,7 @@ def review_folder(folder: str | Path, *, ruleset: str | Path | Ruleset | None = 
     """
     import pandas as pd
 
-    from .frames import (
+    from selfeval.views.frames import (
         INDICATOR_FIELDS,
         PROJECT_FIELDS,
         PROJECT_NUMERIC,
@@ -164,7 +164,7 @@ def list_rulesets() -> pd.DataFrame:
     to and its file."""
     import pandas as pd
 
-    from .rulesets import load_ruleset, sources
+    from selfeval.assess.rulesets import load_ruleset, sources
 
     rows = []
     for name, paths in sorted(sources().items()):
@@ -191,7 +191,7 @@ def example_folder() -> Path:
 def show_figure(fig: Any) -> None:
     """Show a matplotlib figure in a notebook as a PNG that is the same on every run (and close
     it, so it is not shown twice)."""
-    from .fonts import show_figure as show
+    from selfeval.report.fonts import show_figure as show
 
     show(fig)
 
@@ -199,7 +199,7 @@ def show_figure(fig: Any) -> None:
 def use_chinese_font() -> str:
     """Set matplotlib up to draw Chinese (the bundled Noto Sans SC) in your own figures; returns
     the font family's name. Call it once per notebook, before plotting."""
-    from .fonts import configure_matplotlib
+    from selfeval.report.fonts import configure_matplotlib
 
     return configure_matplotlib()
 

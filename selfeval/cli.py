@@ -14,10 +14,10 @@ import sys
 import threading
 from pathlib import Path
 
-from .errors import SelfevalError
-from .labels import category_name
-from .textable import render_table
-from .values import format_decimal, show_range, show_score, terminal_safe
+from selfeval.errors import SelfevalError
+from selfeval.form.labels import category_name
+from selfeval.form.values import format_decimal, show_range, show_score, terminal_safe
+from selfeval.views.text import render_table
 
 
 def _fmt(d) -> str:
@@ -26,7 +26,7 @@ def _fmt(d) -> str:
 
 
 def _evaluate(args: argparse.Namespace):
-    from .pipeline import evaluate
+    from selfeval.pipeline import evaluate
 
     return evaluate(args.form, ruleset=args.ruleset, region=getattr(args, "region", None),
                     layout=getattr(args, "layout", None), sheet=getattr(args, "sheet", None),
@@ -45,11 +45,11 @@ def _header(ev) -> str:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from .summary import evaluation_dict, to_json
+    from selfeval.views.document import evaluation_dict, to_json
 
     ev = _evaluate(args)
     if getattr(args, "xlsx", None):
-        from .excel_out import write_scored_workbook
+        from selfeval.views.workbooks import write_scored_workbook
 
         write_scored_workbook(ev, args.xlsx)
     if args.json:
@@ -69,7 +69,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
-    from .summary import evaluation_dict, to_json
+    from selfeval.views.document import evaluation_dict, to_json
 
     ev = _evaluate(args)
     if args.json:
@@ -101,8 +101,8 @@ def cmd_review(args: argparse.Namespace) -> int:
 def cmd_inspect(args: argparse.Namespace) -> int:
     """How a form was read: the layout chosen and why, each layout's detection, which header went
     to which field, rows passed over, columns not read, and every reading note."""
-    from .layouts import THRESHOLD, detect, resolve
-    from .loaders import load_form, source_grid
+    from selfeval.layouts import THRESHOLD, detect, resolve
+    from selfeval.loaders import load_form, source_grid
 
     layout = resolve(args.layout)
     grid = source_grid(args.form, sheet=args.sheet)
@@ -139,7 +139,7 @@ def _plain(text: str) -> str:
 def cmd_rulesets(args: argparse.Namespace) -> int:
     """The rulesets selfeval can use, what each applies to and where its file is; `--show NAME`
     prints one's YAML (the start of a new city's ruleset)."""
-    from .rulesets import load_ruleset, sources
+    from selfeval.assess.rulesets import load_ruleset, sources
 
     files = sources()
     if args.show:
@@ -167,14 +167,14 @@ def cmd_rulesets(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from .model import form_schema
+    from selfeval.form.model import form_schema
 
     print(json.dumps(form_schema(), ensure_ascii=False, indent=2))
     return 0
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
-    from .loaders import load_form, write_yaml
+    from selfeval.loaders import load_form, write_yaml
 
     form = load_form(args.form, sheet=args.sheet, layout=args.layout)
     out = Path(args.out) if args.out else Path(args.form).with_suffix(f".{args.to}")
@@ -183,7 +183,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     if args.to == "yaml":
         write_yaml(form, out)
     else:
-        from .excel_out import write_form_workbook
+        from selfeval.views.workbooks import write_form_workbook
 
         write_form_workbook(form, out)
     print(out)
@@ -191,9 +191,9 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .api import is_params_file
-    from .fonts import warm_font_cache
-    from .report import render_report
+    from selfeval.api import is_params_file
+    from selfeval.report.fonts import warm_font_cache
+    from selfeval.report.render import render_report
 
     params = Path(args.params)
     if params.is_file() and not is_params_file(params):
@@ -207,7 +207,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .batch import run_batch
+    from selfeval.batch.run import run_batch
 
     summary = run_batch(Path(args.params_dir), Path(args.out), jobs=args.jobs, force=args.force,
                         dask_address=args.dask, portfolio=not args.no_portfolio)
@@ -215,7 +215,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_portfolio(args: argparse.Namespace) -> int:
-    from .portfolio import render_portfolio
+    from selfeval.batch.portfolio import render_portfolio
 
     out = render_portfolio(Path(args.source), Path(args.out), year=args.year, department=args.department)
     print(out)
@@ -266,7 +266,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from selfeval.version import __version__
 
     p = argparse.ArgumentParser(
         prog="selfeval", description="Review, rescore and report 绩效自评 forms.",
@@ -344,13 +344,13 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `selfeval` console script."""
     args = build_parser().parse_args(argv)
     if argv is None:  # the `selfeval` process itself (not a test calling main): see startup
-        from .startup import skip_unused_imports
+        from selfeval.startup import skip_unused_imports
 
         skip_unused_imports()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
     if getattr(args, "rulesets", None):  # through the environment, so report kernels see them too
-        from .rulesets import ENV
+        from selfeval.assess.rulesets import ENV
 
         folders = [str(Path(d).expanduser().resolve()) for d in args.rulesets]  # kernels run elsewhere
         os.environ[ENV] = os.pathsep.join([*folders, *filter(None, [os.environ.get(ENV)])])

@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
-from .decisions import Decision, load_decisions, parse_decisions
-from .errors import ParamsError, SelfevalError
-from .narrative import section_ids
-from .yamlio import read_yaml
+from selfeval.assess.decisions import Decision, load_decisions, parse_decisions
+from selfeval.errors import ParamsError, SelfevalError
+from selfeval.report.narrative import section_ids
+from selfeval.yamlio import read_yaml
 
 
 class ExtraParagraph(BaseModel):
@@ -115,7 +115,7 @@ def _layout(value: str | None, base: Path, params_file: Path) -> str | None:
     and read now (so a bad layout file fails this project, named, before anything renders)."""
     if value is None:
         return None
-    from .layouts import get, resolve
+    from selfeval.layouts import get, resolve
 
     try:
         get(value)
@@ -138,7 +138,7 @@ def _ruleset(value: str | None, base: Path, params_file: Path) -> str | None:
     read now so a bad one fails this project with the params file named."""
     if value is None:
         return None
-    from .rulesets import load_ruleset
+    from selfeval.assess.rulesets import load_ruleset
 
     try:
         load_ruleset(value, base)

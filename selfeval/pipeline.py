@@ -1,6 +1,6 @@
 """The one pipeline every entry point calls: load a form → choose its ruleset → review it.
 
-The command line, the report notebook (through `present.prepare`), the portfolio and analysts
+The command line, the report notebook (through `report.sections.prepare`), the portfolio and analysts
 all go through `evaluate` (a form file and options) or `evaluate_params` (a params file), so a
 form is read, matched to a ruleset and reviewed the same way wherever it is looked at.
 """
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .checks import review
-from .decisions import Decision, load_decisions
-from .layouts import Layout
-from .loaders import load_form
-from .model import Form
-from .params import ResolvedParams, load_params
-from .rulesets import Ruleset, RulesetError, load_ruleset, ruleset_for
-from .scoring import Evaluation
+from selfeval.assess.checks import review
+from selfeval.assess.decisions import Decision, load_decisions
+from selfeval.assess.rulesets import Ruleset, RulesetError, load_ruleset, ruleset_for
+from selfeval.assess.scoring import Evaluation
+from selfeval.form.model import Form
+from selfeval.layouts import Layout
+from selfeval.loaders import load_form
+from selfeval.params import ResolvedParams, load_params
 
 
 def evaluate(form: str | Path, *, ruleset: str | Path | Ruleset | None = None, region: str | None = None,

@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from .errors import SelfevalError
+from selfeval.errors import SelfevalError
 
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")

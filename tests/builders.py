@@ -25,8 +25,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from selfeval.form.model import Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
 from selfeval.layouts import get as get_layout
-from selfeval.model import Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
 
 D = Decimal
 POOL = D(50)  # the baseline's project-indicator pool: 80 − 30 common points

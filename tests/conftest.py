@@ -1,6 +1,6 @@
 """Shared fixtures: the seed form, the suzhou-2023 ruleset and builders for synthetic forms.
 
-The builders go through the pydantic model (`selfeval.model.Form`), so a synthetic form is
+The builders go through the pydantic model (`selfeval.form.model.Form`), so a synthetic form is
 validated exactly like a loaded one.
 """
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
+from selfeval.assess.rulesets import Ruleset, load_ruleset
+from selfeval.form.model import Form, Indicator
 from selfeval.loaders import load_form
-from selfeval.model import Form, Indicator
-from selfeval.rulesets import Ruleset, load_ruleset
 
 SEED_PATH = Path(__file__).parent / "fixtures" / "seed.txt"
 

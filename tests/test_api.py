@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import selfeval
-from selfeval.rulesets import load_ruleset
+from selfeval.assess.rulesets import load_ruleset
 
 EXAMPLES = Path(selfeval.__file__).parent / "examples"
 
@@ -29,14 +29,14 @@ def test_no_public_name_is_a_submodule():
     # `selfeval.review` must stay the function even after every submodule is imported
     for name in selfeval.__all__:
         assert importlib.util.find_spec(f"selfeval.{name}") is None, name
-    importlib.import_module("selfeval.checks")  # the review checks' module has a `review` too
+    importlib.import_module("selfeval.assess.checks")  # the review checks' module has a `review` too
     assert callable(selfeval.review) and selfeval.review.__module__ == "selfeval.api"
 
 
 def test_import_is_light():
     # the command line imports the package: the API must not load pandas or the scoring stack
     out = subprocess.run([sys.executable, "-c", "import sys, selfeval; print('pandas' in sys.modules, "
-                          "'selfeval.scoring' in sys.modules)"], capture_output=True, text=True, check=True)
+                          "'selfeval.assess.scoring' in sys.modules)"], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 
 
@@ -125,7 +125,7 @@ def test_review_folder_refuses_a_missing_folder_and_a_bad_lang(tmp_path):
 
 
 def test_portfolio_collect_takes_a_string(tmp_path):
-    from selfeval.portfolio import collect
+    from selfeval.batch.portfolio import collect
 
     records, errors = collect(str(_folder(tmp_path)))
     assert len(records) == 3 and len(errors) == 1 and errors[0].startswith("broken.txt")

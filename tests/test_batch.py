@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from selfeval.batch import MANIFEST, run_batch
+from selfeval.batch.run import MANIFEST, run_batch
 from selfeval.cli import main
 
 ROOT = Path(__file__).parent.parent

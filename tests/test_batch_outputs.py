@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from selfeval.batch import run_batch
+from selfeval.batch.run import run_batch
 from selfeval.errors import SelfevalError
 
 EXAMPLES = Path(__file__).parent.parent / "selfeval" / "examples"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from selfeval.report import render_report
+from selfeval.report.render import render_report
 
 ROOT = Path(__file__).parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -74,7 +74,7 @@ VIEWPORTS = [(1280, 800, False), (390, 844, True)]
 
 @pytest.fixture(scope="module")
 def bundled(tmp_path_factory) -> Path:
-    from selfeval.batch import run_batch
+    from selfeval.batch.run import run_batch
 
     out = tmp_path_factory.mktemp("bundled")
     assert run_batch(ROOT / "params", out, jobs=2).failed == 0
@@ -143,7 +143,7 @@ def unsettled(tmp_path_factory) -> Path:
     """The report of a form with one indicator waiting whose full score would change the band."""
     from builders import clean_form, with_indicator
 
-    from selfeval.batch import run_batch
+    from selfeval.batch.run import run_batch
     from selfeval.loaders import dump_yaml
 
     root = tmp_path_factory.mktemp("unsettled")

@@ -6,9 +6,9 @@ import warnings
 
 import pytest
 
-from selfeval.charts import ALL_CHARTS
-from selfeval.checks import review
-from selfeval.fonts import configure_matplotlib, fig_to_png_bytes
+from selfeval.assess.checks import review
+from selfeval.report.charts import ALL_CHARTS
+from selfeval.report.fonts import configure_matplotlib, fig_to_png_bytes
 
 
 @pytest.fixture(scope="module", autouse=True)

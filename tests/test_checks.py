@@ -28,9 +28,9 @@ from builders import (
     with_sub_items,
 )
 
-from selfeval.checks import CATALOGUE, CHECKS, SEVERITIES, finding_counts, notes_possible, review
-from selfeval.model import Provenance
-from selfeval.scoring import score_form
+from selfeval.assess.checks import CATALOGUE, CHECKS, SEVERITIES, finding_counts, notes_possible, review
+from selfeval.assess.scoring import score_form
+from selfeval.form.model import Provenance
 
 D = Decimal
 
@@ -877,7 +877,7 @@ def test_every_catalogue_code_has_a_trigger():
 
 def trigger(code, suzhou):
     """A trigger's evaluation: a form under suzhou-2023, or (form, ruleset name)."""
-    from selfeval.rulesets import load_ruleset
+    from selfeval.assess.rulesets import load_ruleset
 
     found = TRIGGERS[code]
     return (found[0], load_ruleset(found[1])) if isinstance(found, tuple) else (found, suzhou)
@@ -1053,7 +1053,7 @@ def test_an_actual_with_a_comparator_is_scored_on_its_number_and_said(suzhou):
 
 @pytest.fixture(scope="module")
 def national():
-    from selfeval.rulesets import load_ruleset
+    from selfeval.assess.rulesets import load_ruleset
 
     return load_ruleset("national-2020")
 

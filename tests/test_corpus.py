@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from selfeval.checks import review
+from selfeval.assess.checks import review
+from selfeval.assess.rulesets import ruleset_for
 from selfeval.errors import FormError
+from selfeval.form.values import normalize, parse_decimal
 from selfeval.loaders import load_form
-from selfeval.rulesets import ruleset_for
-from selfeval.values import normalize, parse_decimal
 
 CORPUS = Path(__file__).parent / "corpus"
 SIDECARS = sorted(CORPUS.glob("*.yaml"))

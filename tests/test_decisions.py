@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from builders import clean_form, with_indicator
 
-from selfeval.checks import finding_counts, review
-from selfeval.decisions import Decision, load_decisions, parse_decisions
+from selfeval.assess.checks import finding_counts, review
+from selfeval.assess.decisions import Decision, load_decisions, parse_decisions
 from selfeval.errors import DecisionsError
-from selfeval.summary import evaluation_dict, to_json
+from selfeval.views.document import evaluation_dict, to_json
 
 D = Decimal
 

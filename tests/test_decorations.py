@@ -15,14 +15,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from selfeval.checks import review
+from selfeval.assess.checks import review
+from selfeval.assess.rulesets import ruleset_for
 from selfeval.errors import SelfevalError
-from selfeval.labels import LABELS
+from selfeval.form.labels import LABELS
+from selfeval.form.model import Provenance
 from selfeval.layouts.national import dump_national_text
 from selfeval.loaders import load_form, parse_grid
 from selfeval.loaders.text import text_to_grid
-from selfeval.model import Provenance
-from selfeval.rulesets import ruleset_for
 
 ROOT = Path(__file__).parent.parent
 SOURCES = sorted((ROOT / "selfeval" / "examples").glob("national_*.txt")) + sorted((ROOT / "tests" / "corpus").glob("*.txt"))

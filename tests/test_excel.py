@@ -20,16 +20,16 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from selfeval.checks import review
+from selfeval.assess.checks import review
+from selfeval.assess.rulesets import ruleset_for
 from selfeval.cli import main
 from selfeval.errors import FormError, SelfevalError
-from selfeval.excel_out import form_cell, text_width, write_form_workbook, write_scored_workbook
+from selfeval.form.synth import vary
+from selfeval.form.values import format_decimal, parse_decimal
 from selfeval.loaders import load_form
 from selfeval.loaders.excel import NumberFormat, cell_text, number_format, number_text, workbook_to_grid
-from selfeval.rulesets import ruleset_for
-from selfeval.summary import evaluation_dict, to_json
-from selfeval.synth import vary
-from selfeval.values import format_decimal, parse_decimal
+from selfeval.views.document import evaluation_dict, to_json
+from selfeval.views.workbooks import form_cell, text_width, write_form_workbook, write_scored_workbook
 
 D = Decimal
 SHEET = "自评表"
@@ -553,7 +553,7 @@ def test_stray_cells_on_another_sheet_do_not_matter(tmp_path, rows, seed_form):
 
 
 def test_params_key_sheet_chooses_the_sheet(tmp_path, rows, seed_text):
-    from selfeval.present import prepare
+    from selfeval.report.sections import prepare
 
     other = seed_rows(seed_text.replace("电子政务项目运行维护资金", "另一个项目"))
     wb = openpyxl.Workbook()
@@ -991,7 +991,7 @@ def test_scored_workbook(tmp_path, seed_ev):
 
 
 def test_scored_workbook_shows_decisions_and_dismissals(tmp_path, seed_form):
-    from selfeval.decisions import parse_decisions
+    from selfeval.assess.decisions import parse_decisions
 
     decisions = parse_decisions(
         {

@@ -1,4 +1,4 @@
-"""Tests for selfeval.fonts: CJK glyphs without warnings, byte-identical PNGs, cache warm-up."""
+"""Tests for selfeval.report.fonts: CJK glyphs without warnings, byte-identical PNGs, cache warm-up."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from matplotlib import font_manager, rcParams
 from matplotlib.figure import Figure
 
-from selfeval import fonts
+from selfeval.report import fonts
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -99,7 +99,7 @@ def test_svg_is_reproducible_with_fixed_hashsalt():
 @pytest.mark.skipif(os.name == "nt", reason="env handling is POSIX-specific here")
 def test_warm_font_cache_in_fresh_config_dir(tmp_path):
     env = {**os.environ, "MPLCONFIGDIR": str(tmp_path)}
-    code = "from selfeval.fonts import warm_font_cache; print(warm_font_cache())"
+    code = "from selfeval.report.fonts import warm_font_cache; print(warm_font_cache())"
     first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     cache = Path(first.stdout.strip())
     assert cache.parent == tmp_path

@@ -14,8 +14,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from selfeval import forkserver
-from selfeval.execute import NotebookRunError, execute_notebook
+from selfeval.batch import forkserver
+from selfeval.batch.execute import NotebookRunError, execute_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(not forkserver.available(), reason="forked kernels need Linux")
@@ -63,7 +63,7 @@ def _gone(pid: int, within: float = 10) -> bool:
 
 
 def test_reports_are_byte_identical_with_and_without_forked_kernels(tmp_path, monkeypatch):
-    from selfeval.report import render_report
+    from selfeval.report.render import render_report
 
     monkeypatch.delenv(forkserver.ENV, raising=False)
     for name in ("seed", "national_culture"):
@@ -79,7 +79,7 @@ def test_reports_are_byte_identical_with_and_without_forked_kernels(tmp_path, mo
 
 def test_each_kernel_is_a_fresh_process_forked_from_the_server(tmp_path, server):
     nb = _notebook(tmp_path / "k.ipynb",
-                   "import os, sys, selfeval.present as p\n"
+                   "import os, sys, selfeval.report.sections as p\n"
                    "print('pid', os.getpid(), 'ppid', os.getppid(), 'seen', getattr(p, 'LEFT_BEHIND', None))\n"
                    "p.LEFT_BEHIND = os.getpid()  # a kernel changing a preloaded module\n"
                    "print('preloaded', 'pandas' in sys.modules, 'cwd', os.getcwd())")
@@ -106,7 +106,7 @@ def _start(tmp_path: Path):
     """A forked kernel through the manager; returns (manager, client, kernel pid, stand-in pid)."""
     from traitlets.config import Config
 
-    from selfeval.kernels import ForkKernelManager
+    from selfeval.batch.kernels import ForkKernelManager
 
     async def go():
         c = Config()
@@ -142,7 +142,7 @@ def test_killing_the_server_kills_its_kernels(tmp_path, server):
 
 
 def test_without_a_server_the_stand_in_is_an_ordinary_kernel(tmp_path, monkeypatch):
-    from selfeval.kernels import ForkKernelManager
+    from selfeval.batch.kernels import ForkKernelManager
 
     monkeypatch.setenv(forkserver.ENV, str(tmp_path / "no-such-socket"))
     nb = _notebook(tmp_path / "n.ipynb", "import os; print('parent', os.getppid())")
@@ -161,7 +161,7 @@ def test_no_server_means_the_default_manager(monkeypatch):
 def test_the_stand_in_imports_nothing_heavy():
     import subprocess
 
-    out = subprocess.run([sys.executable, "-c", "import sys, selfeval.forkserver; "
+    out = subprocess.run([sys.executable, "-c", "import sys, selfeval.batch.forkserver; "
                           "print(sorted(m for m in ('jupyter_client', 'zmq', 'ipykernel', 'pandas') if m in sys.modules))"],
                          capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -186,7 +186,7 @@ def test_a_preload_that_fails_leaves_no_socket_behind(tmp_path):
     import subprocess
 
     path = tmp_path / "s"
-    code = ("import sys, selfeval.forkserver as f\n"
+    code = ("import sys, selfeval.batch.forkserver as f\n"
             "def broken(): raise RuntimeError('preload broke')\n"
             f"f.preload = broken\nf.serve({str(path)!r})\n")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -1,4 +1,4 @@
-"""Tests for selfeval.htmlexport: offline, input-free, diagnostics-free HTML reports."""
+"""Tests for selfeval.report.html: offline, input-free, diagnostics-free HTML reports."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import pytest
 from matplotlib.figure import Figure
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from selfeval import fonts
-from selfeval.htmlexport import (
+from selfeval.report import fonts
+from selfeval.report.html import (
     external_references,
     leaked_outputs,
     notebook_to_html,

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from selfeval.errors import FormError
+from selfeval.form.model import Capabilities, Category, Form, Provenance
 from selfeval.layouts import Detection, Layout, choose, detect, layouts, parse_grid, register, unregister
 from selfeval.layouts.reader import Grid, fold, is_note, is_placeholder, points
 from selfeval.layouts.suzhou import category_of
-from selfeval.model import Capabilities, Category, Form, Provenance
 
 
 def grid_of(text: str, source: str = "mem.txt") -> Grid:

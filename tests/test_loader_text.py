@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from selfeval.errors import FormError
+from selfeval.form.model import Category
 from selfeval.loaders import load_form
-from selfeval.model import Category
 
 D = Decimal
 

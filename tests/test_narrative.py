@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from selfeval.checks import review
-from selfeval.narrative import build_narrative, section_ids
+from selfeval.assess.checks import review
+from selfeval.report.narrative import build_narrative, section_ids
 
 
 def seed_eval(seed_form, suzhou):

@@ -17,19 +17,19 @@ import pytest
 import yaml
 from builders import replace_fields, with_indicator, with_narrative
 
-from selfeval.checks import CATALOGUE, notes_possible, review
+from selfeval.assess.checks import CATALOGUE, notes_possible, review
+from selfeval.assess.decisions import Decision
+from selfeval.assess.rulesets import available_rulesets, load_ruleset, ruleset_for
+from selfeval.assess.scoring import assess, rating_for, resolve_weights, score_form
 from selfeval.cli import main
-from selfeval.decisions import Decision
 from selfeval.errors import DecisionsError, FormError, RulesetError
+from selfeval.form.model import Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
+from selfeval.form.values import parse_actual
 from selfeval.layouts.national import detect as detect_national
 from selfeval.layouts.national import dump_national_text
 from selfeval.layouts.reader import Grid
 from selfeval.loaders import dump_yaml, load_form, parse_grid
 from selfeval.loaders.text import text_to_grid
-from selfeval.model import Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
-from selfeval.rulesets import available_rulesets, load_ruleset, ruleset_for
-from selfeval.scoring import assess, rating_for, resolve_weights, score_form
-from selfeval.values import parse_actual
 
 D = Decimal
 EXAMPLES = Path(__file__).resolve().parent.parent / "selfeval" / "examples"
@@ -725,13 +725,13 @@ def test_bundled_examples(national):
 
 @pytest.fixture(scope="module")
 def farm_ctx():
-    from selfeval.present import prepare
+    from selfeval.report.sections import prepare
 
     return prepare(PARAMS / "national_farmland.yaml")
 
 
 def test_report_fragments_adapt_to_the_scheme(farm_ctx):
-    from selfeval import present
+    from selfeval.report import sections as present
 
     overview = present.summary_html(farm_ctx)
     assert "预算执行得分" in overview and "9.16 <small>/ 10.00</small>" in overview
@@ -750,7 +750,7 @@ def test_report_fragments_adapt_to_the_scheme(farm_ctx):
 
 
 def test_report_for_a_form_that_claims_no_scores():
-    from selfeval import present
+    from selfeval.report import sections as present
 
     ctx = present.prepare(PARAMS / "national_culture.yaml")
     assert "未填" in present.summary_html(ctx)
@@ -762,7 +762,7 @@ def test_report_for_a_form_that_claims_no_scores():
 
 
 def test_suzhou_report_fragments_unchanged(seed_path):
-    from selfeval import present
+    from selfeval.report import sections as present
 
     ctx = present.prepare(None)
     assert "资金到位率" in present.summary_html(ctx) and "预算执行得分" not in present.summary_html(ctx)
@@ -771,8 +771,8 @@ def test_suzhou_report_fragments_unchanged(seed_path):
 
 
 def test_index_row_for_a_national_form(farm_ctx):
-    from selfeval.batch import jsonable
-    from selfeval.summary import evaluation_dict, index_row, to_json
+    from selfeval.files import jsonable
+    from selfeval.views.document import evaluation_dict, index_row, to_json
 
     row = jsonable(index_row(farm_ctx.evaluation))
     assert (row["ruleset"], row["full_marks"], row["review_total"], row["rating"]) == (
@@ -873,7 +873,7 @@ def test_writer_keeps_the_forms_own_variant(tmp_path):
 
 @pytest.mark.parametrize("name", ["national_farmland", "national_culture"])
 def test_convert_to_a_workbook_and_back(name, tmp_path, capsys):
-    pytest.importorskip("selfeval.excel_out")
+    pytest.importorskip("selfeval.views.workbooks")
     out = tmp_path / f"{name}.xlsx"
     assert main(["convert", str(EXAMPLES / f"{name}.txt"), "--to", "xlsx", "--out", str(out)]) == 0
     assert load_form(out).content() == load_form(EXAMPLES / f"{name}.txt").content()
@@ -885,8 +885,8 @@ def test_convert_to_a_workbook_and_back(name, tmp_path, capsys):
     ("未达成预期指标且效果较差", "未达成且效果较差"),
 ])
 def test_the_standard_templates_grade_words_place_their_tier(national, actual, tier):
-    from selfeval.scoring import tier_for
-    from selfeval.values import parse_actual, parse_target
+    from selfeval.assess.scoring import tier_for
+    from selfeval.form.values import parse_actual, parse_target
 
     found = tier_for(parse_actual(actual), parse_target("效果明显"), national)
     assert found is not None and found[0] == tier

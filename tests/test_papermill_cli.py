@@ -56,7 +56,7 @@ def test_f_and_misspelt_parameters_are_refused_never_the_example(tmp_path, args,
 
 
 def test_plain_nbconvert_with_the_package_template_titles_the_page(tmp_path):
-    from selfeval.htmlexport import template_basedir
+    from selfeval.report.html import template_basedir
 
     run = subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "html", "--template", "selfeval",
                           f"--TemplateExporter.extra_template_basedirs={template_basedir()}", "--output-dir",
@@ -69,7 +69,7 @@ def test_plain_nbconvert_with_the_package_template_titles_the_page(tmp_path):
 
 def test_only_papermills_injected_cell_is_checked():
     from selfeval.errors import ParamsError
-    from selfeval.present import check_parameters, injected_names
+    from selfeval.report.sections import check_parameters, injected_names
 
     injected = '# Parameters\nparams_file = "params/x.yaml"\nreviewer = "张三"\n'
     assert injected_names(["x = 1", injected]) == ["params_file", "reviewer"]

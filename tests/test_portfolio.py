@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from selfeval import portfolio as pf
+from selfeval.batch import portfolio as pf
 
 ROOT = Path(__file__).parent.parent
 
@@ -83,7 +83,7 @@ def test_collect_reads_forms_and_params_and_reports_failures(tmp_path):
 
 
 def test_records_from_batch_outcomes_match_collected(tmp_path):
-    from selfeval.batch import run_batch
+    from selfeval.batch.run import run_batch
 
     params = tmp_path / "params"
     params.mkdir()

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 from selfeval.errors import FormError
+from selfeval.form.model import Provenance
 from selfeval.loaders import parse_grid
 from selfeval.loaders.text import text_to_grid
-from selfeval.model import Provenance
 
 
 def refusal(text: str) -> str:

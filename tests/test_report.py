@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from selfeval.errors import ParamsError
-from selfeval.htmlexport import external_references
-from selfeval.report import atomic_write, render_report
+from selfeval.files import atomic_write
+from selfeval.report.html import external_references
+from selfeval.report.render import render_report
 
 ROOT = Path(__file__).parent.parent
 
@@ -61,7 +62,7 @@ def test_form_text_is_escaped(tmp_path):
 
 
 def test_bad_params_fail_before_any_kernel_starts(tmp_path, monkeypatch):
-    import selfeval.report as report
+    import selfeval.report.render as report
 
     def boom(*a, **k):  # pragma: no cover - must not be reached
         raise AssertionError("a kernel was started for invalid params")
@@ -101,8 +102,8 @@ def test_the_kernel_is_handed_the_evaluation_not_reading_the_form_again(tmp_path
     # render_report reads and reviews the project once; the kernel shows that evaluation. Proof: the
     # notebook still renders after the form file is gone.
     import selfeval
-    from selfeval.present import prepare, save_prepared
-    from selfeval.report import run_report_notebook
+    from selfeval.report.render import run_report_notebook
+    from selfeval.report.sections import prepare, save_prepared
 
     form = tmp_path / "seed.txt"
     form.write_bytes((selfeval.example_folder() / "seed.txt").read_bytes())
@@ -117,7 +118,7 @@ def test_the_kernel_is_handed_the_evaluation_not_reading_the_form_again(tmp_path
 
 
 def test_a_prepared_context_for_another_params_file_is_refused(tmp_path):
-    from selfeval.present import prepare, save_prepared, start
+    from selfeval.report.sections import prepare, save_prepared, start
 
     prepared = tmp_path / "prepared.pickle"
     save_prepared(prepare(None), prepared)

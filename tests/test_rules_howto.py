@@ -5,8 +5,8 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+from selfeval.assess.rulesets import ENV
 from selfeval.cli import main
-from selfeval.rulesets import ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "selfeval" / "examples" / "seed.txt"

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from selfeval.assess.rulesets import ENV, available_rulesets, load_ruleset, ruleset_for
 from selfeval.cli import main
 from selfeval.errors import ParamsError, RulesetError
 from selfeval.loaders import load_form
 from selfeval.params import load_params
 from selfeval.pipeline import evaluate, evaluate_params
-from selfeval.rulesets import ENV, available_rulesets, load_ruleset, ruleset_for
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "selfeval" / "examples" / "seed.txt"
@@ -88,7 +88,7 @@ def test_a_year_no_ruleset_covers_falls_back_to_the_nearest_earlier_and_says_so(
 
 
 def evaluate_form(form):
-    from selfeval.checks import review
+    from selfeval.assess.checks import review
 
     return review(form, ruleset_for(form))
 
@@ -141,7 +141,7 @@ def test_cli_rulesets_folder_and_region(tmp_path, capsys, monkeypatch):
 
 
 def test_the_reports_rule_text_follows_the_values():
-    from selfeval.present import rules_text
+    from selfeval.report.sections import rules_text
 
     rs = load_ruleset("suzhou-2023")
     outcome = rs.rules["outcome"].model_copy(update={"full_to": D(150), "overachieved_warning": D(160)})
@@ -153,7 +153,7 @@ def test_the_reports_rule_text_follows_the_values():
 
 
 def test_bare_targets_take_the_chosen_rulesets_comparator(tmp_path):
-    from selfeval.checks import review
+    from selfeval.assess.checks import review
 
     form = load_form(SEED)
     i = next(n for n, ind in enumerate(form.indicators) if ind.target.kind == "quantitative")

@@ -9,9 +9,9 @@ from importlib import resources
 import pytest
 import yaml
 
+from selfeval.assess.rulesets import available_rulesets, load_ruleset, parse_ruleset
 from selfeval.errors import RulesetError
-from selfeval.model import Category
-from selfeval.rulesets import available_rulesets, load_ruleset, parse_ruleset
+from selfeval.form.model import Category
 
 D = Decimal
 

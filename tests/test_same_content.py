@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from selfeval.checks import review
-from selfeval.excel_out import write_form_workbook
+from selfeval.assess.checks import review
+from selfeval.assess.rulesets import ruleset_for
 from selfeval.loaders import load_form, write_yaml
-from selfeval.rulesets import ruleset_for
+from selfeval.views.workbooks import write_form_workbook
 from selfeval.yamlio import load_yaml
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "selfeval" / "examples"

@@ -8,8 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from selfeval.model import Category, Form, Indicator
-from selfeval.scoring import (
+from selfeval.assess.scoring import (
     NO_RATING,
     assess,
     check_weights,
@@ -20,7 +19,8 @@ from selfeval.scoring import (
     round_half_up,
     score_form,
 )
-from selfeval.values import parse_actual
+from selfeval.form.model import Category, Form, Indicator
+from selfeval.form.values import parse_actual
 
 D = Decimal
 

@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
-from selfeval.model import Category
-from selfeval.scoring import check_weights, round_half_up, score_form
+from selfeval.assess.scoring import check_weights, round_half_up, score_form
+from selfeval.form.model import Category
 
 D = Decimal
 

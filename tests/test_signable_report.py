@@ -15,9 +15,10 @@ import pytest
 from builders import clean_form, stated, with_indicator, with_spending
 
 import selfeval
-from selfeval import conclusion, present
-from selfeval.checks import review
-from selfeval.rulesets import load_ruleset
+from selfeval.assess.checks import review
+from selfeval.assess.rulesets import load_ruleset
+from selfeval.report import conclusion
+from selfeval.report import sections as present
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMS = sorted((ROOT / "params").glob("*.yaml"))
@@ -35,7 +36,7 @@ def evaluations():
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
-    from selfeval.batch import run_batch
+    from selfeval.batch.run import run_batch
 
     out = tmp_path_factory.mktemp("reports")
     summary = run_batch(ROOT / "params", out, jobs=2)
@@ -128,7 +129,7 @@ def test_the_notebook_shows_the_summary_first():
 
     nb = json.loads((ROOT / "notebooks" / "project_report.ipynb").read_text(encoding="utf-8"))
     sources = ["".join(c["source"]) for c in nb["cells"]]
-    first_output = next(i for i, s in enumerate(sources) if "present.show(" in s)
+    first_output = next(i for i, s in enumerate(sources) if "sections.show(" in s)
     assert "summary_html" in sources[first_output]
 
 
@@ -173,7 +174,7 @@ def test_findings_are_shown_by_cause_each_once(evaluations):
 
 
 def test_every_finding_code_has_exactly_one_cause():
-    from selfeval.findings import CATALOGUE
+    from selfeval.assess.findings import CATALOGUE
 
     spec = conclusion.spec()
     codes = [code for c in spec["causes"] for code in c["codes"]]
@@ -233,8 +234,8 @@ def test_a_clean_project_gets_no_boilerplate(suzhou):
 
 
 def test_charts_describe_themselves_and_do_not_draw_pending_as_zero(evaluations):
-    from selfeval import charts
-    from selfeval.fonts import ALT_ATTRIBUTE, configure_matplotlib
+    from selfeval.report import charts
+    from selfeval.report.fonts import ALT_ATTRIBUTE, configure_matplotlib
 
     configure_matplotlib()
     for ev in evaluations.values():
@@ -251,7 +252,7 @@ def test_charts_describe_themselves_and_do_not_draw_pending_as_zero(evaluations)
 
 
 def test_completion_chart_colours_only_a_lost_point_red(evaluations):
-    from selfeval import charts
+    from selfeval.report import charts
 
     ev = evaluations["seed"]  # 预算执行率: reviewed 99.99 %, still full marks
     fig = charts.completion(ev)
@@ -292,7 +293,7 @@ def test_index_puts_the_project_first_filters_and_ranks_ratings(rendered):
     rows = re.findall(r"<tr>(.*?)</tr>", body, re.S)
     shares = [float(re.search(r'data-v="([\d.]+)"', r).group(1)) for r in rows]  # the first is the share
     assert shares == sorted(shares) and len(shares) == len(PARAMS)  # lowest review share first
-    from selfeval.index import rating_rank
+    from selfeval.batch.index import rating_rank
 
     assert rating_rank("优") > rating_rank("良") > rating_rank("中") > rating_rank("差") > rating_rank("待定")
 

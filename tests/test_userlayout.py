@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from selfeval.checks import review
+from selfeval.assess.checks import review
+from selfeval.assess.rulesets import ruleset_for
 from selfeval.cli import main
 from selfeval.errors import FormError, LayoutError, ParamsError
 from selfeval.layouts import layouts
 from selfeval.layouts.userfile import load_layout_file, merge_labels
 from selfeval.loaders import load_form
 from selfeval.params import load_params
-from selfeval.present import prepare
-from selfeval.rulesets import ruleset_for
+from selfeval.report.sections import prepare
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "selfeval" / "examples"
 

@@ -1,4 +1,4 @@
-"""selfeval.values: targets, actuals, money — every spelling seen on forms, exactly."""
+"""selfeval.form.values: targets, actuals, money — every spelling seen on forms, exactly."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from selfeval.labels import LABELS
-from selfeval.values import (
+from selfeval.form.labels import LABELS
+from selfeval.form.values import (
     float_to_decimal,
     format_decimal,
     label_key,
@@ -385,7 +385,7 @@ def test_an_actual_reached_is_a_value_not_a_bound():
 
 @pytest.mark.parametrize("bad", ["\x1b[2J", "\x9b2J", "\x9d0;title\x07", "\u202e", "\x7f", "\x00"])
 def test_one_output_filter_removes_what_a_terminal_would_act_on(bad):
-    from selfeval.values import terminal_safe
+    from selfeval.form.values import terminal_safe
 
     assert terminal_safe(f"项目{bad}名称\n\t下一行") == "项目" + terminal_safe(bad) + "名称\n\t下一行"
     assert all(ch not in terminal_safe(bad) for ch in "\x1b\x9b\x9d\x07\u202e\x7f\x00")

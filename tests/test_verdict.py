@@ -10,14 +10,14 @@ from decimal import Decimal
 import pytest
 from builders import clean_form, stated, with_indicator
 
-from selfeval.checks import CATALOGUE, review
-from selfeval.conclusion import rating_change, to_decide
-from selfeval.decisions import Decision, parse_decisions
-from selfeval.findings import KINDS
-from selfeval.frames import index_row
-from selfeval.rulesets import load_ruleset
-from selfeval.scoring import bounded_rate, rating_words
-from selfeval.summary import evaluation_dict, to_json
+from selfeval.assess.checks import CATALOGUE, review
+from selfeval.assess.decisions import Decision, parse_decisions
+from selfeval.assess.findings import KINDS
+from selfeval.assess.rulesets import load_ruleset
+from selfeval.assess.scoring import bounded_rate, rating_words
+from selfeval.report.conclusion import rating_change, to_decide
+from selfeval.views.document import evaluation_dict, to_json
+from selfeval.views.frames import index_row
 
 D = Decimal
 
@@ -95,7 +95,7 @@ def test_a_decision_settles_the_range(suzhou):
 
 
 def test_the_report_leads_with_the_open_rating(suzhou):
-    from selfeval import present
+    from selfeval.report import sections as present
 
     ctx = present.context(review(pending_form(), suzhou))
     html = present.summary_html(ctx)
@@ -167,7 +167,7 @@ def test_a_weight_decision_resolves_over_full_marks(suzhou):
 
 
 def test_over_full_marks_is_said_first_in_the_report(suzhou):
-    from selfeval import present
+    from selfeval.report import sections as present
 
     over = stated(with_indicator(clean_form(), "立项程序规范性", weight="11", self_score="11"))
     ev = review(over, suzhou)
@@ -232,9 +232,9 @@ def test_rating_words():
 
 
 def test_the_index_lists_unsettled_results_apart(suzhou):
-    from selfeval.batch import Outcome
-    from selfeval.index import index_rows
-    from selfeval.project import jsonable
+    from selfeval.batch.index import index_rows
+    from selfeval.batch.run import Outcome
+    from selfeval.files import jsonable
 
     over = stated(with_indicator(clean_form(), "立项程序规范性", weight="11", self_score="11"))
     outcomes = [Outcome(name=name, status="rendered", row=jsonable(index_row(review(form, suzhou))))
@@ -255,13 +255,13 @@ def test_a_shortfall_against_target_is_a_performance_shortfall(suzhou):
     f = next(f for f in ev.findings if f.code == "SE-IND-SHORTFALL")
     assert f.kind == "corrected" and "目标>=10 个，实际9 个" in f.message
     assert "SE-IND-RESCORE-DIFF" not in codes(ev)  # not an arithmetic error, and said once
-    from selfeval.conclusion import causes
+    from selfeval.report.conclusion import causes
 
     assert [c.id for c in causes(ev) if any(x.code == "SE-IND-SHORTFALL" for x in c.findings)] == ["performance"]
 
 
 def test_no_demand_the_review_does_not_make(suzhou):
-    from selfeval.conclusion import advice, rectification, result_use
+    from selfeval.report.conclusion import advice, rectification, result_use
 
     # every indicator met and self-scored in full: the review gives full marks too
     full = stated(with_indicator(clean_form(), "部门反馈满意度", actual="95%", self_score="12.5"))
@@ -279,7 +279,7 @@ def test_no_demand_the_review_does_not_make(suzhou):
 
 
 def test_a_template_prompt_is_an_empty_cell(suzhou):
-    from selfeval.model import Form
+    from selfeval.form.model import Form
 
     prompt = "结合自评情况，说明项目自评总分，说明项目实施取得的成效或成果。（200字以内）"
     narrative = {**clean_form().narrative.model_dump(), "problems": prompt, "implementation": "全年运维平稳。"}
@@ -288,14 +288,14 @@ def test_a_template_prompt_is_an_empty_cell(suzhou):
     assert any("模板提示语" in s for s in form.provenance.skipped)
     ev = review(form, suzhou)
     assert any(f.code == "SE-NARR-EMPTY" for f in ev.findings)
-    from selfeval import present
+    from selfeval.report import sections as present
 
     assert prompt not in present.narrative_html(present.context(ev))
 
 
 def test_a_form_from_another_city_in_the_suzhou_layout_is_refused():
+    from selfeval.assess.rulesets import ruleset_for
     from selfeval.errors import RulesetError
-    from selfeval.rulesets import ruleset_for
 
     assert ruleset_for(clean_form()).name == "suzhou-2023"  # 苏州市信息中心
     assert ruleset_for(clean_form(department="某市信息中心")).name == "suzhou-2023"  # names no place

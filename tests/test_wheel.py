@@ -48,7 +48,7 @@ def _env(venv: Path) -> dict[str, str]:
 
 def test_the_wheel_carries_notebooks_and_imports_from_itself(installed, tmp_path):
     out = subprocess.run([str(installed / "bin" / "python"), "-c",
-                          "import selfeval, selfeval.report as r; print(selfeval.__file__); print(r.notebooks_dir())"],
+                          "import selfeval, selfeval.report.render as r; print(selfeval.__file__); print(r.notebooks_dir())"],
                          cwd=tmp_path, env=_env(installed), capture_output=True, text=True, check=True)
     module, notebooks = out.stdout.split()
     assert module.startswith(str(installed)) and notebooks.startswith(str(installed))

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from selfeval.errors import FormError
+from selfeval.form.model import Category, Form, Indicator, Provenance
+from selfeval.form.values import parse_actual
 from selfeval.loaders import dump_yaml, load_form, write_yaml
 from selfeval.loaders.yamlform import parse_yaml_form
-from selfeval.model import Category, Form, Indicator, Provenance
-from selfeval.values import parse_actual
 
 D = Decimal
 

@@ -22,21 +22,21 @@ PROJECT_REPORT = [
                    "# None shows the bundled example project. Any other parameter is refused.\n"
                    "params_file = None\n"
                    "prepared = None  # set by `selfeval report`: the project already read and reviewed"),
-    ("", "from selfeval import charts, present\n"
-         "from selfeval.fonts import configure_matplotlib, show_figure\n\n"
+    ("", "from selfeval.report import charts, sections\n"
+         "from selfeval.report.fonts import configure_matplotlib, show_figure\n\n"
          "configure_matplotlib()\n"
-         "ctx = present.start(globals())\n"
+         "ctx = sections.start(globals())\n"
          "ev = ctx.evaluation"),
-    ("", "present.show(present.summary_html(ctx))"),
-    ("", "present.show(present.goals_html(ctx))"),
-    ("", "present.show(present.money_html(ctx))"),
+    ("", "sections.show(sections.summary_html(ctx))"),
+    ("", "sections.show(sections.goals_html(ctx))"),
+    ("", "sections.show(sections.money_html(ctx))"),
     ("", "show_figure(charts.money_flow(ev))\nshow_figure(charts.sub_items(ev))"),
-    ("", "present.show(present.indicators_html(ctx))"),
+    ("", "sections.show(sections.indicators_html(ctx))"),
     ("", "show_figure(charts.category_scores(ev))\nshow_figure(charts.completion(ev))"),
-    ("", "present.show(present.findings_html(ctx))"),
-    ("", "present.show(present.assessment_html(ctx))"),
-    ("", "present.show(present.narrative_html(ctx))"),
-    ("", "present.show(present.appendix_html(ctx))"),
+    ("", "sections.show(sections.findings_html(ctx))"),
+    ("", "sections.show(sections.assessment_html(ctx))"),
+    ("", "sections.show(sections.narrative_html(ctx))"),
+    ("", "sections.show(sections.appendix_html(ctx))"),
 ]
 
 PORTFOLIO = [
@@ -44,18 +44,19 @@ PORTFOLIO = [
                    "# source: a folder of forms or params files; records_file: records a batch run wrote.\n"
                    "source = \"../params\"\nrecords_file = None\nyear = None\ndepartment = None\n"
                    "reports_dir = None\nload_errors = []"),
-    ("", "from selfeval import charts, portfolio, present\n"
-         "from selfeval.fonts import configure_matplotlib, show_figure\n\n"
-         "present.check_parameters(globals(), portfolio.PARAMETERS)\n"
+    ("", "from selfeval.batch import portfolio\n"
+         "from selfeval.report import charts, sections\n"
+         "from selfeval.report.fonts import configure_matplotlib, show_figure\n\n"
+         "sections.check_parameters(globals(), portfolio.PARAMETERS)\n"
          "configure_matplotlib()\n"
          "ctx = portfolio.prepare(source, records_file, year, department, reports_dir, load_errors)"),
-    ("", "present.show(portfolio.page_html(ctx, \"summary\"))"),
+    ("", "sections.show(portfolio.page_html(ctx, \"summary\"))"),
     ("", "show_figure(charts.share_distribution(ctx[\"records\"]))\n"
          "show_figure(charts.execution_vs_score(ctx[\"records\"]))"),
-    ("", "present.show(portfolio.page_html(ctx, \"ranking\"))\nshow_figure(charts.gap_bars(ctx[\"records\"]))"),
-    ("", "present.show(portfolio.page_html(ctx, \"findings\"))\nshow_figure(charts.findings_bars(ctx[\"codes\"]))"),
-    ("", "present.show(portfolio.page_html(ctx, \"departments\"))"),
-    ("", "present.show(portfolio.page_html(ctx, \"projects\"))"),
+    ("", "sections.show(portfolio.page_html(ctx, \"ranking\"))\nshow_figure(charts.gap_bars(ctx[\"records\"]))"),
+    ("", "sections.show(portfolio.page_html(ctx, \"findings\"))\nshow_figure(charts.findings_bars(ctx[\"codes\"]))"),
+    ("", "sections.show(portfolio.page_html(ctx, \"departments\"))"),
+    ("", "sections.show(portfolio.page_html(ctx, \"projects\"))"),
 ]
 
 ANALYST_GUIDE = [

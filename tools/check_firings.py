@@ -25,7 +25,7 @@ def forms() -> list[Path]:
 
 
 def main() -> None:
-    from selfeval.findings import CATALOGUE
+    from selfeval.assess.findings import CATALOGUE
 
     codes = sorted(c for c in CATALOGUE if c.startswith(PREFIX))
     fired: dict[str, list[tuple[str, str]]] = {c: [] for c in codes}

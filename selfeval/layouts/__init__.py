@@ -20,10 +20,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import LayoutError
-from . import national, suzhou  # noqa: F401  (each registers itself, in this order)
-from .reader import Grid
-from .registry import (
+from selfeval.errors import LayoutError
+from selfeval.layouts import national, suzhou  # noqa: F401  (each registers itself, in this order)
+from selfeval.layouts.reader import Grid
+from selfeval.layouts.registry import (
     _REGISTRY,
     THRESHOLD,
     Detection,
@@ -38,7 +38,7 @@ from .registry import (
     register,
     unregister,
 )
-from .userfile import load_layout_file
+from selfeval.layouts.userfile import load_layout_file
 
 
 def resolve(spec: str | Path | Layout | None) -> Layout | None:

@@ -25,11 +25,20 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 
-from ..errors import FormError, Problem
-from ..labels import LABELS
-from ..model import Capabilities, Category, Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
-from ..values import Target, format_decimal, normalize, parse_decimal, parse_target
-from .reader import (
+from selfeval.errors import FormError, Problem
+from selfeval.form.labels import LABELS
+from selfeval.form.model import (
+    Capabilities,
+    Category,
+    Form,
+    Indicator,
+    MoneyBlock,
+    Narrative,
+    Provenance,
+    SubItem,
+)
+from selfeval.form.values import Target, format_decimal, normalize, parse_decimal, parse_target
+from selfeval.layouts.reader import (
     Grid,
     assign_columns,
     fold,
@@ -40,9 +49,9 @@ from .reader import (
     missing_column,
     points,
 )
-from .reader import key as label_of
-from .registry import Detection, Layout, register
-from .suzhou import category_of, read_narrative
+from selfeval.layouts.reader import key as label_of
+from selfeval.layouts.registry import Detection, Layout, register
+from selfeval.layouts.suzhou import category_of, read_narrative
 
 _LETTERS_RE = re.compile(r"[(（]\s*([A-Z])\s*(?:/\s*([A-Z]))?\s*[)）]")
 

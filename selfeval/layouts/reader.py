@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-from ..labels import LABELS
-from ..values import label_key, normalize, parse_decimal
+from selfeval.form.labels import LABELS
+from selfeval.form.values import label_key, normalize, parse_decimal
 
 # Invisible characters a copy from a web page or PDF leaves inside labels.
 INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069]")

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..errors import FormError, Problem
-from ..labels import LABELS
-from ..model import LAYOUT_CAPABILITIES, Capabilities, Form, Provenance
-from .reader import Grid, filled_on, fold, strip_invisible
+from selfeval.errors import FormError, Problem
+from selfeval.form.labels import LABELS
+from selfeval.form.model import LAYOUT_CAPABILITIES, Capabilities, Form, Provenance
+from selfeval.layouts.reader import Grid, filled_on, fold, strip_invisible
 
 # Below this a layout does not claim a grid at all.
 THRESHOLD = 0.5
@@ -115,7 +115,7 @@ def choose(grid: Grid, extra: tuple[Layout, ...] = ()) -> tuple[Layout, Detectio
     ranked = detect(grid, extra)
     if not any(c.strip() for row in grid.rows for c in row):
         raise FormError([Problem(grid.source, "", "file", "no text", "a 自评表 (self-evaluation form) export")])
-    from .schemes import recognise, unread_form
+    from selfeval.layouts.schemes import recognise, unread_form
 
     refused = unread_form(grid)  # a 部门整体 form looks like a project form but is not one
     if refused is not None:

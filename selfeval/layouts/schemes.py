@@ -7,8 +7,8 @@ scheme no ruleset covers) are listed in `data/labels.yaml` under `unread_forms`.
 
 from __future__ import annotations
 
-from ..labels import LABELS
-from .reader import Grid, key
+from selfeval.form.labels import LABELS
+from selfeval.layouts.reader import Grid, key
 
 TITLE_ROWS = 4
 CONTENT_ROWS = 80  # how far down a table's own labels are looked for

@@ -12,13 +12,22 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from ..errors import FormError, Problem
-from ..labels import LABELS
-from ..model import Capabilities, Category, Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
-from ..values import Target, format_decimal, normalize, parse_decimal, parse_target
-from .reader import Grid, assign_columns, header_fields, is_number, missing_column
-from .reader import key as label_of
-from .registry import Detection, Layout, register
+from selfeval.errors import FormError, Problem
+from selfeval.form.labels import LABELS
+from selfeval.form.model import (
+    Capabilities,
+    Category,
+    Form,
+    Indicator,
+    MoneyBlock,
+    Narrative,
+    Provenance,
+    SubItem,
+)
+from selfeval.form.values import Target, format_decimal, normalize, parse_decimal, parse_target
+from selfeval.layouts.reader import Grid, assign_columns, header_fields, is_number, missing_column
+from selfeval.layouts.reader import key as label_of
+from selfeval.layouts.registry import Detection, Layout, register
 
 
 def _k(text: str) -> str:

@@ -24,9 +24,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import LayoutError
-from ..yamlio import read_yaml
-from .registry import Layout, get, layouts
+from selfeval.errors import LayoutError
+from selfeval.layouts.registry import Layout, get, layouts
+from selfeval.yamlio import read_yaml
 
 KEYS = {"layout", "title", "reads_as", "requires", "labels", "description"}
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from ..errors import FormError, Problem
-from ..layouts import Layout, resolve
-from ..layouts import parse_grid as _parse_with_layout
-from ..layouts.reader import Grid
-from ..limits import check_indicators, check_size
-from ..model import Form, Provenance
-from .text import decode, text_to_grid
-from .yamlform import dump_yaml, parse_yaml_form
+from selfeval.errors import FormError, Problem
+from selfeval.form.model import Form, Provenance
+from selfeval.layouts import Layout, resolve
+from selfeval.layouts import parse_grid as _parse_with_layout
+from selfeval.layouts.reader import Grid
+from selfeval.loaders.limits import check_indicators, check_size
+from selfeval.loaders.text import decode, text_to_grid
+from selfeval.loaders.yamlform import dump_yaml, parse_yaml_form
 
 TEXT_SUFFIXES = {".txt", ".tsv", ".tab", ".csv", ""}
 YAML_SUFFIXES = {".yaml", ".yml"}
@@ -38,7 +38,7 @@ def source_grid(path: str | Path, sheet: str | None = None) -> Grid | None:
     if suffix in EXCEL_SUFFIXES and _is_html(data):
         return _published(data, str(p), ".html")[0]
     if suffix in EXCEL_SUFFIXES:
-        from .excel import workbook_to_grid
+        from selfeval.loaders.excel import workbook_to_grid
 
         return workbook_to_grid(data, str(p), sheet)[0]
     if suffix in PUBLISHED_SUFFIXES:
@@ -48,7 +48,10 @@ def source_grid(path: str | Path, sheet: str | None = None) -> Grid | None:
 
 def _is_html(data: bytes) -> bool:
     """A web page under a workbook's name: no zip or OLE signature, and a <table> near the start."""
-    from .excel import OLE_MAGIC, ZIP_MAGIC  # asked only of workbook names: excel is loaded next anyway
+    from selfeval.loaders.excel import (  # asked only of workbook names: excel is loaded next anyway
+        OLE_MAGIC,
+        ZIP_MAGIC,
+    )
 
     if data.startswith((ZIP_MAGIC, OLE_MAGIC)):
         return False
@@ -59,17 +62,17 @@ def _is_html(data: bytes) -> bool:
 def _published(data: bytes, source: str, suffix: str) -> tuple[Grid, Provenance]:
     """The form's grid from a web page, Word document or PDF, with how it was found."""
     if suffix in HTML_SUFFIXES:
-        from .html import html_to_grid
+        from selfeval.loaders.html import html_to_grid
 
         text, enc = decode(data, source)
         grid, which, notes = html_to_grid(text, source)
         return grid, Provenance(loader="html", encoding=enc, table=which, notes=notes)
     if suffix == ".docx":
-        from .docx import docx_to_grid
+        from selfeval.loaders.docx import docx_to_grid
 
         grid, which, notes = docx_to_grid(data, source)
         return grid, Provenance(loader="docx", table=which, notes=notes)
-    from .pdf import pdf_to_grid
+    from selfeval.loaders.pdf import pdf_to_grid
 
     grid, which, skipped = pdf_to_grid(data, source)
     return grid, Provenance(loader="pdf", table=which, skipped=skipped)
@@ -115,7 +118,7 @@ def _load(path: str | Path, sheet: str | None = None, layout: str | Path | Layou
             f"文件名为{suffix}，内容是网页表格（HTML），按网页读取"]})
         return parse_grid(grid, prov, lay)
     if suffix in EXCEL_SUFFIXES:
-        from .excel import workbook_to_grid  # imported lazily: only Excel users pay for it
+        from selfeval.loaders.excel import workbook_to_grid  # imported lazily: only Excel users pay for it
 
         grid, sheet_name = workbook_to_grid(data, source, sheet)
         return parse_grid(grid, Provenance(path=source, sha256=sha, loader="excel", sheet=sheet_name), lay)

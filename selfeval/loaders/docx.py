@@ -16,10 +16,10 @@ import io
 import zipfile
 from collections import Counter
 
-from ..errors import FormError, Problem
-from ..layouts.reader import Grid
-from ..limits import check_cells
-from .tables import Table, cell_text, choose_form_table
+from selfeval.errors import FormError, Problem
+from selfeval.layouts.reader import Grid
+from selfeval.loaders.limits import check_cells
+from selfeval.loaders.tables import Table, cell_text, choose_form_table
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _FALSE = {"0", "false", "off"}

@@ -15,9 +15,9 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from ..errors import FormError, Problem
-from ..layouts.reader import Grid
-from .tables import Span, Table, cell_text, choose_form_table, expand
+from selfeval.errors import FormError, Problem
+from selfeval.layouts.reader import Grid
+from selfeval.loaders.tables import Span, Table, cell_text, choose_form_table, expand
 
 MAX_SPAN = 200  # a rowspan / colspan larger than any form is hostile or broken: clipped
 # Elements whose text a browser does not show as the page's text.

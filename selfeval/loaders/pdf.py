@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import io
 
-from ..errors import FormError, Problem
-from ..layouts.reader import Grid
-from ..limits import check_cells, limit
-from .tables import Table, cell_text, choose_form_table, drop_repeated_headers
+from selfeval.errors import FormError, Problem
+from selfeval.layouts.reader import Grid
+from selfeval.loaders.limits import check_cells, limit
+from selfeval.loaders.tables import Table, cell_text, choose_form_table, drop_repeated_headers
 
 
 def pdf_tables(data: bytes, source: str) -> tuple[list[Table], int]:

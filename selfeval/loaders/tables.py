@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 
-from ..errors import FormError, Problem
-from ..layouts.reader import Grid
-from ..limits import check_cells
-from ..values import normalize
+from selfeval.errors import FormError, Problem
+from selfeval.form.values import normalize
+from selfeval.layouts.reader import Grid
+from selfeval.loaders.limits import check_cells
 
 _SPACE = re.compile(r"\s+")
 
@@ -102,8 +102,8 @@ def drop_repeated_headers(table: Table, header_rows: int, skipped: list[str]) ->
 @cache
 def _form_words() -> frozenset[str]:
     """Every label word a layout reads (headers, blocks, indicator columns, narrative sections)."""
-    from ..labels import LABELS
-    from ..layouts.reader import key
+    from selfeval.form.labels import LABELS
+    from selfeval.layouts.reader import key
 
     found: set[str] = set()
 
@@ -130,7 +130,7 @@ def _form_words() -> frozenset[str]:
 
 def _has_form_words(table: Table) -> bool:
     """Whether a table carries a 自评表's labels (a part of a split form), not navigation."""
-    from ..layouts.reader import key
+    from selfeval.layouts.reader import key
 
     words = _form_words()
     for row in table.rows:
@@ -155,7 +155,7 @@ def choose_form_table(tables: list[Table], source: str, what: str) -> tuple[Grid
     """The grid of the table a layout claims (the most confident one), or of all tables together
     when the form is split across several; `FormError` naming every table seen otherwise.
     Returns the grid and which table(s) it is, for the provenance and `inspect`."""
-    from ..layouts import THRESHOLD, detect
+    from selfeval.layouts import THRESHOLD, detect
 
     tables = [t for t in tables if any(c.strip() for r in t.rows for c in r)]
     if not tables:

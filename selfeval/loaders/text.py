@@ -9,8 +9,8 @@ from __future__ import annotations
 import codecs
 import re
 
-from ..errors import FormError, Problem
-from ..layouts.reader import Grid
+from selfeval.errors import FormError, Problem
+from selfeval.layouts.reader import Grid
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 

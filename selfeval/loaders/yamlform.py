@@ -9,10 +9,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from ..errors import FormError, Problem
-from ..layouts.reader import INVISIBLE, invisible_note
-from ..model import Form, Provenance
-from ..yamlio import load_yaml, yaml_problem
+from selfeval.errors import FormError, Problem
+from selfeval.form.model import Form, Provenance
+from selfeval.layouts.reader import INVISIBLE, invisible_note
+from selfeval.yamlio import load_yaml, yaml_problem
 
 
 def _loc(loc: tuple) -> str:
@@ -66,7 +66,7 @@ def parse_yaml_form(text: str, provenance: Provenance) -> Form:
 def _default_capabilities(data: dict, source: str) -> dict:
     """A YAML form that does not state its capabilities has its layout's, and a place for notes
     (the YAML form can always carry `deviation_note`)."""
-    from ..layouts import get
+    from selfeval.layouts import get
 
     name = data.get("layout", "suzhou")
     try:

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from selfeval import batch
-from selfeval.batch import MANIFEST, STAMP, run_batch
+from selfeval.batch import run as batch
+from selfeval.batch.run import MANIFEST, STAMP, run_batch
 from selfeval.cli import main
 from selfeval.errors import SelfevalError
 
@@ -243,7 +243,7 @@ def test_two_params_files_of_one_name_are_refused(tmp_path):
 
 
 def test_reasons_lose_only_the_params_folder_prefix():
-    from selfeval.batch import _relative
+    from selfeval.batch.run import _relative
 
     base = Path("/srv/data/params")
     said = "/srv/data/params/x.yaml: form: file '../danowhere.txt' not found (looked for /srv/data/danowhere.txt)"
@@ -253,7 +253,7 @@ def test_reasons_lose_only_the_params_folder_prefix():
 
 
 def test_a_failed_portfolio_is_tried_again_and_never_linked(tmp_path, monkeypatch):
-    from selfeval import portfolio
+    from selfeval.batch import portfolio
 
     params = params_dir(tmp_path, good=2)
     out = tmp_path / "out"

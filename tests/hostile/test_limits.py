@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from selfeval.errors import FormError
-from selfeval.limits import DEFAULTS, limit
 from selfeval.loaders import load_form
+from selfeval.loaders.limits import DEFAULTS, limit
 
 PUBLISHED = Path(__file__).resolve().parent.parent / "published"
 

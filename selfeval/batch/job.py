@@ -1,0 +1,79 @@
+"""One project of a batch: what its report depends on (`fingerprint`), rendering it without
+raising (`render_one`), and what came of it (`Outcome`).
+
+Both ways a batch runs (worker processes here, Dask workers in `distributed`) call these, so
+neither imports the other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from selfeval.files import jsonable
+from selfeval.version import __version__
+
+
+@dataclass
+class Outcome:
+    """What happened to one project in a run."""
+
+    name: str
+    status: str  # rendered | skipped | failed
+    reason: str = ""
+    fingerprint: str = ""
+    row: dict[str, Any] = field(default_factory=dict)  # index_row, JSON-able
+    indicators: list[dict[str, Any]] = field(default_factory=list)
+    findings: list[dict[str, Any]] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def fingerprint(params_file: Path) -> str:
+    """Hash of everything a report depends on; raises SelfevalError for an invalid params file."""
+    from selfeval.assess.rulesets import ruleset_files
+    from selfeval.params import load_params
+    from selfeval.report.render import REPORT_NOTEBOOK, notebooks_dir
+
+    rp = load_params(params_file)
+    h = hashlib.sha256(__version__.encode())
+    for path in [*rp.input_files(), notebooks_dir() / REPORT_NOTEBOOK]:
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    for entry in ruleset_files():  # a new or edited ruleset may change which one applies
+        h.update(entry.name.encode())
+        h.update(entry.read_bytes())
+    return h.hexdigest()
+
+
+def _outcome_from(name: str, rendered, fp: str, seconds: float) -> Outcome:
+    from selfeval.views.document import finding_dict
+    from selfeval.views.frames import index_row, indicator_rows
+
+    ev = rendered.evaluation
+    return Outcome(name=name, status="rendered", fingerprint=fp,
+                   row=jsonable(index_row(ev)), indicators=jsonable(indicator_rows(ev)),
+                   findings=jsonable([finding_dict(f) for f in ev.findings]), seconds=seconds)
+
+
+def render_one(params_file: str, out_dir: str) -> Outcome:
+    """Render one project; never raises (the reason goes into the outcome)."""
+    from selfeval.errors import SelfevalError
+    from selfeval.report.render import render_report
+
+    start = time.perf_counter()
+    path = Path(params_file)
+    try:
+        fp = fingerprint(path)
+        rendered = render_report(path, Path(out_dir))
+        (Path(out_dir) / "_failed" / f"{path.stem}.ipynb").unlink(missing_ok=True)
+        return _outcome_from(path.stem, rendered, fp, time.perf_counter() - start)
+    except SelfevalError as exc:
+        reason = str(exc)
+    except Exception as exc:  # a bug must not take the batch down either; keep its type
+        reason = f"{type(exc).__name__}: {exc}"
+    if str(path) not in reason and path.name not in reason:  # "MemoryError:" alone says not where
+        reason = f"{path}: {reason}"
+    return Outcome(name=path.stem, status="failed", reason=reason, seconds=time.perf_counter() - start)

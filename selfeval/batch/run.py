@@ -1,0 +1,300 @@
+"""Scheduled batch runs: every params file in a folder → HTML reports, index and score sheets.
+
+A failing project never stops the others: each runs in a worker that returns an outcome instead
+of raising. Unchanged projects (same params, form, decisions, notebook, ruleset and selfeval
+version) are skipped using a manifest in the output folder. All outputs are written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from selfeval.batch.job import Outcome, fingerprint, render_one
+from selfeval.files import jsonable  # noqa: F401  (the batch API)
+from selfeval.form.values import terminal_safe
+
+log = logging.getLogger("selfeval.batch.run")
+
+MANIFEST = ".selfeval-manifest.json"
+
+
+@dataclass
+class Summary:
+    rendered: int
+    skipped: int
+    failed: int
+    outcomes: list[Outcome]
+    portfolio_error: str = ""  # the overview page failed (the project reports are still fine)
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this process when its parent dies (a `kill -9` of the batch leaves
+    no worker behind)."""
+    if sys.platform.startswith("linux"):
+        import contextlib
+        import ctypes
+        import signal
+
+        with contextlib.suppress(OSError):  # no libc of that name: the pool's own shutdown still applies
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def _warm_worker() -> None:
+    import signal
+
+    _die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle, once
+    from selfeval.startup import skip_unused_imports
+
+    skip_unused_imports()
+    # Import the heavy modules once per worker, not once per project.
+    import nbconvert  # noqa: F401
+    import papermill  # noqa: F401
+
+    from selfeval.batch import execute  # noqa: F401
+
+
+def _in_pool(todo: list[Path], jobs: int, out_dir: Path, done) -> list[Path]:
+    """Render `todo` in a pool of `jobs` workers; the projects left unfinished when a worker died
+    (the pool is broken then) are returned, not lost."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    unfinished: list[Path] = []
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_warm_worker)
+    try:
+        futures = {pool.submit(render_one, str(p), str(out_dir)): p for p in todo}
+        for fut in as_completed(futures):
+            try:
+                done(fut.result())
+            except BrokenProcessPool:
+                unfinished.append(futures[fut])
+    except BaseException:  # Ctrl-C / SIGTERM: stop the workers now, not after their projects
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            proc.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return sorted(unfinished)
+
+
+def _run_local(todo: list[Path], jobs: int, out_dir: Path, done) -> None:
+    """Every project rendered once; a worker that dies fails only its project. After a death the
+    unfinished projects run again, each in a pool of its own, so the one that kills its worker
+    twice is recorded as failed and the others render."""
+    if jobs <= 1 or len(todo) <= 1:
+        for p in todo:
+            done(render_one(str(p), str(out_dir)))
+        return
+    for p in _in_pool(todo, jobs, out_dir, done):
+        if _in_pool([p], 1, out_dir, done):
+            done(Outcome(name=p.stem, status="failed", reason=f"{p}: the worker process rendering it died twice "
+                         "(killed, or out of memory); nothing of it was written"))
+
+
+def _check_writable(out_dir: Path) -> None:
+    """Refuse an output folder that cannot be written before any project is rendered."""
+    import tempfile
+
+    from selfeval.errors import SelfevalError
+
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".selfeval-probe-"):
+            pass
+    except OSError as exc:
+        raise SelfevalError(f"{out_dir}: the output folder cannot be written ({exc.strerror or exc})") from None
+
+
+# The files a batch writes besides the reports: no params file may be named as one, and no input
+# of the params folder may be overwritten by one.
+BATCH_OUTPUTS = frozenset({"index.html", "portfolio.html", "scores.csv", "scores.xlsx"})
+
+
+def _refuse_overwriting_inputs(params_dir: Path, out_dir: Path, params_files: list[Path],
+                               manifest: dict[str, Any]) -> None:
+    """With the output folder inside the params folder, refuse (before anything renders) a run
+    whose outputs would overwrite a file the batch did not write itself (a form called
+    `index.html`, a form `seed.html` beside `seed.yaml`)."""
+    from selfeval.errors import SelfevalError
+
+    out, params = out_dir.resolve(), params_dir.resolve()
+    if out != params and params not in out.parents:
+        return
+    ours = {f"{name}.html" for name in manifest}
+    if (out_dir / STAMP).exists():
+        ours |= BATCH_OUTPUTS
+    would = BATCH_OUTPUTS | {f"{p.stem}.html" for p in params_files}
+    clash = sorted(n for n in would if (out_dir / n).exists() and n not in ours)
+    if clash:
+        raise SelfevalError(f"{out_dir}: the run would overwrite {', '.join(clash)}, which it did not write "
+                            "(the output folder is the params folder or inside it); choose another --out")
+
+
+def outputs_digest(shown: str) -> str:
+    """A digest of what the index, scores and portfolio show (stamped beside them)."""
+    return hashlib.sha256(shown.encode("utf-8")).hexdigest()
+
+
+STAMP = ".selfeval-outputs"  # the digest of what the index, scores and portfolio were built from
+
+
+def _load_manifest(out_dir: Path) -> dict[str, Any]:
+    try:
+        return json.loads((out_dir / MANIFEST).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def _progress(total: int):
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        return tqdm(total=total, unit="项目", file=sys.stderr)
+    return None
+
+
+def _relative(reason: str, params_dir: Path) -> str:
+    """A reason with the params folder's absolute path taken out (`/srv/…/params/x.yaml` →
+    `x.yaml`), only where a path starts with it; other paths are left as they are."""
+    import re
+
+    for base in sorted({str(params_dir.resolve()), str(params_dir.absolute())}, key=len, reverse=True):
+        reason = re.sub(r"(?<![\w./-])" + re.escape(base + os.sep), "", reason)
+    return reason
+
+
+def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = False,
+              dask_address: str | None = None, portfolio: bool = True) -> Summary:
+    """Render every `*.yaml` params file in `params_dir` into `out_dir`, plus index and scores."""
+    from selfeval.batch.index import write_index
+    from selfeval.errors import SelfevalError
+
+    params_files = sorted(p for p in params_dir.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+    if not params_files:
+        raise SelfevalError(f"{params_dir}: no params files (*.yaml) found")
+    stems: dict[str, Path] = {}
+    for p in params_files:  # a.yaml and a.yml would write one a.html
+        if p.stem in stems:
+            raise SelfevalError(f"{params_dir}: {stems[p.stem].name} and {p.name} would both render {p.stem}.html; "
+                                "rename one")
+        stems[p.stem] = p
+    _check_writable(out_dir)
+    manifest = _load_manifest(out_dir)
+    _refuse_overwriting_inputs(params_dir, out_dir, params_files, manifest)
+    outcomes: dict[str, Outcome] = {}
+    todo: list[Path] = []
+    for p in params_files:
+        if f"{p.stem}.html" in BATCH_OUTPUTS:  # its report would be overwritten by the batch's own page
+            outcomes[p.stem] = Outcome(p.stem, "failed", f"{p.name}: the name {p.stem} is the batch's own "
+                                       f"{p.stem}.html; rename the params file (reserved: "
+                                       f"{', '.join(sorted(Path(n).stem for n in BATCH_OUTPUTS))})")
+            continue
+        previous = manifest.get(p.stem)
+        if not force and previous and previous.get("status") in ("rendered", "skipped"):
+            try:
+                fp = fingerprint(p)
+            except Exception:  # whatever is wrong, the project's own run will say it
+                fp = ""
+            if fp and fp == previous.get("fingerprint") and (out_dir / f"{p.stem}.html").exists():
+                outcomes[p.stem] = Outcome(**{**previous, "status": "skipped", "seconds": 0.0})
+                continue
+        todo.append(p)
+
+    bar = _progress(len(todo))
+    started = time.perf_counter()
+    if todo:
+        from selfeval.report.fonts import warm_font_cache
+
+        warm_font_cache()  # once, here: a kernel building it would print into the report
+
+    def done(o: Outcome) -> None:
+        outcomes[o.name] = o
+        if bar is not None:
+            bar.update(1)
+            bar.set_postfix_str(terminal_safe(o.name))
+        else:
+            extra = f": {o.reason.splitlines()[0]}" if o.reason else ""
+            log.info("%s %s (%.1f s)%s", o.status, terminal_safe(o.name), o.seconds, terminal_safe(extra))
+            print(terminal_safe(f"selfeval: {o.status} {o.name} ({o.seconds:.1f} s){extra}"), file=sys.stderr,
+                  flush=True)
+
+    if todo and dask_address:
+        from selfeval.batch.distributed import run_on_dask
+
+        for o in run_on_dask(dask_address, todo, out_dir):
+            done(o)
+    elif todo:
+        from selfeval.batch.forkserver import start_server
+
+        # Report kernels forked from one pre-imported process (each still its own process):
+        # none pays for Python, ipykernel, matplotlib and pandas again. Ordinary kernels where
+        # that is not available (not Linux, SELFEVAL_FORK=0) or the server does not come up.
+        server = start_server()
+        try:
+            _run_local(todo, jobs, out_dir, done)
+        finally:
+            if server is not None:
+                server.close()
+                os.environ.pop("SELFEVAL_FORKSERVER", None)
+    if bar is not None:
+        bar.close()
+
+    ordered = [outcomes[p.stem] for p in params_files]
+    for o in ordered:  # the index is read on other machines: paths relative to the params folder
+        o.reason = _relative(o.reason, params_dir)
+    new_manifest = {o.name: asdict(o) for o in ordered if o.status != "failed"}
+    from selfeval.files import atomic_write
+
+    manifest_text = json.dumps(new_manifest, ensure_ascii=False, indent=1)
+    # what the index, scores and portfolio show: each project's content (fingerprint) or failure
+    digest = outputs_digest(json.dumps([portfolio, *((o.name, o.status == "failed", o.fingerprint, o.reason)
+                                                     for o in ordered)], ensure_ascii=False))
+    stamp = out_dir / STAMP
+    stale = not stamp.is_file() or stamp.read_text(encoding="utf-8").strip() != digest
+    # every output is checked: a deleted portfolio.html is rebuilt too
+    expected = ["index.html", "scores.csv", "scores.xlsx"]
+    if portfolio and sum(o.status != "failed" for o in ordered) >= 2:
+        expected.append("portfolio.html")
+    changed = (any(o.status != "skipped" for o in ordered) or stale
+               or not all((out_dir / f).exists() for f in expected))
+    portfolio_error = ""
+    if changed:
+        made = None
+        if portfolio and len(ordered) >= 2:
+            from selfeval.batch.portfolio import render_portfolio_from_outcomes
+
+            try:
+                made = render_portfolio_from_outcomes(ordered, out_dir)  # None: too few projects rendered
+            except SelfevalError as exc:  # the reports stand; say what is missing and exit non-zero
+                portfolio_error = str(exc)
+        # Linked only when this run made it (a stale page from an earlier run is not offered).
+        write_index(ordered, out_dir, portfolio=made is not None)
+        if not portfolio_error:  # a failed overview is tried again next run, not taken as done
+            atomic_write(stamp, digest)
+    # Last: a run killed before this point leaves the old manifest, so the next run redoes (and
+    # re-indexes) rather than trusting outputs it never finished.
+    atomic_write(out_dir / MANIFEST, manifest_text)
+    summary = Summary(
+        rendered=sum(o.status == "rendered" for o in ordered),
+        skipped=sum(o.status == "skipped" for o in ordered),
+        failed=sum(o.status == "failed" for o in ordered),
+        outcomes=ordered,
+        portfolio_error=portfolio_error,
+    )
+    print(f"selfeval: {summary.rendered} rendered, {summary.skipped} skipped, {summary.failed} failed "
+          f"in {time.perf_counter() - started:.1f} s → {out_dir / 'index.html'}", file=sys.stderr)
+    for o in ordered:
+        if o.status == "failed":
+            print(terminal_safe(f"selfeval: FAILED {o.name}: {o.reason}"), file=sys.stderr)
+    if portfolio_error:
+        print(terminal_safe(f"selfeval: FAILED portfolio.html: {portfolio_error}"), file=sys.stderr)
+    return summary

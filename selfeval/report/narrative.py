@@ -1,0 +1,170 @@
+"""The report's Chinese narrative: sections rendered from templates kept as data.
+
+`data/narrative.yaml` holds one Jinja2 template per section; this module only prepares the
+numbers they talk about. Analysts override a section or add paragraphs through the params file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from typing import Any
+
+import jinja2
+
+from selfeval.assess.checks import at_threshold as _at_threshold
+from selfeval.assess.checks import finding_counts, project_results
+from selfeval.assess.scoring import HUNDRED, ZERO, Evaluation, pct, round_half_up
+from selfeval.form.labels import LABELS
+from selfeval.form.values import canonical, show_number, show_range
+from selfeval.report.conclusion import advice
+from selfeval.report.conclusion import spec as _spec
+
+
+@dataclass(frozen=True)
+class Section:
+    """One narrative section: its id, Chinese title, paragraphs, and whether an analyst wrote it."""
+
+    id: str
+    title: str
+    paragraphs: tuple[str, ...]
+    overridden: bool = False
+
+
+@cache
+def _env() -> jinja2.Environment:
+    # Autoescape: project names and narrative come from forms and are rendered into HTML later;
+    # the templates produce text, and escaping happens once in `present`.
+    return jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
+
+
+def _d(d: Decimal | None) -> str:
+    return show_number(d)
+
+
+def section_ids() -> list[str]:
+    """The ids of the template sections, in report order (overall, budget, …)."""
+    return [s["id"] for s in _spec()["sections"]]
+
+
+def narrative_context(ev: Evaluation) -> dict[str, Any]:
+    """The numbers the narrative templates refer to, already formatted for Chinese text."""
+    f, m = ev.form, ev.form.money
+    counts = finding_counts(ev)
+    limit = ev.ruleset.review.sub_item_execution
+    low = [f"{s.name}（{pct(s.actual / s.budget * HUNDRED)}）" for s in f.sub_items
+           if s.budget and s.actual is not None and s.actual / s.budget * HUNDRED < limit]
+    if f.capabilities.funds == "sources" and sum(1 for s in f.sub_items if s.budget) < 2:
+        low = []  # one funding source is the whole budget: the execution rate already says it
+    changed = [f"{r.indicator.name}（自评{_d(r.self_score)}分，"
+               + ("复核待人工评分）" if r.review.score is None else f"复核{_d(r.review.score)}分）")
+               for r in ev.indicators if r.review.score != r.self_score]
+    bs = ev.budget_score
+    budget_delta = None
+    if bs is not None and bs.score is not None and f.budget_self_score is not None:
+        budget_delta = bs.score - f.budget_self_score
+        if budget_delta:
+            changed.insert(0, f"预算执行（自评{_d(f.budget_self_score)}分，复核{_d(bs.score)}分）")
+    # Every change that makes up the gap, largest first, so the parts add up to the whole.
+    moves = [(r.indicator.name, r.review.score - r.self_score) for r in ev.indicators
+             if r.review.score is not None and r.self_score is not None and r.review.score != r.self_score]
+    if budget_delta:
+        moves.append(("预算执行", budget_delta))
+    pending = [r for r in ev.indicators if r.review.score is None]
+    # a pending indicator is neither gain nor loss: it stays out of the moves and the gap, and is
+    # named with the range it leaves open
+    moves.sort(key=lambda m: m[1])
+    open_findings = [x for x in ev.findings if x.dismissed is None]
+    gap = ev.difference or ZERO
+    return {
+        "project_name": f.project_name,
+        "department": f.department,
+        "year": f.year,
+        "ruleset_title": ev.ruleset.title,
+        "full_marks": _d(ev.full_marks),
+        "self_total": _d(round_half_up(ev.self_total)),
+        "review_total": show_range(ev.review_low, ev.review_high),
+        "rating": ev.rating_text,
+        "rating_settled": ev.rating_settled,
+        "provisional": ev.provisional,
+        "pending": [r.indicator.name for r in ev.indicators if r.review.score is None],
+        "gap": gap,
+        "gap_abs": _d(round_half_up(abs(gap))),
+        # every part, so they add up to the gap (a test checks each "由…构成" sum)
+        "main_losses": "、".join(f"{name}（{'+' if d > 0 else ''}{_d(d)}分）" for name, d in moves),
+        "moves_count": len(moves),
+        "pending_note": (f"{'、'.join(r.indicator.name for r in pending)}待评，不计入变动" if pending else ""),
+        "budget": None if m.budget is None else _d(m.budget),
+        "initial_budget": _d(m.initial_budget),
+        "adjustment": _d(m.adjustment or ZERO),
+        "appropriated": _d(m.appropriated),
+        "paid": _d(m.paid),
+        "funding_rate": pct(ev.rates.funding_rate),
+        "execution_rate": pct(ev.rates.execution_rate),
+        "payment_rate": pct(ev.rates.payment_rate),
+        "rate_names": LABELS["rate_names"],
+        "quota_recovered": _d(m.quota_recovered or ZERO),
+        "recovered": _d(m.recovered or ZERO),
+        "quota_recovered_nonzero": (m.quota_recovered or ZERO) > 0,
+        "recovered_nonzero": (m.recovered or ZERO) > 0,
+        "low_sub_items": "、".join(low),
+        "sub_item_threshold": _d(limit),
+        "stated_execution_rate": None if m.stated_execution_rate is None else pct(m.stated_execution_rate),
+        "full_year_budget": _d(m.full_year_budget),
+        "executed": _d(m.executed if m.executed is not None else m.paid),
+        "budget_weight": None if ev.ruleset.budget_score is None else _d(ev.ruleset.budget_score.weight),
+        "budget_review": None if ev.budget_score is None or ev.budget_score.score is None
+        else _d(ev.budget_score.score),
+        "budget_reason": None if ev.budget_score is None else ev.budget_score.reason,
+        "budget_self": None if f.budget_self_score is None else _d(f.budget_self_score),
+        "budget_note": f.budget_note,
+        "self_claimed": ev.self_claimed,
+        "indicator_count": len(ev.indicators),
+        "weight_total": _d(_weight_total(ev)),
+        "project_count": len(project_results(ev)),
+        "changed": changed,
+        "at_threshold": sum(1 for r in project_results(ev) if _at_threshold(r, ev)),
+        "counts": counts,
+        "finding_total": sum(counts.values()),
+        "dismissed": sum(1 for x in ev.findings if x.dismissed is not None),
+        "top_titles": [x.title for x in open_findings if x.severity in ("error", "warning")][:5],
+        "advice": advice(ev),
+    }
+
+
+def _weight_total(ev: Evaluation) -> Decimal:
+    total = sum((r.indicator.weight for r in ev.indicators), ZERO)
+    # Weights from the national default split (12.5 × 4 …) sum to 90.0: show 90.
+    return canonical(total) if ev.form.capabilities.budget_row else total
+
+
+def _collapse(text: str) -> str:
+    # YAML folded scalars leave single spaces where the template broke lines; Chinese text
+    # has no spaces between sentences.
+    return "".join(part.strip() for part in text.split("\n")).replace("。 ", "。").replace("， ", "，").strip()
+
+
+def build_narrative(ev: Evaluation, overrides: dict[str, Any] | None = None) -> list[Section]:
+    """Render every section; `overrides` maps a section id to replacement text, and `extra` to a
+    list of {title, text} paragraphs appended at the end."""
+    overrides = dict(overrides or {})
+    ctx = narrative_context(ev)
+    out: list[Section] = []
+    for spec in _spec()["sections"]:
+        sid = spec["id"]
+        if sid in overrides:
+            text = overrides[sid]
+            paragraphs = tuple(p.strip() for p in str(text).split("\n\n") if p.strip())
+            out.append(Section(sid, spec["title"], paragraphs, overridden=True))
+            continue
+        # A section may read differently for a funds shape (the national form has no 财政拨款数).
+        template = spec.get("funds", {}).get(ev.form.capabilities.funds, spec["template"])
+        text = _env().from_string(template).render(p=ctx)
+        # "§§" separates paragraphs inside a template (folded YAML has no blank lines).
+        paragraphs = tuple(_collapse(t) for t in text.split("§§") if t.strip())
+        out.append(Section(sid, spec["title"], paragraphs))
+    for i, extra in enumerate(overrides.get("extra", []) or []):
+        paragraphs = tuple(p.strip() for p in str(extra["text"]).split("\n\n") if p.strip())
+        out.append(Section(f"extra{i + 1}", str(extra["title"]), paragraphs, overridden=True))
+    return out

@@ -1,0 +1,484 @@
+"""What the report notebook shows: a context built once, then HTML fragments per section.
+
+Every fragment is rendered by an autoescaping Jinja2 template, so text from forms and params
+files (a project called `<script>…`) appears as text. The notebook cells only call these.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+import jinja2
+
+from selfeval.assess.findings import finding_counts
+from selfeval.assess.scoring import HUNDRED, ZERO, Evaluation, pct, round_half_up, weight_note
+from selfeval.errors import ParamsError
+from selfeval.form.labels import LABELS, category_name, money_name, unsettled_reason
+from selfeval.form.values import canonical, format_decimal, show_number, show_range, show_rate, show_score
+from selfeval.report.narrative import Section, build_narrative
+from selfeval.version import __version__
+
+SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything one project report shows."""
+
+    evaluation: Evaluation
+    narrative: list[Section]
+    name: str = ""
+    reviewer: str | None = None
+    review_date: str | None = None
+    analyst_notes: str | None = None
+    params_path: str = ""  # the params file it was made from (absolute); "" for an evaluation alone
+
+
+#: The report notebook's parameters: the params file, and the prepared context `selfeval report`
+#: passes so the project is read and reviewed once (None in the Lab and under plain papermill).
+PARAMETERS = ("params_file", "prepared")
+
+
+def example_params_file() -> Path:
+    """The bundled example's params file (the seed form), used when the notebook runs bare."""
+    return Path(str(resources.files("selfeval").joinpath("examples/seed.params.yaml")))
+
+
+def _params_path(params_file: str | Path | None) -> Path:
+    """The params file a notebook names: relative to the working directory, as every path typed in
+    a notebook is (the Lab starts kernels in the notebook's folder; papermill where it is run)."""
+    if params_file is None:
+        return example_params_file()
+    if not isinstance(params_file, str | os.PathLike):
+        raise ParamsError(f"params_file: expected the path of a params YAML file, got {type(params_file).__name__} "
+                          f"{params_file!r}")
+    path = Path(params_file).expanduser()
+    if not path.is_absolute():
+        path = Path.cwd() / path
+    if not path.is_file():
+        raise ParamsError(f"params_file {str(params_file)!r}: no such file (looked for {path}; a relative path "
+                          f"is relative to the working directory {Path.cwd()})")
+    return path.resolve()
+
+
+def prepare(params_file: str | Path | None = None) -> ReportContext:
+    """Load, score and review the project a params file names (the bundled seed by default)."""
+    from selfeval.pipeline import evaluate_params
+
+    path = _params_path(params_file)
+    rp, ev = evaluate_params(path)
+    return ReportContext(
+        evaluation=ev,
+        narrative=build_narrative(ev, rp.narrative),
+        name=rp.name,
+        reviewer=rp.reviewer,
+        review_date=rp.review_date.isoformat() if rp.review_date else None,
+        analyst_notes=rp.analyst_notes,
+        params_path=str(path),
+    )
+
+
+def context(ev: Evaluation) -> ReportContext:
+    """A report context for an evaluation made elsewhere (`selfeval.review(...)` in a notebook),
+    so an analyst can show any report section: `sections.indicators_html(sections.context(ev))`."""
+    return ReportContext(evaluation=ev, narrative=build_narrative(ev, {}))
+
+
+def save_prepared(ctx: ReportContext, path: Path) -> None:
+    """Store a prepared context for the report kernel (`prepared` parameter)."""
+    import pickle
+
+    path.write_bytes(pickle.dumps(ctx, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+#: The first line of the cell papermill injects (its Python translator's comment).
+INJECTED_HEADER = "# Parameters"
+
+
+def injected_names(sources: list[str]) -> list[str]:
+    """The names papermill's injected-parameters cells among `sources` (executed cell sources)
+    assign; a cell the user ran is never one (only papermill writes that header alone)."""
+    import ast
+
+    names: list[str] = []
+    for src in sources:
+        if not isinstance(src, str) or src.split("\n", 1)[0].strip() != INJECTED_HEADER:
+            continue
+        try:
+            tree = ast.parse(src)
+        except SyntaxError:
+            continue
+        names += [t.id for node in tree.body if isinstance(node, ast.Assign) for t in node.targets
+                  if isinstance(t, ast.Name)]
+    return names
+
+
+def check_parameters(namespace: dict, parameters: tuple[str, ...] = PARAMETERS) -> None:
+    """Refuse names papermill injected that the notebook does not take: `-f params.yaml` (papermill
+    reads that file itself, as YAML 1.1, and injects its keys as values) or a misspelt `-p`.
+    `namespace` is the notebook's globals (its `In` holds the executed cells, papermill's injected
+    one among them); `parameters` the names its parameters cell defines. Variables of the
+    analyst's own (a re-run in JupyterLab) are not parameters and are left alone."""
+    import difflib
+
+    unknown = sorted({k for k in injected_names(list(namespace.get("In") or [])) if k not in parameters})
+    if not unknown:
+        return
+    close = {k: difflib.get_close_matches(k, parameters, n=1, cutoff=0.6) for k in unknown}
+    hints = [f"{k} (did you mean {m[0]}?)" for k, m in close.items() if m]
+    if hints or parameters != PARAMETERS:
+        raise ParamsError(f"notebook: unknown parameter {', '.join(hints or unknown)}; it takes "
+                          f"{', '.join(parameters)}")
+    raise ParamsError(
+        f"report notebook: unknown parameters {', '.join(unknown)}: it takes one parameter, params_file, the "
+        "path of a params file. papermill -f passes a params file's keys as values (read as YAML 1.1, paths "
+        "relative to nothing), so it is refused: run  papermill project_report.ipynb out.ipynb -p params_file "
+        "params/x.yaml")
+
+
+def start(namespace: dict) -> ReportContext:
+    """The report notebook's first step: check its parameters (in `namespace`, the notebook's
+    globals) and return the project's context: the prepared one `selfeval report` passed, or the
+    project `params_file` names, read and reviewed here."""
+    import pickle
+
+    check_parameters(namespace)
+    params_file, prepared = namespace.get("params_file"), namespace.get("prepared")
+    if prepared is None:
+        return prepare(params_file)
+    ctx = pickle.loads(Path(prepared).read_bytes())
+    if not isinstance(ctx, ReportContext) or ctx.params_path != str(_params_path(params_file)):
+        raise ParamsError(f"prepared {prepared!r}: not the context of params_file {params_file!r}")
+    return ctx
+
+
+def _section(fn):
+    """A report section that also takes an `Evaluation` (an analyst's own, from `selfeval.review`)."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(ctx: ReportContext | Evaluation) -> str:
+        return fn(ctx if isinstance(ctx, ReportContext) else context(ctx))
+
+    return wrapper
+
+
+@cache
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("selfeval", "templates/report"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(d=_d, s=_s, pct=show_rate, signed=_signed, rate_names=LABELS["rate_names"],
+                       severity_names=SEVERITY_NAMES)
+    return env
+
+
+def _d(value: Decimal | None) -> str:
+    """Money (and other stated numbers) as the form states it; a computed quotient at 2 decimals."""
+    return show_number(value)
+
+
+def _s(value: Decimal | None) -> str:
+    """A score or weight: always 2 decimals."""
+    return show_score(value)
+
+
+def _signed(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    v = round_half_up(value)
+    return f"+{format_decimal(v)}" if v > 0 else format_decimal(v)
+
+
+def _render(name: str, **ctx) -> str:
+    return _env().get_template(name).render(**ctx)
+
+
+def _budget_weight(ev: Evaluation) -> Decimal | None:
+    bs = ev.ruleset.budget_score
+    return None if bs is None else bs.weight
+
+
+def css_string(text: str):
+    """`text` as a quoted CSS string, every character that is not a letter or digit escaped (so
+    neither a quote nor `</style>` in a project name can end it)."""
+    from markupsafe import Markup
+
+    return Markup('"' + "".join(c if c.isalnum() else f"\\{ord(c):06x}" for c in text) + '"')
+
+
+def _paragraphs(text: str | None) -> list[str]:
+    return [p.strip() for p in (text or "").split("\n\n") if p.strip()]
+
+
+@_section
+def summary_html(ctx: ReportContext) -> str:
+    """The first screen: the conclusion (review score and rating beside the self-claimed ones,
+    with the change stated), the problems that matter, what the reviewer must still decide, the
+    reviewer's 复核意见 and sign-off, then the key numbers with each rate named by its basis.
+
+    Under a scheme with a budget-execution score (national 10 + 90) that score is shown, and the
+    资金到位率 only where the form's money block gives it.
+    """
+    from selfeval.report import conclusion
+
+    ev = ctx.evaluation
+    bs = ev.budget_score
+    budget = None if bs is None else {"score": "待评" if bs.score is None else _s(bs.score),
+                                      "weight": _s(_budget_weight(ev))}
+    rates = [("execution_rate", ev.rates.execution_rate)]
+    if bs is None or ev.rates.funding_rate is not None:
+        rates += [("funding_rate", ev.rates.funding_rate), ("payment_rate", ev.rates.payment_rate)]
+    header = css_string(f"{ev.form.project_name}　{ev.form.year}年度绩效自评复核报告")
+    pending = sum(1 for r in ev.indicators if r.pending) + (1 if bs is not None and bs.score is None else 0)
+    return _render("summary.html.j2", f=ev.form, ev=ev, counts=finding_counts(ev), budget=budget, rates=rates,
+                   print_header=header, score=show_range(ev.review_low, ev.review_high), pending=pending,
+                   difference=ev.difference, unsettled=[unsettled_reason(u) for u in ev.unsettled],
+                   claimed=ev.self_claimed, change=conclusion.rating_change(ev),
+                   problems=conclusion.key_problems(ev), decide=conclusion.to_decide(ev),
+                   notes=_paragraphs(ctx.analyst_notes), reviewer=ctx.reviewer, review_date=ctx.review_date)
+
+
+@_section
+def goals_html(ctx: ReportContext) -> str:
+    """The project's goals as the form states them (项目总目标, 年度绩效目标)."""
+    n = ctx.evaluation.form.narrative
+    labels = LABELS["narrative"]
+    goals = [(labels.get(k, k), n_text) for k in ("overall_goal", "annual_goal") if (n_text := getattr(n, k))]
+    return _render("goals.html.j2", goals=goals)
+
+
+def _funds_rows(ev: Evaluation) -> list[dict]:
+    """National layout: the 年度资金总额 row and each funding source, with 执行率 B/A."""
+    m, f = ev.form.money, ev.form
+    limit = ev.ruleset.review.sub_item_execution
+
+    def rate(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+        return a / b * HUNDRED if a is not None and b else None
+
+    bs = ev.budget_score
+    rows = [{"name": "年度资金总额", "total": True, "initial": _d(m.initial_budget), "budget": _d(m.full_year_budget),
+             "actual": _d(m.executed if m.executed is not None else m.paid), "rate": pct(ev.rates.execution_rate),
+             "stated_rate": pct(m.stated_execution_rate) if m.stated_execution_rate is not None else "",
+             "weight": _s(f.budget_weight if f.budget_weight is not None else _budget_weight(ev)),
+             "self_score": _s(f.budget_self_score) if f.budget_self_score is not None else "",
+             "review_score": "" if bs is None else ("待评" if bs.score is None else _s(bs.score)), "low": False}]
+    several = sum(1 for s in f.sub_items if s.budget) > 1
+    for s in f.sub_items:
+        r = rate(s.actual, s.budget)
+        rows.append({"name": s.name, "total": False, "initial": _d(s.initial_budget), "budget": _d(s.budget),
+                     "actual": _d(s.actual), "rate": pct(r), "stated_rate": "", "weight": "", "self_score": "",
+                     "review_score": "", "low": several and r is not None and r < limit})
+    return rows
+
+
+@_section
+def money_html(ctx: ReportContext) -> str:
+    """The budget block and the sub-items table; for the national layout, the funds table
+    (年度资金总额 and its funding sources with 年初预算数, 全年预算数, 全年执行数, 执行率, 得分)."""
+    ev = ctx.evaluation
+    if ev.form.capabilities.funds == "sources":
+        return _render("money.html.j2", funds=_funds_rows(ev), note=ev.form.budget_note or "",
+                       money_rows=[], sub_items=[], sub_total_budget="", sub_total_actual="",
+                       sub_total_rate="")
+    m = ev.form.money
+    fields = [k for k in LABELS["money_names"] if getattr(m, k) is not None]
+    rows = [(money_name(k), _d(getattr(m, k))) for k in fields]
+    limit = ev.ruleset.review.sub_item_execution
+    items = []
+    for s in ev.form.sub_items:
+        rate = s.actual / s.budget * HUNDRED if s.budget and s.actual is not None else None
+        items.append({"name": s.name, "budget": _d(s.budget), "actual": _d(s.actual), "rate": pct(rate),
+                      "low": rate is not None and rate < limit})
+    tb = ev.form.sub_items_budget_total
+    ta = ev.form.sub_items_actual_total
+    total_rate = ta / tb * HUNDRED if tb and ta is not None else None
+    return _render("money.html.j2", money_rows=rows, sub_items=items, sub_total_budget=_d(tb),
+                   sub_total_actual=_d(ta), sub_total_rate=pct(total_rate), funds=None, note="")
+
+
+@_section
+def indicators_html(ctx: ReportContext) -> str:
+    """The indicator table: target, weight, actual, self, review score, difference, decisions, a
+    subtotal per category; the rule's own rescore where it differs from the self-score."""
+    ev = ctx.evaluation
+    rows = []
+    national = ev.form.capabilities.funds == "sources"  # 二级指标 under 一级
+    show_rescore = any(r.rescore.score != r.indicator.self_score for r in ev.indicators if ev.self_claimed)
+    groups: dict[str, dict] = {}
+    for r in ev.indicators:
+        ind = r.indicator
+        diff = None if r.review.score is None or ind.self_score is None else r.review.score - ind.self_score
+        cat = category_name(ind.category)
+        g = groups.setdefault(cat, {"weight": ZERO, "self": ZERO, "review": ZERO, "pending": 0, "change": ZERO,
+                                    "rows": []})
+        g["weight"] += ind.weight
+        g["self"] += ind.self_score or ZERO
+        g["review"] += r.review.score or ZERO
+        g["pending"] += r.pending
+        g["change"] += ZERO if r.pending else r.review.score - (ind.self_score or ZERO)  # pending: no change
+        g["rows"].append({
+            "category": cat, "level2": (ind.level2 or "") if national else "",
+            "name": ind.name, "target": ind.target.raw,
+            "weight": _s(ind.weight), "actual": ind.actual or "", "self_score": _s(ind.self_score),
+            "rescore": "待评" if r.rescore.score is None else _s(r.rescore.score),
+            "review_score": "待评" if r.review.score is None else _s(r.review.score),
+            "difference": _signed(diff) if diff else "", "diff_flag": bool(diff) or r.review.score is None,
+            # With a decision, the rule's own reading stays visible and the decision follows it once.
+            "reason": (r.rescore.reason if r.decision else r.review.reason)
+            + ("" if r.weight_origin.stated else f"（权重{weight_note(r.weight_origin, ev.ruleset.name)}）"),
+            "decision": r.decision,
+            "note": ind.deviation_note or ind.explanation,
+        })
+    for cat, g in groups.items():
+        rows += g["rows"]
+        if len(groups) > 1:
+            d = g["change"] if ev.self_claimed else None
+            rows.append({"subtotal": True, "category": f"{cat}小计", "weight": _s(g["weight"]),
+                         "self_score": _s(g["self"]) if ev.self_claimed else "—", "review_score": _s(g["review"]),
+                         "difference": _signed(d) if d else "",
+                         "pending": f"含{g['pending']}项待评（复核分为已定部分，差异不含待评项）" if g["pending"] else ""})
+    bs = ev.budget_score
+    total_weight = sum((r.indicator.weight for r in ev.indicators), ZERO)
+    budget_row = None
+    if bs is not None:
+        weight = _budget_weight(ev) or ZERO
+        total_weight += weight
+        own = ev.form.budget_self_score
+        diff = None if bs.score is None or own is None else bs.score - own
+        budget_row = {
+            "category": "预算执行", "level2": "", "name": rate_names()["execution_rate"],
+            "target": "全年执行数÷全年预算数", "weight": _s(weight), "actual": show_rate(bs.completion),
+            "self_score": _s(own), "rescore": "待评" if ev.budget_rescore is None or ev.budget_rescore.score is None
+            else _s(ev.budget_rescore.score),
+            "review_score": "待评" if bs.score is None else _s(bs.score),
+            "difference": _signed(diff) if diff else "", "diff_flag": bool(diff) or bs.score is None,
+            "reason": bs.reason, "decision": None, "note": ev.form.budget_note,
+        }
+    return _render(
+        "indicators.html.j2", rows=rows, budget_row=budget_row, show_rescore=show_rescore,
+        total_weight=_s(canonical(total_weight) if national else total_weight),
+        self_total=_s(ev.self_total) if ev.self_claimed else "—", review_total=_s(ev.review_total) if ev.review_low == ev.review_high
+        else show_range(ev.review_low, ev.review_high),
+        rescore_total=_s(ev.rescore_total),
+        total_diff=_signed(ev.difference) if ev.self_claimed else "",
+    )
+
+
+def rate_names() -> dict[str, str]:
+    """The one name of each rate, with its basis (labels.yaml `rate_names`)."""
+    return LABELS["rate_names"]
+
+
+@_section
+def findings_html(ctx: ReportContext) -> str:
+    """Findings grouped by root cause (most severe first); each keeps its code and severity, and
+    a dismissed one is marked with the reviewer's decision."""
+    from selfeval.report.conclusion import causes
+
+    ev = ctx.evaluation
+    return _render("findings.html.j2", findings=ev.findings, causes=causes(ev), counts=finding_counts(ev),
+                   dismissed=sum(1 for f in ev.findings if f.dismissed is not None))
+
+
+@_section
+def assessment_html(ctx: ReportContext) -> str:
+    """The self-evaluation's quality, the evidence to request, 整改要求 and 结果应用, all derived
+    from the findings that fired and the rating."""
+    from selfeval.report import conclusion
+
+    ev = ctx.evaluation
+    q = conclusion.quality(ev)
+    return _render("assessment.html.j2", quality=q, gap_share=show_rate(q["gap_share"]) if q["gap_share"] is not None
+                   else None, evidence=conclusion.evidence(ev), rectify=conclusion.rectification(ev),
+                   result_use=conclusion.result_use(ev))
+
+
+@_section
+def narrative_html(ctx: ReportContext) -> str:
+    """The Chinese write-up and the department's own narrative sections."""
+    n = ctx.evaluation.form.narrative
+    labels = LABELS["narrative"]
+    form_sections = [(labels[k], getattr(n, k)) for k in
+                     ("overview", "implementation", "management_results", "problems", "recommendations")]
+    return _render("narrative.html.j2", sections=ctx.narrative, form_sections=form_sections)
+
+
+def band_text(rule) -> str:
+    """One completion rule in words, every number taken from the rule's values."""
+    t = LABELS["rule_text"]
+    parts = [t["band_to"].format(full_from=_d(rule.full_from), full_to=_d(rule.full_to)) if rule.full_to is not None
+             else t["band_open"].format(full_from=_d(rule.full_from))]
+    parts.append(t[f"shortfall_{rule.shortfall_basis}"].format(deduction=_d(rule.shortfall_deduction)))
+    if rule.full_to is not None and rule.over_deduction:
+        parts.append(t["over"].format(full_to=_d(rule.full_to), deduction=_d(rule.over_deduction)))
+    parts.append(t[f"at_most_{rule.at_most}"])
+    if rule.overachieved_warning is not None:
+        parts.append(t["overachieved"].format(limit=_d(rule.overachieved_warning)))
+    return "，".join(parts)
+
+
+def rules_text(rs) -> list[str]:
+    """Each completion rule of a ruleset with the categories it scores, in the ruleset's order."""
+    out = []
+    for name, rule in rs.rules.items():
+        cats = [category_name(c.value if hasattr(c, "value") else c) for c, cr in rs.categories.items()
+                if cr.rule == name]
+        if cats:
+            out.append(LABELS["rule_text"]["rule_for"].format(categories="、".join(cats), text=band_text(rule)))
+    return out
+
+
+@_section
+def appendix_html(ctx: ReportContext) -> str:
+    """Ruleset and options, source file name and sha256, version, reviewer and review date."""
+    ev = ctx.evaluation
+    rs = ev.ruleset
+    prov = ev.form.provenance
+    names = LABELS["option_names"]
+    bands = rs.rating_bands
+    options = [
+        ("权重分配", names["allocation"][rs.weights.allocation]),
+        *(("完成率规则", text) for text in rules_text(rs)),
+        ("率指标口径", "；".join(f"{k}按{names['rate'][v]}复核" for k, v in rs.rate_indicators.items()) or "—"),
+        ("评级（得分率）", "、".join([f"{b.rating}≥{_d(b.min_share)}%" for b in bands[:-1]]
+                               + [f"{bands[-1].rating}<{_d(bands[-2].min_share)}%"] if len(bands) > 1 else [])),
+    ]
+    if rs.budget_score is not None:
+        w = _d(rs.budget_score.weight)
+        options.insert(0, ("预算执行得分", LABELS["rule_text"]["budget"].format(
+            weight=w, rate=names["rate"][rs.budget_score.rate])))
+    if rs.qualitative.mode == "grades":
+        options.append(("定性指标等级", "、".join(LABELS["rule_text"]["grade"].format(word=w, share=_d(v))
+                                              for w, v in rs.qualitative.grades.items())))
+    if rs.qualitative.mode == "tiers":
+        options.append(("定性指标分档", "、".join(f"{name}{_d(t.low)}–{_d(t.high)}%"
+                                               for name, t in rs.qualitative.tiers.items())))
+    return _render(
+        "appendix.html.j2", ruleset=rs, options=options, source_name=Path(prov.path).name,
+        loader=names["loader"].get(prov.loader, prov.loader), encoding=prov.encoding, sheet=prov.sheet,
+        table=prov.table, sha256=prov.sha256,
+        notes=prov.notes, version=__version__, reviewer=ctx.reviewer, review_date=ctx.review_date,
+    )
+
+
+def show(html: str) -> None:
+    """Display an HTML fragment in the notebook."""
+    from IPython.display import HTML, display
+
+    display(HTML(html))
+
+
+__all__ = [
+    "ReportContext", "appendix_html", "findings_html", "indicators_html",
+    "money_html", "narrative_html", "prepare", "show",
+]
