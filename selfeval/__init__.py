@@ -85,8 +85,6 @@ def __getattr__(name: str) -> Any:
     module = _API.get(name)
     if module is None:
         raise AttributeError(f"module 'selfeval' has no attribute {name!r}")
-    if module == "form.model":
-        import_module(".layouts", __name__)  # registers the shipped layouts a Form may name
     value = getattr(import_module(f".{module}", __name__), name)
     globals()[name] = value  # later lookups skip this function
     return value

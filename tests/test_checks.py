@@ -28,7 +28,9 @@ from builders import (
     with_sub_items,
 )
 
-from selfeval.assess.checks import CATALOGUE, CHECKS, SEVERITIES, finding_counts, notes_possible, review
+from selfeval.assess.checks import CHECKS, review
+from selfeval.assess.checks.indicators import notes_possible
+from selfeval.assess.findings import CATALOGUE, SEVERITIES, finding_counts
 from selfeval.assess.scoring import score_form
 from selfeval.form.model import Provenance
 
@@ -1133,3 +1135,26 @@ def test_a_form_filled_before_its_year_ended(suzhou):
     grid = Grid([["单位名称:区商务局", "", "填报日期:2021年4月22日"], ["项目名称", "x"]], [1, 2], "x.txt")
     assert filled_on(grid) == dt.date(2021, 4, 22)
     assert filled_on(Grid([["填报日期", "2021年2月30日"]], [1], "x.txt")) is None  # no such day
+
+
+def test_each_catalogue_code_has_exactly_one_check_that_raises_it():
+    from collections import Counter
+
+    owners = Counter(code for chk in CHECKS for code in chk.codes)
+    assert set(owners) == set(CATALOGUE)
+    assert [code for code, n in owners.items() if n != 1] == []
+    assert len({chk.__name__ for chk in CHECKS}) == len(CHECKS)
+
+
+def test_a_finding_its_check_does_not_declare_is_refused(monkeypatch, suzhou):
+    import selfeval.assess.checks as checks
+    from selfeval.assess.checks.common import raises
+    from selfeval.assess.findings import make_finding
+
+    @raises("SE-ARITH-TOTAL")
+    def stray(ev):
+        yield make_finding("SE-IND-MANUAL", items="x", status="")  # not SE-ARITH-TOTAL
+
+    monkeypatch.setattr(checks, "CHECKS", (stray,))
+    with pytest.raises(AssertionError, match="stray raised SE-IND-MANUAL, which it does not declare"):
+        checks.review(clean_form(), suzhou)

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from builders import clean_form, with_indicator
 
-from selfeval.assess.checks import finding_counts, review
+from selfeval.assess.checks import review
 from selfeval.assess.decisions import Decision, load_decisions, parse_decisions
+from selfeval.assess.findings import finding_counts
 from selfeval.errors import DecisionsError
 from selfeval.views.document import evaluation_dict, to_json
 

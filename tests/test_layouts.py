@@ -116,8 +116,9 @@ def test_a_third_layout_is_one_registration():
         assert form.layout == "third" and form.project_name == "试点项目"
         assert not form.capabilities.note_column
         assert detect(grid_of(NATIONAL))[0][0].name == "national"
-        # a model built for that layout takes its capabilities from the registry
-        assert Form(project_name="x", year=2024, layout="third").capabilities == THIRD.capabilities
+        # a form of a layout selfeval does not ship states its capabilities
+        with pytest.raises(ValueError, match=r"'third' is not a shipped layout .*give its capabilities"):
+            Form(project_name="x", year=2024, layout="third")
     finally:
         unregister("third")
 

@@ -17,8 +17,10 @@ import pytest
 import yaml
 from builders import replace_fields, with_indicator, with_narrative
 
-from selfeval.assess.checks import CATALOGUE, notes_possible, review
+from selfeval.assess.checks import review
+from selfeval.assess.checks.indicators import notes_possible
 from selfeval.assess.decisions import Decision
+from selfeval.assess.findings import CATALOGUE
 from selfeval.assess.rulesets import available_rulesets, load_ruleset, ruleset_for
 from selfeval.assess.scoring import assess, rating_for, resolve_weights, score_form
 from selfeval.cli import main

@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from builders import clean_form, stated, with_indicator
 
-from selfeval.assess.checks import CATALOGUE, review
+from selfeval.assess.checks import review
 from selfeval.assess.decisions import Decision, parse_decisions
-from selfeval.assess.findings import KINDS
+from selfeval.assess.findings import CATALOGUE, KINDS
 from selfeval.assess.rulesets import load_ruleset
 from selfeval.assess.scoring import bounded_rate, rating_words
 from selfeval.report.conclusion import rating_change, to_decide

@@ -8,8 +8,10 @@ target and the ruleset (see `scoring`).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -229,9 +231,13 @@ class Capabilities(_Model):
     budget_row: bool = False
 
 
-#: Each registered layout's capabilities by name, filled by `layouts.register` (the model imports
-#: no layout; a form built without capabilities takes its layout's from here).
-LAYOUT_CAPABILITIES: dict[str, Capabilities] = {}
+#: What the forms of each shipped layout can express (the layouts in `selfeval.layouts` take theirs
+#: from here, so a `Form` built without capabilities needs no layout imported). A form of any other
+#: layout states its capabilities.
+SHIPPED_CAPABILITIES: Mapping[str, Capabilities] = MappingProxyType({
+    "suzhou": Capabilities(note_column=False, funds="blocks", budget_row=False),
+    "national": Capabilities(note_column=True, funds="sources", budget_row=True),
+})
 
 
 class Form(_Model):
@@ -281,10 +287,10 @@ class Form(_Model):
         """A form built without capabilities has its layout's."""
         if isinstance(data, dict) and data.get("capabilities") is None:
             name = str(data.get("layout") or "suzhou")
-            if name not in LAYOUT_CAPABILITIES:
-                raise ValueError(f"layout {name!r} is not registered (import selfeval.layouts first, or give "
-                                 "capabilities)")
-            data = {**data, "capabilities": LAYOUT_CAPABILITIES[name]}
+            if name not in SHIPPED_CAPABILITIES:
+                raise ValueError(f"layout {name!r} is not a shipped layout ({', '.join(SHIPPED_CAPABILITIES)}): "
+                                 "give its capabilities")
+            data = {**data, "capabilities": SHIPPED_CAPABILITIES[name]}
         return data
 
     @model_validator(mode="before")

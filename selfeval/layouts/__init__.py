@@ -13,7 +13,8 @@ A layout is data plus three functions (like papermill's engines, registered by n
 `parse_grid` asks every registered layout, takes the most confident one (a tie is an error that
 names both) and records the choice and its reasons in the form's provenance. Nothing outside this
 package compares a layout's name: it asks `form.capabilities`, or `layout_of(form)` for the
-layout's functions. A new template is one module that calls `register`, plus its labels.
+layout's functions. A new template is one module that builds a `Layout`, listed in
+`registry.SHIPPED`, plus its labels.
 """
 
 from __future__ import annotations
@@ -21,13 +22,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from selfeval.errors import LayoutError
-from selfeval.layouts import national, suzhou  # noqa: F401  (each registers itself, in this order)
+from selfeval.layouts.base import THRESHOLD, Detection, Layout
 from selfeval.layouts.reader import Grid
 from selfeval.layouts.registry import (
-    _REGISTRY,
-    THRESHOLD,
-    Detection,
-    Layout,
+    SHIPPED,
     candidates,
     choose,
     detect,
@@ -47,15 +45,17 @@ def resolve(spec: str | Path | Layout | None) -> Layout | None:
     if spec is None or isinstance(spec, Layout):
         return spec
     text = str(spec)
-    if isinstance(spec, str) and text in _REGISTRY:
-        return _REGISTRY[text]
+    known = {lay.name: lay for lay in layouts()}
+    if isinstance(spec, str) and text in known:
+        return known[text]
     if isinstance(spec, Path) or text.endswith((".yaml", ".yml")) or "/" in text or "\\" in text:
         return load_layout_file(text)
-    raise LayoutError(f"layout {text!r}: no such layout (known: {', '.join(_REGISTRY)}) and not a layout "
+    raise LayoutError(f"layout {text!r}: no such layout (known: {', '.join(known)}) and not a layout "
                       "file (a .yaml path)")
 
 
 __all__ = [
+    "SHIPPED",
     "THRESHOLD",
     "Detection",
     "Grid",

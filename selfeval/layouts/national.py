@@ -28,7 +28,7 @@ from typing import Literal
 from selfeval.errors import FormError, Problem
 from selfeval.form.labels import LABELS
 from selfeval.form.model import (
-    Capabilities,
+    SHIPPED_CAPABILITIES,
     Category,
     Form,
     Indicator,
@@ -38,6 +38,7 @@ from selfeval.form.model import (
     SubItem,
 )
 from selfeval.form.values import Target, format_decimal, normalize, parse_decimal, parse_target
+from selfeval.layouts.base import Detection, Layout
 from selfeval.layouts.reader import (
     Grid,
     assign_columns,
@@ -50,7 +51,6 @@ from selfeval.layouts.reader import (
     points,
 )
 from selfeval.layouts.reader import key as label_of
-from selfeval.layouts.registry import Detection, Layout, register
 from selfeval.layouts.suzhou import category_of, read_narrative
 
 _LETTERS_RE = re.compile(r"[(（]\s*([A-Z])\s*(?:/\s*([A-Z]))?\s*[)）]")
@@ -717,11 +717,10 @@ def dump_national_text(form: Form, variant: Variant | None = None) -> str:
     return "\n".join("\t".join(r).rstrip("\t") for r in rows) + "\n"
 
 
-NATIONAL = register(Layout(
+NATIONAL = Layout(
     name="national", title="项目支出绩效自评表（全国模板）", detect=detect, parse=parse,
-    write=lambda form: dump_national_text(form), capabilities=Capabilities(note_column=True, funds="sources",
-                                                                           budget_row=True),
+    write=lambda form: dump_national_text(form), capabilities=SHIPPED_CAPABILITIES["national"],
     sections=("header", "national", "categories", "table_rows", "narrative", "headings", "footnote_prefixes"),
-))
+)
 
 __all__ = ["NATIONAL", "detect", "dump_national_text", "parse", "variant_of"]

@@ -1,80 +1,33 @@
-"""The layout registry itself: `Layout`, `Detection`, `register` and the choice among layouts.
+"""The layout registry: the one list of shipped layouts, in the order detection asks them, and the
+choice among layouts.
 
-The shipped layouts (`suzhou`, `national`) import this module and register themselves when the
-`selfeval.layouts` package is imported; nothing here imports them, so there is no cycle.
+`SHIPPED` below is that list; nothing registers itself on import. `register` / `unregister` add a
+layout of one's own for a session (a user's layout file is usually passed per call instead).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 from selfeval.errors import FormError, Problem
-from selfeval.form.labels import LABELS
-from selfeval.form.model import LAYOUT_CAPABILITIES, Capabilities, Form, Provenance
-from selfeval.layouts.reader import Grid, filled_on, fold, strip_invisible
+from selfeval.form.model import Form, Provenance
+from selfeval.layouts import national, suzhou
+from selfeval.layouts.base import THRESHOLD, Detection, Layout
+from selfeval.layouts.reader import Grid, filled_on, strip_invisible
 
-# Below this a layout does not claim a grid at all.
-THRESHOLD = 0.5
+#: The layouts selfeval ships, in the order detection asks them.
+SHIPPED: tuple[Layout, ...] = (suzhou.SUZHOU, national.NATIONAL)
 
-
-@dataclass(frozen=True)
-class Detection:
-    """How well a grid matches a layout: 0 (not at all) to 1 (every landmark), and why."""
-
-    confidence: float
-    reasons: tuple[str, ...] = ()
-    missing: tuple[str, ...] = ()  # landmarks the layout looked for and did not find
-
-
-@dataclass(frozen=True)
-class Layout:
-    """One registered form layout."""
-
-    name: str
-    title: str  # how reports and `inspect` name it
-    detect: Callable[[Grid, dict], Detection]
-    parse: Callable[[Grid, Provenance, dict], Form]
-    write: Callable[[Form], str]
-    capabilities: Capabilities = field(default_factory=Capabilities)
-    labels: dict = field(default_factory=lambda: LABELS, repr=False, compare=False)
-    requires: tuple[str, ...] = ()
-    sections: tuple[str, ...] = ()  # the labels sections its parser reads (what a layout file may add to)
-    source: str = ""  # the layout file it came from ("" for a shipped layout)
-
-    def claims(self, grid: Grid) -> Detection:
-        """This layout's detection of a grid; a required label that is absent caps it below the
-        threshold (and is listed as missing)."""
-        det = self.detect(grid, self.labels)
-        if not self.requires:
-            return det
-        keys = grid.keys()
-        absent = tuple(w for w in self.requires if not any(fold(w) in k for k in keys))
-        if absent:
-            return Detection(min(det.confidence, THRESHOLD - 0.1), det.reasons, (*det.missing, *absent))
-        return Detection(det.confidence, (*det.reasons, *self.requires), det.missing)
-
-    def read(self, grid: Grid, provenance: Provenance) -> Form:
-        """Parse a grid with this layout's labels. A layout from a file keeps the form's `layout`
-        the shipped one it reads as (its rulesets, writer and capabilities apply); the file's
-        layout is named in the provenance."""
-        return self.parse(grid, provenance, self.labels)
-
-
-_REGISTRY: dict[str, Layout] = {}
+_REGISTRY: dict[str, Layout] = {lay.name: lay for lay in SHIPPED}
 
 
 def register(layout: Layout) -> Layout:
     """Add a layout (or replace one of the same name); returns it."""
     _REGISTRY[layout.name] = layout
-    LAYOUT_CAPABILITIES[layout.name] = layout.capabilities
     return layout
 
 
 def unregister(name: str) -> None:
     """Remove a layout (tests and user layouts that are done)."""
     _REGISTRY.pop(name, None)
-    LAYOUT_CAPABILITIES.pop(name, None)
 
 
 def layouts() -> list[Layout]:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from selfeval.errors import FormError, Problem
 from selfeval.form.labels import LABELS
 from selfeval.form.model import (
-    Capabilities,
+    SHIPPED_CAPABILITIES,
     Category,
     Form,
     Indicator,
@@ -25,9 +25,9 @@ from selfeval.form.model import (
     SubItem,
 )
 from selfeval.form.values import Target, format_decimal, normalize, parse_decimal, parse_target
+from selfeval.layouts.base import Detection, Layout
 from selfeval.layouts.reader import Grid, assign_columns, header_fields, is_number, missing_column
 from selfeval.layouts.reader import key as label_of
-from selfeval.layouts.registry import Detection, Layout, register
 
 
 def _k(text: str) -> str:
@@ -524,12 +524,12 @@ def write(form: Form) -> str:
 
 
 
-SUZHOU = register(Layout(
+SUZHOU = Layout(
     name="suzhou", title="苏州市级财政支出项目绩效自评表", detect=detect, parse=parse,
-    write=write, capabilities=Capabilities(note_column=False, funds="blocks", budget_row=False),
+    write=write, capabilities=SHIPPED_CAPABILITIES["suzhou"],
     sections=("header", "suzhou_landmarks", "money_blocks", "sub_items", "indicator_table", "categories",
               "narrative", "headings", "footnote_prefixes"),
-))
+)
 dump_suzhou_text = write  # the name examples and tests know
 
 __all__ = ["SUZHOU", "category_of", "detect", "dump_suzhou_text", "parse", "write"]

@@ -13,8 +13,9 @@ from typing import Any
 
 import jinja2
 
-from selfeval.assess.checks import at_threshold as _at_threshold
-from selfeval.assess.checks import finding_counts, project_results
+from selfeval.assess.checks.indicators import at_threshold as _at_threshold
+from selfeval.assess.checks.indicators import project_results
+from selfeval.assess.findings import finding_counts
 from selfeval.assess.scoring import HUNDRED, ZERO, Evaluation, pct, round_half_up
 from selfeval.form.labels import LABELS
 from selfeval.form.values import canonical, show_number, show_range
