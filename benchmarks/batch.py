@@ -62,7 +62,7 @@ def floor_notebook(folder: Path, imports: bool) -> Path:
     nb.cells = [p]
     if imports:
         nb.cells.append(nbformat.v4.new_code_cell(
-            "from selfeval import charts, present\nfrom selfeval.report.fonts import configure_matplotlib, show_figure"))
+            "from selfeval.report import charts, sections\nfrom selfeval.report.fonts import configure_matplotlib, show_figure"))
     folder.mkdir(parents=True)
     nbformat.write(nb, folder / "project_report.ipynb")
     return folder
@@ -110,10 +110,8 @@ def _role(pid: int, root: int) -> str:
     cmd = _cmdline(pid)
     if not cmd:
         return "gone"
-    if "forkserver --serve" in cmd:
-        return "forked kernel" if "forkserver --serve" in _cmdline(_parent(pid)) else "fork server"
     if "selfeval.batch.forkserver" in cmd:
-        return "stand-in"
+        return "forked kernel" if "selfeval.batch.forkserver" in _cmdline(_parent(pid)) else "fork server"
     if "ipykernel" in cmd:
         return "ordinary kernel"
     return "batch (main process)" if pid == root else "pool worker"

@@ -16,6 +16,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from selfeval.batch import forkserver
 from selfeval.batch.execute import NotebookRunError, execute_notebook
+from selfeval.batch.kernels import KERNEL_NAME, start_fork_server
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(not forkserver.available(), reason="forked kernels need Linux")
@@ -24,11 +25,11 @@ pytestmark = pytest.mark.skipif(not forkserver.available(), reason="forked kerne
 @pytest.fixture
 def server(monkeypatch):
     monkeypatch.delenv(forkserver.ENV, raising=False)
-    srv = forkserver.start_server()
+    srv = start_fork_server()
     assert srv is not None
     yield srv
     srv.close()
-    os.environ.pop(forkserver.ENV, None)
+    assert forkserver.ENV not in os.environ
 
 
 def _notebook(path: Path, *sources: str) -> Path:
@@ -68,12 +69,11 @@ def test_reports_are_byte_identical_with_and_without_forked_kernels(tmp_path, mo
     monkeypatch.delenv(forkserver.ENV, raising=False)
     for name in ("seed", "national_culture"):
         plain = render_report(ROOT / "params" / f"{name}.yaml", tmp_path / "plain").html
-        srv = forkserver.start_server()
+        srv = start_fork_server()
         try:
             forked = render_report(ROOT / "params" / f"{name}.yaml", tmp_path / "forked").html
         finally:
             srv.close()
-            os.environ.pop(forkserver.ENV, None)
         assert forked == plain, name
 
 
@@ -102,17 +102,37 @@ def test_a_kernel_that_dies_fails_its_notebook_and_the_server_serves_on(tmp_path
     assert server.proc.poll() is None
 
 
+_MANAGER = """
+import asyncio, os, sys
+from traitlets.config import Config
+from jupyter_client.manager import AsyncKernelManager
+from selfeval.batch.kernels import kernel_for
+
+async def go():
+    c = Config()
+    c.KernelManager.transport = "ipc"
+    c.KernelManager.ip = sys.argv[1]
+    km = AsyncKernelManager(config=c, kernel_name=kernel_for("python3", c))
+    await km.start_kernel()
+    print(km.provisioner.pid, type(km.provisioner).__name__, flush=True)
+    await asyncio.sleep(120)
+
+asyncio.run(go())
+"""
+
+
 def _start(tmp_path: Path):
-    """A forked kernel through the manager; returns (manager, client, kernel pid, stand-in pid)."""
+    """A forked kernel through jupyter_client's own manager: (manager, client, kernel pid)."""
+    from jupyter_client.manager import AsyncKernelManager
     from traitlets.config import Config
 
-    from selfeval.batch.kernels import ForkKernelManager
+    from selfeval.batch.kernels import kernel_for
 
     async def go():
         c = Config()
         c.KernelManager.transport = "ipc"
         c.KernelManager.ip = str(tmp_path / "k")
-        km = ForkKernelManager(config=c, kernel_name="python3")
+        km = AsyncKernelManager(config=c, kernel_name=kernel_for("python3", c))
         await km.start_kernel()
         kc = km.client()
         kc.start_channels()
@@ -120,45 +140,145 @@ def _start(tmp_path: Path):
         out = []
         await kc.execute_interactive("import os; print(os.getpid())", timeout=60,
                                      output_hook=lambda m: out.append(m["content"].get("text", "")))
-        return km, kc, int("".join(out).strip()), km.provisioner.process.pid
+        return km, kc, int("".join(out).strip())
 
     return asyncio.run(go())
 
 
-def test_killing_the_stand_in_kills_its_kernel(tmp_path, server):
-    _km, kc, kernel, stand_in = _start(tmp_path)
-    assert kernel != stand_in and _alive(kernel)
-    os.kill(stand_in, signal.SIGKILL)  # what jupyter_client's kill does
-    assert _gone(kernel)
+def test_the_provisioner_holds_the_forked_kernel_itself(tmp_path, server):
+    km, kc, kernel = _start(tmp_path)
+    assert km.kernel_name == KERNEL_NAME and type(km.provisioner).__name__ == "ForkProvisioner"
+    assert km.provisioner.pid == kernel  # no stand-in process between them
+    assert asyncio.run(km.is_alive())
     kc.stop_channels()
+    asyncio.run(km.shutdown_kernel(now=True))
+    assert _gone(kernel) and server.proc.poll() is None
 
 
-def test_killing_the_server_kills_its_kernels(tmp_path, server):
-    km, kc, kernel, _ = _start(tmp_path)
-    os.kill(server.proc.pid, signal.SIGKILL)
-    assert _gone(kernel)
+def test_an_interrupt_reaches_the_forked_kernel(tmp_path, server):
+    km, kc, _kernel = _start(tmp_path)
+
+    async def go():
+        msg_id = kc.execute("import time\ntry:\n    time.sleep(60)\nexcept KeyboardInterrupt:\n    print('interrupted')")
+        await asyncio.sleep(1)
+        await km.interrupt_kernel()
+        out = []
+        while True:
+            msg = await kc.get_iopub_msg(timeout=30)
+            if msg["parent_header"].get("msg_id") == msg_id:
+                if msg["msg_type"] == "stream":
+                    out.append(msg["content"]["text"])
+                if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                    return "".join(out)
+
+    assert "interrupted" in asyncio.run(go())
     kc.stop_channels()
     asyncio.run(km.shutdown_kernel(now=True))
 
 
-def test_without_a_server_the_stand_in_is_an_ordinary_kernel(tmp_path, monkeypatch):
-    from selfeval.batch.kernels import ForkKernelManager
+def test_a_requester_killed_takes_its_kernel_along(tmp_path, server):
+    import subprocess
 
+    proc = subprocess.Popen([sys.executable, "-c", _MANAGER, str(tmp_path / "k")], stdout=subprocess.PIPE, text=True)
+    try:
+        kernel, kind = proc.stdout.readline().split()
+        assert kind == "ForkProvisioner" and _alive(int(kernel))
+        os.kill(proc.pid, signal.SIGKILL)  # a batch worker killed: the server notices its connection close
+        assert _gone(int(kernel))
+    finally:
+        proc.kill()
+        proc.wait()
+    assert server.proc.poll() is None
+
+
+def test_killing_the_server_kills_its_kernels(tmp_path, server):
+    km, kc, kernel = _start(tmp_path)
+    os.kill(server.proc.pid, signal.SIGKILL)
+    assert _gone(kernel)
+
+    async def noticed():  # the provisioner learns it from the closed connection
+        for _ in range(100):
+            if not await km.is_alive():
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
+    assert asyncio.run(noticed())
+    kc.stop_channels()
+    asyncio.run(km.shutdown_kernel(now=True))
+
+
+def test_without_a_server_the_provisioner_launches_an_ordinary_kernel(tmp_path, monkeypatch):
+    from jupyter_client.manager import AsyncKernelManager
+    from traitlets.config import Config
+
+    from selfeval.batch.kernels import kernels_dir
+
+    monkeypatch.setenv("JUPYTER_PATH", str(kernels_dir().parent))
     monkeypatch.setenv(forkserver.ENV, str(tmp_path / "no-such-socket"))
-    nb = _notebook(tmp_path / "n.ipynb", "import os; print('parent', os.getppid())")
-    out = _stdout(execute_notebook(nb, None, {}, tmp_path, kernel_manager_class=ForkKernelManager))
-    # the stand-in found no server and exec'd itself into an ordinary kernel: our own child
-    assert f"parent {os.getpid()}" in out
+
+    async def go():
+        c = Config()
+        c.KernelManager.transport = "ipc"
+        c.KernelManager.ip = str(tmp_path / "k")
+        km = AsyncKernelManager(config=c, kernel_name=KERNEL_NAME)
+        await km.start_kernel()
+        try:
+            return type(km.provisioner).__name__, km.provisioner.process.pid, \
+                Path(f"/proc/{km.provisioner.process.pid}/stat").read_text().split()[3]
+        finally:
+            await km.shutdown_kernel(now=True)
+
+    kind, _pid, parent = asyncio.run(go())
+    assert kind == "ForkProvisioner" and parent == str(os.getpid())  # our own child, as jupyter_client starts it
 
 
-def test_no_server_means_the_default_manager(monkeypatch):
+def test_no_server_means_the_notebooks_own_kernel(monkeypatch):
+    from traitlets.config import Config
+
+    from selfeval.batch.kernels import kernel_for
+
     monkeypatch.delenv(forkserver.ENV, raising=False)
-    assert forkserver.kernel_manager_class() is None
+    assert forkserver.running() is None and kernel_for("python3", Config()) == "python3"
     monkeypatch.setenv(forkserver.ENABLE_ENV, "0")
-    assert forkserver.start_server() is None
+    assert start_fork_server() is None
 
 
-def test_the_stand_in_imports_nothing_heavy():
+def test_the_kernel_spec_ships_and_names_a_registered_provisioner(monkeypatch):
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_client.provisioning import KernelProvisionerFactory
+
+    from selfeval.batch.kernels import kernels_dir, preload_names
+
+    monkeypatch.setenv("JUPYTER_PATH", str(kernels_dir().parent))
+    spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    assert spec.metadata["kernel_provisioner"]["provisioner_name"] == "selfeval-fork"
+    assert KernelProvisionerFactory.instance().is_provisioner_available(spec)
+    assert "pandas" in preload_names() and "selfeval.report.fonts:draw_once" in preload_names()
+
+
+def test_the_thread_guard_counts_native_threads(tmp_path):
+    import subprocess
+
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("OpenBLAS starts no pool on one core")
+    code = ("import threading, numpy, selfeval.batch.forkserver as f; "
+            "print(threading.active_count(), f.native_threads())")
+    env = {k: v for k, v in os.environ.items() if k not in forkserver.ONE_THREAD}
+    python_threads, native = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                                            check=True).stdout.split()
+    assert python_threads == "1" and int(native) > 1  # what threading.active_count() does not see
+    one = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**env, **forkserver.ONE_THREAD}, check=True).stdout.split()
+    assert one == ["1", "1"]
+    (tmp_path / "spawns.py").write_text("import threading, time\n"
+                                        "def start():\n    threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n")
+    run = subprocess.run([sys.executable, "-c", "import selfeval.batch.forkserver as f; f.preload(['spawns:start'])"],
+                         capture_output=True, text=True, cwd=tmp_path, env={**env, "PYTHONPATH": str(tmp_path)})
+    assert run.returncode == 1 and "cannot fork safely" in run.stderr
+
+
+def test_the_server_listens_before_it_imports_anything_heavy():
     import subprocess
 
     out = subprocess.run([sys.executable, "-c", "import sys, selfeval.batch.forkserver; "
@@ -167,7 +287,7 @@ def test_the_stand_in_imports_nothing_heavy():
     assert out.strip() == "[]"
 
 
-def test_a_stand_in_that_says_nothing_does_not_stall_the_server(tmp_path, server):
+def test_a_requester_that_says_nothing_does_not_stall_the_server(tmp_path, server):
     import socket
 
     silent = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -186,9 +306,7 @@ def test_a_preload_that_fails_leaves_no_socket_behind(tmp_path):
     import subprocess
 
     path = tmp_path / "s"
-    code = ("import sys, selfeval.batch.forkserver as f\n"
-            "def broken(): raise RuntimeError('preload broke')\n"
-            f"f.preload = broken\nf.serve({str(path)!r})\n")
+    code = f"import selfeval.batch.forkserver as f\nf.serve({str(path)!r}, None, None, ['selfeval.batch.forkserver:broken'])\n"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
-    assert run.returncode == 1 and "preload broke" in run.stderr
-    assert not path.exists()  # so stand-ins and the manager see no server and use ordinary kernels
+    assert run.returncode == 1 and "has no attribute 'broken'" in run.stderr
+    assert not path.exists()  # so requests find no server and the provisioner launches ordinary kernels

@@ -36,6 +36,7 @@ from jupyter_client.kernelspec import NoSuchKernel
 from papermill.exceptions import PapermillExecutionError
 from traitlets.config import Config
 
+from selfeval.batch.kernels import kernel_for
 from selfeval.errors import SelfevalError
 
 __all__ = ["NotebookRunError", "execute_notebook"]
@@ -139,15 +140,6 @@ def _strip_ansi(text: str) -> str:
     return strip_ansi(text)
 
 
-def _kernel_manager(cls: type | None) -> dict[str, Any]:
-    """The kernel manager: the one given, a forking one while a batch's fork server runs
-    (`forkserver`), else papermill's default."""
-    from selfeval.batch.forkserver import kernel_manager_class
-
-    cls = cls or kernel_manager_class()
-    return {"kernel_manager_class": cls} if cls is not None else {}
-
-
 def _run_once(
     input_path: Path,
     output_path: Path | None,
@@ -164,6 +156,9 @@ def _run_once(
         started.append(True)
 
     with tempfile.TemporaryDirectory(prefix="selfeval-ipc-", dir=_socket_parent()) as socket_dir:
+        config = _ipc_config(socket_dir)
+        if manager is None:  # a forked kernel while the batch's fork server runs (`kernels`)
+            kernel_name = kernel_for(kernel_name, config)
         return papermill.execute_notebook(
             _literal_path(input_path),
             _literal_path(output_path),
@@ -179,14 +174,14 @@ def _run_once(
             # Everything below is forwarded by papermill to nbclient's NotebookClient.
             execution_timeout=timeout,
             resources={"metadata": {"path": str(cwd)}},  # kernel process cwd
-            config=_ipc_config(socket_dir),
+            config=config,
             # jupyter_client interrupts (SIGINT) every kernel it shuts down; a kernel caught mid-
             # message logs "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel" on the
             # terminal it inherited. Its log says nothing a report needs (cell errors and a dead
             # kernel come back through the protocol), so only critical lines are let through.
             extra_arguments=KERNEL_ARGUMENTS,
             on_notebook_start=on_notebook_start,
-            **_kernel_manager(manager),
+            **({"kernel_manager_class": manager} if manager is not None else {}),
         )
 
 
@@ -206,8 +201,9 @@ def execute_notebook(
     The executed notebook is also written to *output_path* (unless ``None``), including
     when a cell fails, so the traceback can be inspected.  The kernel runs in *cwd*.
     *timeout* limits each cell (seconds, ``None`` for no limit); *start_timeout* limits
-    kernel start-up; *kernel_manager_class* overrides the kernel manager (by default a forking
-    one while a batch's fork server runs).  Safe to call from several threads or processes at once.
+    kernel start-up; *kernel_manager_class* overrides the kernel manager (papermill's default).
+    While a batch's fork server runs, a notebook for ``python3`` runs on the ``selfeval-fork``
+    kernel spec, whose provisioner forks the kernel (`kernels`).  Safe to call from several threads or processes at once.
 
     Raises :class:`NotebookRunError` for every failure.  Only kernel start-up failures are
     retried (once); cell errors and timeouts are raised immediately.

@@ -1,29 +1,33 @@
 """Report kernels forked from a pre-imported process: each report still gets a fresh process of
 its own, without paying for Python, ipykernel, matplotlib, pandas, pydantic and the CJK font again.
 
-Three parts, all on the ordinary papermill → nbclient → jupyter_client path:
+Two parts, both on the ordinary papermill → nbclient → jupyter_client path:
 
 * **The server** (`serve`, one per batch, started by `start_server`): a single-threaded process
-  that imports what a report kernel imports, then waits on a Unix socket. For each request it
-  forks; the child becomes an IPython kernel with the connection file jupyter_client wrote.
-* **The stand-in** (`python -m selfeval.batch.forkserver -f CONNECTION_FILE …`): what jupyter_client
-  launches instead of `python -m ipykernel_launcher`. It asks the server for a kernel, passing
-  its working directory, environment and standard streams, and then stands for that kernel:
-  signals it receives (jupyter_client's SIGINT interrupt, SIGTERM) go to the kernel, and it
-  exits with the kernel's exit status. Killed (SIGKILL), its connection closes and the server
-  kills the kernel. If no server answers it becomes an ordinary kernel (exec), so a report never
-  fails for want of the server.
-* **`kernels.ForkKernelManager`**: the jupyter_client kernel manager that launches the stand-in;
-  the IPC transport, the start-up retry and everything else stay as `execute` sets them.
+  that imports the modules the kernel spec names (`data/kernels/selfeval-fork/kernel.json`), then
+  waits on a Unix socket. For each request it forks; the child becomes an IPython kernel with the
+  connection file jupyter_client wrote, the requester's working directory, environment and
+  standard streams.
+* **The client side** (`request_kernel`, used by `kernels.ForkProvisioner`, the jupyter_client
+  kernel provisioner): asks the server for a kernel and returns a `ForkedKernel`, a handle with
+  the methods of a `subprocess.Popen` (poll, wait, send_signal, kill, terminate), so the
+  provisioner holds the kernel as it holds a process it launched itself.
+
+Who notices a death: the kernel's requester dies (a batch worker, killed) → its connection closes
+and the **server** kills the kernel; the server dies → each **kernel** dies with it
+(`PR_SET_PDEATHSIG`) and its requester's connection closes; a kernel dies → the **server** reaps it
+and sends its exit status to the requester; the batch dies → the **server** dies with it
+(`PR_SET_PDEATHSIG`). So nothing outlives the batch.
 
 Isolation is the process's: a forked kernel shares nothing writable with the server or another
 kernel. Linux only (fork after imports, `PR_SET_PDEATHSIG`); elsewhere batches use ordinary
-kernels. The server, its kernels and the stand-ins die with the batch.
+kernels, and so does any request the server cannot answer.
 """
 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import selectors
@@ -34,9 +38,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-#: The server's socket path, for the stand-ins (set by `start_server` in the batch's environment).
+#: The server's socket path, for the batch's workers (set by `start_server` in the batch's environment).
 ENV = "SELFEVAL_FORKSERVER"
-#: Seconds a stand-in waits for the server's answer before it becomes an ordinary kernel.
+#: Seconds a request waits for the server's answer before an ordinary kernel is launched instead.
 REPLY_TIMEOUT = 30.0
 #: Set to 0 to render every report with an ordinary kernel.
 ENABLE_ENV = "SELFEVAL_FORK"
@@ -88,48 +92,37 @@ def _receive(sock: socket.socket, with_fds: bool = False) -> tuple[dict[str, Any
 
 # --- the server --------------------------------------------------------------------------------
 
-def preload() -> None:
-    """Import what a report kernel imports and load the font, before any fork. Nothing here may
-    start a thread or open a ZeroMQ context (a forked child would inherit it half-alive)."""
-    import ipykernel.ipkernel
-    import ipykernel.kernelapp  # noqa: F401
-    import IPython  # noqa: F401
-    import matplotlib_inline.backend_inline  # noqa: F401
-    import pandas  # noqa: F401
+def native_threads() -> int:
+    """The threads of this process as the kernel counts them (`/proc/self/task`): native ones
+    (OpenBLAS starts a pool when numpy is imported) as well as Python's."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        import threading
 
-    # what IPKernelApp itself imports while it starts (the debugger, history, pdb): measured as
-    # the modules a fresh kernel holds that the lines above do not bring
-    # (debugpy warns about frozen modules on import; a kernel imports it before its first cell,
-    # where the warning is never seen, so it is kept quiet here too)
+        return threading.active_count()
+
+
+def preload(names: list[str]) -> None:
+    """Import each module named (`module`), or import it and call a function of it with no
+    arguments (`module:function`), before any fork. Nothing here may leave a thread running or a
+    ZeroMQ context open: a forked child would inherit it half-alive."""
+    # debugpy warns about frozen modules on import; a kernel imports it before its first cell,
+    # where the warning is never seen, so it is kept quiet here too
     os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    for name in ("ipykernel.debugger", "IPython.core.oinspect", "ipykernel.zmqshell", "sqlite3", "pdb", "pydoc", "psutil", "runpy",
-                 "faulthandler", "IPython.core.history", "IPython.core.completer"):
-        with contextlib.suppress(ImportError):
-            __import__(name)
-
-    from selfeval.report import charts, conclusion, narrative  # noqa: F401
-    from selfeval.report.fonts import configure_matplotlib
-
-    configure_matplotlib()
-    _draw_once()
-    import threading
-
-    if threading.active_count() != 1:  # a thread would be copied half-alive into every kernel
-        raise RuntimeError(f"preloading started {threading.active_count() - 1} thread(s); cannot fork safely")
-
-
-def _draw_once() -> None:
-    """Render one small figure with Chinese text: the CJK font file is parsed and its glyph cache
-    filled here, once, instead of in every report's first chart."""
-    from matplotlib.figure import Figure
-
-    from selfeval.report.fonts import fig_to_png_bytes
-
-    fig = Figure(figsize=(2, 1))
-    ax = fig.add_subplot()
-    ax.set_title("预算执行率 0123456789%")
-    ax.set_xlabel("万元")
-    fig_to_png_bytes(fig)
+    for entry in names:
+        module, _, function = entry.partition(":")
+        try:
+            imported = importlib.import_module(module)
+        except ImportError:
+            if function:
+                raise
+            continue  # an optional module of a kernel (psutil …) that is not installed
+        if function:
+            getattr(imported, function)()
+    threads = native_threads()
+    if threads != 1:  # a thread would be copied half-alive into every kernel
+        raise RuntimeError(f"preloading left {threads - 1} other thread(s) running; cannot fork safely")
 
 
 def _become_kernel(request: dict[str, Any], fds: list[int], inherited: list[Any]) -> None:
@@ -161,7 +154,7 @@ def _become_kernel(request: dict[str, Any], fds: list[int], inherited: list[Any]
         code = 0
     except SystemExit as exc:
         code = 0 if exc.code is None else exc.code if isinstance(exc.code, int) else 1
-    except BaseException:  # a kernel that cannot start says why on its (the stand-in's) stderr
+    except BaseException:  # a kernel that cannot start says why on the stderr it was given
         import traceback
 
         traceback.print_exc()
@@ -172,14 +165,15 @@ def _become_kernel(request: dict[str, Any], fds: list[int], inherited: list[Any]
         os._exit(code)
 
 
-def serve(path: str, ready_fd: int | None = None, parent: int | None = None) -> None:
-    """Preload, listen on `path`, fork a kernel per request; exit when the parent dies or on SIGTERM."""
+def serve(path: str, ready_fd: int | None = None, parent: int | None = None, names: list[str] = ()) -> None:
+    """Preload `names`, listen on `path`, fork a kernel per request; exit when the parent dies or on
+    SIGTERM."""
     _die_with_parent()
     if parent is not None and os.getppid() != parent:  # the batch died before prctl took hold
         return
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the batch's to handle
-    # Listen first, preload second: the batch's workers warm up meanwhile, and a stand-in that
-    # comes early waits in the backlog. A preload that fails ends this process, and the stand-ins
+    # Listen first, preload second: the batch's workers warm up meanwhile, and a request that
+    # comes early waits in the backlog. A preload that fails ends this process, and the requests
     # waiting fall back to ordinary kernels.
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(path)
@@ -188,10 +182,10 @@ def serve(path: str, ready_fd: int | None = None, parent: int | None = None) -> 
         os.write(ready_fd, b"ready")
         os.close(ready_fd)
     try:
-        preload()
+        preload(list(names))
     except BaseException:
-        # no forks then: the socket goes first, so stand-ins (and `kernel_manager_class`) find no
-        # server and use ordinary kernels; os._exit, so no thread preload started keeps us alive
+        # no forks then: the socket goes first, so requests find no server and the provisioner
+        # launches ordinary kernels; os._exit, so no thread preload started keeps us alive
         listener.close()
         with contextlib.suppress(OSError):
             os.unlink(path)
@@ -208,7 +202,7 @@ def serve(path: str, ready_fd: int | None = None, parent: int | None = None) -> 
     sel = selectors.DefaultSelector()
     sel.register(listener, selectors.EVENT_READ, "accept")
     sel.register(wake_r, selectors.EVENT_READ, "signal")
-    kernels: dict[int, socket.socket] = {}  # kernel pid → its stand-in's connection
+    kernels: dict[int, socket.socket] = {}  # kernel pid → its requester's connection
     try:
         while not stop:
             for key, _ in sel.select(timeout=1.0):
@@ -216,7 +210,7 @@ def serve(path: str, ready_fd: int | None = None, parent: int | None = None) -> 
                     _accept(listener, sel, kernels, [listener, sel, wake_r, wake_w])
                 elif key.data == "signal":
                     os.read(wake_r, 4096)
-                else:  # a stand-in's connection: closed means it died, so its kernel goes too
+                else:  # a requester's connection: closed means it died, so its kernel goes too
                     with contextlib.suppress(OSError):
                         if key.fileobj.recv(1) == b"":  # type: ignore[union-attr]
                             sel.unregister(key.fileobj)  # reaped (and closed) by _reap
@@ -234,13 +228,13 @@ def serve(path: str, ready_fd: int | None = None, parent: int | None = None) -> 
 def _accept(listener: socket.socket, sel: selectors.BaseSelector, kernels: dict[int, socket.socket],
             inherited: list[Any]) -> None:
     """One request: fork its kernel and answer with the pid. Whatever goes wrong with one request
-    (a stalled or broken stand-in, a fork that fails) fails that request only: its stand-in then
-    falls back to an ordinary kernel, and the kernels already running are untouched."""
+    (a stalled or broken requester, a fork that fails) fails that request only: its provisioner
+    then launches an ordinary kernel, and the kernels already running are untouched."""
     conn, _ = listener.accept()
     fds: list[int] = []
     pid = 0
     try:
-        conn.settimeout(5)  # a stand-in that connects and says nothing must not stall the server
+        conn.settimeout(5)  # a requester that connects and says nothing must not stall the server
         request, fds = _receive(conn, with_fds=True)
         if request is None or len(fds) != 3:
             raise OSError("incomplete request")
@@ -283,10 +277,11 @@ def _reap(kernels: dict[int, socket.socket], sel: selectors.BaseSelector) -> Non
 
 
 class Server:
-    """A running fork server (see `start_server`); `close()` stops it and its kernels."""
+    """A running fork server (see `start_server`); `close()` stops it and its kernels and takes its
+    variables out of this process's environment again."""
 
-    def __init__(self, proc, path: str, tmp) -> None:
-        self.proc, self.path, self._tmp = proc, path, tmp
+    def __init__(self, proc, path: str, tmp, saved: dict[str, str | None]) -> None:
+        self.proc, self.path, self._tmp, self._saved = proc, path, tmp, saved
 
     def close(self) -> None:
         if self.proc.poll() is None:
@@ -297,11 +292,22 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self._tmp.cleanup()
+        for name, value in self._saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
-def start_server(timeout: float = 30) -> Server | None:
-    """Start a fork server for this process and its workers (its socket in `ENV`); None where
-    forked kernels are not available or it did not come up (ordinary kernels are used then)."""
+#: Each BLAS or OpenMP library starts a pool of threads when loaded unless told not to; the server
+#: must have one thread when it forks, so it (and so each kernel) computes on one thread.
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def start_server(preload_names: list[str], timeout: float = 30, env: dict[str, str] | None = None) -> Server | None:
+    """Start a fork server for this process and its workers (its socket in `ENV`, and `env` set
+    too, until `Server.close`) that preloads `preload_names` (see `preload`); None where forked
+    kernels are not available or it did not come up (ordinary kernels are used then)."""
     import subprocess
     import tempfile
 
@@ -310,9 +316,9 @@ def start_server(timeout: float = 30) -> Server | None:
     tmp = tempfile.TemporaryDirectory(prefix="selfeval-fork-", dir="/tmp" if os.path.isdir("/tmp") else None)
     path = os.path.join(tmp.name, "s")
     ready_r, ready_w = os.pipe()
-    proc = subprocess.Popen([sys.executable, "-m", "selfeval.batch.forkserver", "--serve", path, str(ready_w),
-                             str(os.getpid())],
-                            pass_fds=(ready_w,), stdin=subprocess.DEVNULL)
+    proc = subprocess.Popen([sys.executable, "-m", "selfeval.batch.forkserver", path, str(ready_w), str(os.getpid()),
+                             json.dumps(list(preload_names))],
+                            pass_fds=(ready_w,), stdin=subprocess.DEVNULL, env={**os.environ, **ONE_THREAD})
     os.close(ready_w)
     import select
 
@@ -323,78 +329,125 @@ def start_server(timeout: float = 30) -> Server | None:
         proc.kill()
         tmp.cleanup()
         return None
-    os.environ[ENV] = path
-    return Server(proc, path, tmp)
+    settings = {ENV: path, **(env or {})}
+    saved = {name: os.environ.get(name) for name in settings}
+    os.environ.update(settings)
+    return Server(proc, path, tmp, saved)
 
 
-# --- the stand-in ------------------------------------------------------------------------------
+# --- the client side -------------------------------------------------------------------------
 
-def _ordinary_kernel(args: list[str]) -> None:
-    os.execv(sys.executable, [sys.executable, "-m", "ipykernel_launcher", *args])
+def running() -> str | None:
+    """The socket of the fork server this process may ask, if one runs."""
+    path = os.environ.get(ENV)
+    return path if path and available() and Path(path).exists() else None
 
 
-def stand_in(args: list[str]) -> int:
-    """Ask the server for a kernel with `args` (`-f CONNECTION_FILE …`) and stand for it."""
+def _stream(value: Any, default: int, opened: list[int]) -> int | None:
+    """A launch keyword for a standard stream (None, a descriptor, a file, DEVNULL) as a
+    descriptor to send; None for what a forked kernel cannot take (PIPE)."""
+    import subprocess
+
+    if value is None:
+        return default
+    if value == subprocess.DEVNULL:
+        fd = os.open(os.devnull, os.O_RDWR)
+        opened.append(fd)
+        return fd
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    try:
+        return value.fileno()
+    except (AttributeError, OSError):
+        return None
+
+
+class ForkedKernel:
+    """A kernel the server forked, held as `subprocess.Popen` holds a child: `pid`, `returncode`,
+    `poll()`, `wait()`, `send_signal()`, `kill()`, `terminate()`. Its exit status comes from the
+    server over the connection; a closed connection means the server died, and the kernel with it."""
+
+    stdin = stdout = stderr = None  # nothing to close: the kernel's streams were sent, not piped
+
+    def __init__(self, pid: int, sock: socket.socket) -> None:
+        self.pid, self._sock, self.returncode = pid, sock, None
+
+    def _finished(self, reply: dict[str, Any] | None) -> int:
+        code = -signal.SIGKILL if reply is None else int(reply.get("exit", 1))
+        self.returncode = code
+        self._sock.close()
+        return code
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            import select
+
+            ready, _, _ = select.select([self._sock], [], [], 0)
+            if ready:
+                return self._finished(_receive(self._sock)[0])
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            import select
+
+            ready, _, _ = select.select([self._sock], [], [], timeout)
+            if not ready:
+                import subprocess
+
+                raise subprocess.TimeoutExpired(f"forked kernel {self.pid}", timeout or 0)
+            return self._finished(_receive(self._sock)[0])
+        return self.returncode
+
+    def send_signal(self, sig: int) -> None:
+        if self.returncode is None:
+            os.kill(self.pid, sig)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+def request_kernel(path: str, args: list[str], *, env: dict[str, str] | None = None, cwd: str | None = None,
+                   stdin: Any = None, stdout: Any = None, stderr: Any = None) -> ForkedKernel | None:
+    """Ask the server at `path` for a kernel started with `args` (`-f CONNECTION_FILE …`, what
+    follows `python -m ipykernel_launcher`), in `cwd` with `env` and the streams given (as
+    `subprocess.Popen` takes them; stdin defaults to /dev/null). None when the server cannot
+    answer or a stream cannot be sent: the caller launches an ordinary kernel then."""
     from importlib.util import find_spec
 
-    _die_with_parent()  # the batch worker dies: this stand-in too, and so (socket closed) the kernel
-    parent = os.environ.get("JPY_PARENT_PID")
-    if parent and parent.isdigit() and os.getppid() != int(parent):  # it died before prctl took hold
-        return 1
-    launcher = find_spec("ipykernel_launcher")
-    path = os.environ.get(ENV)
+    opened: list[int] = []
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        if not path:
-            raise OSError("no fork server")
+        fds = [_stream(stdin if stdin is not None else __import__("subprocess").DEVNULL, 0, opened),
+               _stream(stdout, 1, opened), _stream(stderr, 2, opened)]
+        if None in fds:
+            raise OSError("a standard stream the fork server cannot take")
+        launcher = find_spec("ipykernel_launcher")
         sock.settimeout(REPLY_TIMEOUT)  # a server still preloading answers within seconds
         sock.connect(path)
-        _send(sock, {"cwd": os.getcwd(), "env": dict(os.environ), "args": args,
-                     "argv0": launcher.origin if launcher else "ipykernel_launcher"}, fds=[0, 1, 2])
+        _send(sock, {"cwd": os.fspath(cwd) if cwd else os.getcwd(), "env": dict(os.environ if env is None else env),
+                     "args": list(args), "argv0": launcher.origin if launcher else "ipykernel_launcher"},
+              fds=fds)  # type: ignore[arg-type]
         reply, _ = _receive(sock)
         if reply is None or "pid" not in reply:
             raise OSError("the fork server did not start a kernel")
         sock.settimeout(None)
     except OSError:  # (socket.timeout is one)
         sock.close()
-        _ordinary_kernel(args)  # does not return
-        return 1
-    pid = reply["pid"]
-
-    def forward(sig, _frame) -> None:
-        with contextlib.suppress(OSError):
-            os.kill(pid, sig)
-
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
-        signal.signal(sig, forward)
-    while True:
-        try:
-            reply, _ = _receive(sock)
-        except InterruptedError:
-            continue
-        if reply is None:
-            return 1  # the server is gone (and the kernel with it)
-        if "exit" in reply:
-            code = reply["exit"]
-            return code if code >= 0 else 128 - code
-
-
-def kernel_manager_class():
-    """The kernel manager class for report kernels: forking when a server runs, else None (the
-    default manager)."""
-    path = os.environ.get(ENV)
-    if path and available() and Path(path).exists():
-        from selfeval.batch.kernels import ForkKernelManager
-
-        return ForkKernelManager
-    return None
+        return None
+    finally:
+        for fd in opened:
+            os.close(fd)
+    return ForkedKernel(reply["pid"], sock)
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["--serve"]:
-        serve(argv[1], int(argv[2]) if len(argv) > 2 else None, int(argv[3]) if len(argv) > 3 else None)
-        return 0
-    return stand_in(argv)
+    """`python -m selfeval.batch.forkserver PATH READY_FD PARENT_PID PRELOAD_JSON` (as `start_server` runs it)."""
+    serve(argv[0], int(argv[1]), int(argv[2]), json.loads(argv[3]))
+    return 0
 
 
 if __name__ == "__main__":

@@ -233,18 +233,17 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
         for o in run_on_dask(dask_address, todo, out_dir):
             done(o)
     elif todo:
-        from selfeval.batch.forkserver import start_server
+        from selfeval.batch.kernels import start_fork_server
 
         # Report kernels forked from one pre-imported process (each still its own process):
         # none pays for Python, ipykernel, matplotlib and pandas again. Ordinary kernels where
         # that is not available (not Linux, SELFEVAL_FORK=0) or the server does not come up.
-        server = start_server()
+        server = start_fork_server()
         try:
             _run_local(todo, jobs, out_dir, done)
         finally:
             if server is not None:
                 server.close()
-                os.environ.pop("SELFEVAL_FORKSERVER", None)
     if bar is not None:
         bar.close()
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CJK_FAMILY",
     "configure_matplotlib",
+    "draw_once",
     "fig_to_png_bytes",
     "font_path",
     "register_cjk_font",
@@ -173,3 +174,17 @@ def warm_font_cache() -> Path:
     font_manager.findfont(CJK_FAMILY, fallback_to_default=False)  # proves the font resolves
     version = font_manager.FontManager.__version__
     return Path(matplotlib.get_cachedir()) / f"fontlist-v{version}.json"
+
+
+def draw_once() -> None:
+    """Configure matplotlib and render one small figure with Chinese text, so the CJK font file is
+    parsed and its glyph cache filled once (a batch's fork server calls this before forking
+    kernels, instead of each report's first chart)."""
+    from matplotlib.figure import Figure
+
+    configure_matplotlib()
+    fig = Figure(figsize=(2, 1))
+    ax = fig.add_subplot()
+    ax.set_title("预算执行率 0123456789%")
+    ax.set_xlabel("万元")
+    fig_to_png_bytes(fig)
