@@ -37,9 +37,9 @@ BIN = Path(sys.executable).parent
 
 
 def make_projects(folder: Path, n: int) -> list[Path]:
-    from selfeval.form.synth import vary
     from selfeval.layouts.suzhou import dump_suzhou_text
     from selfeval.loaders import load_form
+    from selfeval.synth import vary
 
     seed = load_form(ROOT / "selfeval" / "examples" / "seed.txt")
     (folder / "forms").mkdir(parents=True)
@@ -110,8 +110,8 @@ def _role(pid: int, root: int) -> str:
     cmd = _cmdline(pid)
     if not cmd:
         return "gone"
-    if "selfeval.batch.forkserver" in cmd:
-        return "forked kernel" if "selfeval.batch.forkserver" in _cmdline(_parent(pid)) else "fork server"
+    if "selfeval.execution.forkserver" in cmd:
+        return "forked kernel" if "selfeval.execution.forkserver" in _cmdline(_parent(pid)) else "fork server"
     if "ipykernel" in cmd:
         return "ordinary kernel"
     return "batch (main process)" if pid == root else "pool worker"

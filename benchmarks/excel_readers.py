@@ -1,6 +1,6 @@
 """How fast can a form workbook be read? python-calamine vs openpyxl vs selfeval's `load_form`.
 
-Generates N workbooks (default 200) from the seed form varied with `selfeval.form.synth.vary`, written
+Generates N workbooks (default 200) from the seed form varied with `selfeval.synth.vary`, written
 by `write_form_workbook` (numbers as numbers, percentages as percent-formatted numbers, merged
 cells), plus the same forms as text exports, into a temporary folder. Then times, side by side
 in one run, each over every file:
@@ -36,9 +36,9 @@ from pathlib import Path
 def generate(folder: Path, n: int) -> tuple[list[Path], list[Path]]:
     from importlib import resources
 
-    from selfeval.form.synth import vary
     from selfeval.layouts.suzhou import dump_suzhou_text
     from selfeval.loaders import load_form
+    from selfeval.synth import vary
     from selfeval.views.workbooks import write_form_workbook
 
     seed = load_form(Path(str(resources.files("selfeval").joinpath("examples/seed.txt"))))

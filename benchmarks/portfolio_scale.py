@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/portfolio_scale.py [--forms 2000]
 
-Forms vary the seed's values (selfeval.form.synth.vary) and its layout: UTF-8, GB18030 and UTF-16
+Forms vary the seed's values (selfeval.synth.vary) and its layout: UTF-8, GB18030 and UTF-16
 text exports and canonical YAML. Times `portfolio.collect` with 1 and 2 processes, renders the
 page through the notebook, and opens it in headless Chromium (if installed) to time loading.
 Writes benchmarks/RESULTS-portfolio.md.
@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def generate(folder: Path, n: int) -> dict[str, int]:
-    from selfeval.form.synth import dump_suzhou_text, vary
     from selfeval.loaders import dump_yaml, load_form
+    from selfeval.synth import dump_suzhou_text, vary
 
     seed = load_form(ROOT / "selfeval" / "examples" / "seed.txt")
     kinds = {"utf-8": 0, "gb18030": 0, "utf-16": 0, "yaml": 0}

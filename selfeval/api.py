@@ -36,6 +36,7 @@ def load(path: str | Path, *, sheet: str | None = None, layout: str | Path | Lay
     `sheet` picks a workbook's sheet; `layout` a layout by name or a layout file (see
     docs/layouts.md). Raises `SelfevalError` naming the file, row and field of bad input.
     """
+    # imported on first use, so `import selfeval` stays fast
     from selfeval.loaders import load_form
 
     return load_form(path, sheet=sheet, layout=layout)
@@ -51,6 +52,7 @@ def review(form: Form | str | Path, ruleset: str | Path | Ruleset | None = None,
     names the region when the form does not. `decisions` are the reviewer's (a decisions file or a
     list). `sheet` and `layout` are used when `form` is a path.
     """
+    # imported on first use, so `import selfeval` stays fast
     from selfeval.form.model import Form
     from selfeval.pipeline import evaluate, review_form
 
@@ -65,6 +67,7 @@ def review(form: Form | str | Path, ruleset: str | Path | Ruleset | None = None,
 
 def review_params(params_file: str | Path) -> Evaluation:
     """Review the project a params file describes (its form, ruleset, layout and decisions)."""
+    # imported on first use, so `import selfeval` stays fast
     from selfeval.pipeline import evaluate_params
 
     return evaluate_params(params_file)[1]
@@ -73,6 +76,7 @@ def review_params(params_file: str | Path) -> Evaluation:
 def form_files(folder: str | Path) -> list[Path]:
     """The files in `folder` that are forms or params files, by name (hidden files, Office lock
     files and `*.decisions.yaml` left out)."""
+    # imported on first use, so `import selfeval` stays fast
     from selfeval.loaders import FORM_SUFFIXES
 
     source = Path(folder).expanduser()
@@ -87,6 +91,7 @@ def is_params_file(path: Path) -> bool:
     """Whether a YAML file is a params file (it names a `form`) rather than a form."""
     import yaml
 
+    # imported on first use, so `import selfeval` stays fast
     from selfeval.yamlio import load_yaml
 
     if path.suffix.lower() not in (".yaml", ".yml"):
@@ -120,6 +125,7 @@ def review_folder(folder: str | Path, *, ruleset: str | Path | Ruleset | None = 
     """
     import pandas as pd
 
+    # imported on first use, so `import selfeval` stays fast
     from selfeval.views.frames import (
         INDICATOR_FIELDS,
         PROJECT_FIELDS,
@@ -164,6 +170,7 @@ def list_rulesets() -> pd.DataFrame:
     to and its file."""
     import pandas as pd
 
+    # imported on first use, so `import selfeval` stays fast
     from selfeval.assess.rulesets import load_ruleset, sources
 
     rows = []
@@ -191,6 +198,7 @@ def example_folder() -> Path:
 def show_figure(fig: Any) -> None:
     """Show a matplotlib figure in a notebook as a PNG that is the same on every run (and close
     it, so it is not shown twice)."""
+    # imported on first use, so `import selfeval` stays fast
     from selfeval.report.fonts import show_figure as show
 
     show(fig)
@@ -199,6 +207,7 @@ def show_figure(fig: Any) -> None:
 def use_chinese_font() -> str:
     """Set matplotlib up to draw Chinese (the bundled Noto Sans SC) in your own figures; returns
     the font family's name. Call it once per notebook, before plotting."""
+    # imported on first use, so `import selfeval` stays fast
     from selfeval.report.fonts import configure_matplotlib
 
     return configure_matplotlib()

@@ -17,6 +17,8 @@ from pathlib import Path
 from selfeval.errors import SelfevalError
 from selfeval.form.labels import category_name
 from selfeval.form.values import format_decimal, show_range, show_score, terminal_safe
+from selfeval.startup import skip_unused_imports
+from selfeval.version import __version__
 from selfeval.views.text import render_table
 
 
@@ -26,6 +28,7 @@ def _fmt(d) -> str:
 
 
 def _evaluate(args: argparse.Namespace):
+    # imported when the command runs, so every command (and --help) starts fast
     from selfeval.pipeline import evaluate
 
     return evaluate(args.form, ruleset=args.ruleset, region=getattr(args, "region", None),
@@ -45,10 +48,12 @@ def _header(ev) -> str:
 
 
 def cmd_score(args: argparse.Namespace) -> int:
+    # imported when the command runs, so every command (and --help) starts fast
     from selfeval.views.document import evaluation_dict, to_json
 
     ev = _evaluate(args)
     if getattr(args, "xlsx", None):
+        # imported when the command runs, so every command (and --help) starts fast
         from selfeval.views.workbooks import write_scored_workbook
 
         write_scored_workbook(ev, args.xlsx)
@@ -69,6 +74,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_review(args: argparse.Namespace) -> int:
+    # imported when the command runs, so every command (and --help) starts fast
     from selfeval.views.document import evaluation_dict, to_json
 
     ev = _evaluate(args)
@@ -101,6 +107,7 @@ def cmd_review(args: argparse.Namespace) -> int:
 def cmd_inspect(args: argparse.Namespace) -> int:
     """How a form was read: the layout chosen and why, each layout's detection, which header went
     to which field, rows passed over, columns not read, and every reading note."""
+    # imported when the command runs, so every command (and --help) starts fast
     from selfeval.layouts import THRESHOLD, detect, resolve
     from selfeval.loaders import load_form, source_grid
 
@@ -139,6 +146,7 @@ def _plain(text: str) -> str:
 def cmd_rulesets(args: argparse.Namespace) -> int:
     """The rulesets selfeval can use, what each applies to and where its file is; `--show NAME`
     prints one's YAML (the start of a new city's ruleset)."""
+    # imported when the command runs, so every command (and --help) starts fast
     from selfeval.assess.rulesets import load_ruleset, sources
 
     files = sources()
@@ -167,6 +175,7 @@ def cmd_rulesets(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    # imported when the command runs, so every command (and --help) starts fast
     from selfeval.form.model import form_schema
 
     print(json.dumps(form_schema(), ensure_ascii=False, indent=2))
@@ -174,6 +183,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def cmd_convert(args: argparse.Namespace) -> int:
+    # imported when the command runs, so every command (and --help) starts fast
     from selfeval.loaders import load_form, write_yaml
 
     form = load_form(args.form, sheet=args.sheet, layout=args.layout)
@@ -183,6 +193,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
     if args.to == "yaml":
         write_yaml(form, out)
     else:
+        # imported when the command runs, so every command (and --help) starts fast
         from selfeval.views.workbooks import write_form_workbook
 
         write_form_workbook(form, out)
@@ -191,6 +202,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    # imported when the command runs, so every command (and --help) starts fast
     from selfeval.api import is_params_file
     from selfeval.report.fonts import warm_font_cache
     from selfeval.report.render import render_report
@@ -207,6 +219,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    # imported when the command runs, so every command (and --help) starts fast
     from selfeval.batch.run import run_batch
 
     summary = run_batch(Path(args.params_dir), Path(args.out), jobs=args.jobs, force=args.force,
@@ -215,6 +228,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_portfolio(args: argparse.Namespace) -> int:
+    # imported when the command runs, so every command (and --help) starts fast
     from selfeval.batch.portfolio import render_portfolio
 
     out = render_portfolio(Path(args.source), Path(args.out), year=args.year, department=args.department)
@@ -266,8 +280,6 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from selfeval.version import __version__
-
     p = argparse.ArgumentParser(
         prog="selfeval", description="Review, rescore and report 绩效自评 forms.",
         epilog="examples:\n  selfeval review form.txt\n  selfeval run params --out reports\n\n"
@@ -344,12 +356,12 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the `selfeval` console script."""
     args = build_parser().parse_args(argv)
     if argv is None:  # the `selfeval` process itself (not a test calling main): see startup
-        from selfeval.startup import skip_unused_imports
 
         skip_unused_imports()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
     if getattr(args, "rulesets", None):  # through the environment, so report kernels see them too
+        # imported when the command runs, so every command (and --help) starts fast
         from selfeval.assess.rulesets import ENV
 
         folders = [str(Path(d).expanduser().resolve()) for d in args.rulesets]  # kernels run elsewhere

@@ -14,8 +14,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
 from selfeval.assess.decisions import Decision, load_decisions, parse_decisions
+from selfeval.assess.rulesets import load_ruleset
 from selfeval.errors import ParamsError, SelfevalError
-from selfeval.report.narrative import section_ids
+from selfeval.layouts import get, resolve
+from selfeval.report.wording import section_ids
 from selfeval.yamlio import read_yaml
 
 
@@ -115,7 +117,6 @@ def _layout(value: str | None, base: Path, params_file: Path) -> str | None:
     and read now (so a bad layout file fails this project, named, before anything renders)."""
     if value is None:
         return None
-    from selfeval.layouts import get, resolve
 
     try:
         get(value)
@@ -138,7 +139,6 @@ def _ruleset(value: str | None, base: Path, params_file: Path) -> str | None:
     read now so a bad one fails this project with the params file named."""
     if value is None:
         return None
-    from selfeval.assess.rulesets import load_ruleset
 
     try:
         load_ruleset(value, base)

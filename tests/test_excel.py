@@ -24,10 +24,10 @@ from selfeval.assess.checks import review
 from selfeval.assess.rulesets import ruleset_for
 from selfeval.cli import main
 from selfeval.errors import FormError, SelfevalError
-from selfeval.form.synth import vary
 from selfeval.form.values import format_decimal, parse_decimal
 from selfeval.loaders import load_form
 from selfeval.loaders.excel import NumberFormat, cell_text, number_format, number_text, workbook_to_grid
+from selfeval.synth import vary
 from selfeval.views.document import evaluation_dict, to_json
 from selfeval.views.workbooks import form_cell, text_width, write_form_workbook, write_scored_workbook
 

@@ -1,4 +1,4 @@
-"""Tests for selfeval.batch.execute: parameter injection, error reporting, retry, parallel IPC runs."""
+"""Tests for selfeval.execution.execute: parameter injection, error reporting, retry, parallel IPC runs."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from selfeval.batch.execute import NotebookRunError, execute_notebook
 from selfeval.errors import SelfevalError
+from selfeval.execution.execute import NotebookRunError, execute_notebook
 
 REPORT_CELL = """\
 import os

@@ -14,9 +14,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from selfeval.batch import forkserver
-from selfeval.batch.execute import NotebookRunError, execute_notebook
-from selfeval.batch.kernels import KERNEL_NAME, start_fork_server
+from selfeval.execution import forkserver
+from selfeval.execution.execute import NotebookRunError, execute_notebook
+from selfeval.execution.kernels import KERNEL_NAME, start_fork_server
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.skipif(not forkserver.available(), reason="forked kernels need Linux")
@@ -106,7 +106,7 @@ _MANAGER = """
 import asyncio, os, sys
 from traitlets.config import Config
 from jupyter_client.manager import AsyncKernelManager
-from selfeval.batch.kernels import kernel_for
+from selfeval.execution.kernels import kernel_for
 
 async def go():
     c = Config()
@@ -126,7 +126,7 @@ def _start(tmp_path: Path):
     from jupyter_client.manager import AsyncKernelManager
     from traitlets.config import Config
 
-    from selfeval.batch.kernels import kernel_for
+    from selfeval.execution.kernels import kernel_for
 
     async def go():
         c = Config()
@@ -212,7 +212,7 @@ def test_without_a_server_the_provisioner_launches_an_ordinary_kernel(tmp_path, 
     from jupyter_client.manager import AsyncKernelManager
     from traitlets.config import Config
 
-    from selfeval.batch.kernels import kernels_dir
+    from selfeval.execution.kernels import kernels_dir
 
     monkeypatch.setenv("JUPYTER_PATH", str(kernels_dir().parent))
     monkeypatch.setenv(forkserver.ENV, str(tmp_path / "no-such-socket"))
@@ -236,7 +236,7 @@ def test_without_a_server_the_provisioner_launches_an_ordinary_kernel(tmp_path, 
 def test_no_server_means_the_notebooks_own_kernel(monkeypatch):
     from traitlets.config import Config
 
-    from selfeval.batch.kernels import kernel_for
+    from selfeval.execution.kernels import kernel_for
 
     monkeypatch.delenv(forkserver.ENV, raising=False)
     assert forkserver.running() is None and kernel_for("python3", Config()) == "python3"
@@ -248,7 +248,7 @@ def test_the_kernel_spec_ships_and_names_a_registered_provisioner(monkeypatch):
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_client.provisioning import KernelProvisionerFactory
 
-    from selfeval.batch.kernels import kernels_dir, preload_names
+    from selfeval.execution.kernels import kernels_dir, preload_names
 
     monkeypatch.setenv("JUPYTER_PATH", str(kernels_dir().parent))
     spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
@@ -262,7 +262,7 @@ def test_the_thread_guard_counts_native_threads(tmp_path):
 
     if (os.cpu_count() or 1) < 2:
         pytest.skip("OpenBLAS starts no pool on one core")
-    code = ("import threading, numpy, selfeval.batch.forkserver as f; "
+    code = ("import threading, numpy, selfeval.execution.forkserver as f; "
             "print(threading.active_count(), f.native_threads())")
     env = {k: v for k, v in os.environ.items() if k not in forkserver.ONE_THREAD}
     python_threads, native = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
@@ -273,7 +273,7 @@ def test_the_thread_guard_counts_native_threads(tmp_path):
     assert one == ["1", "1"]
     (tmp_path / "spawns.py").write_text("import threading, time\n"
                                         "def start():\n    threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n")
-    run = subprocess.run([sys.executable, "-c", "import selfeval.batch.forkserver as f; f.preload(['spawns:start'])"],
+    run = subprocess.run([sys.executable, "-c", "import selfeval.execution.forkserver as f; f.preload(['spawns:start'])"],
                          capture_output=True, text=True, cwd=tmp_path, env={**env, "PYTHONPATH": str(tmp_path)})
     assert run.returncode == 1 and "cannot fork safely" in run.stderr
 
@@ -281,7 +281,7 @@ def test_the_thread_guard_counts_native_threads(tmp_path):
 def test_the_server_listens_before_it_imports_anything_heavy():
     import subprocess
 
-    out = subprocess.run([sys.executable, "-c", "import sys, selfeval.batch.forkserver; "
+    out = subprocess.run([sys.executable, "-c", "import sys, selfeval.execution.forkserver; "
                           "print(sorted(m for m in ('jupyter_client', 'zmq', 'ipykernel', 'pandas') if m in sys.modules))"],
                          capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
@@ -306,7 +306,7 @@ def test_a_preload_that_fails_leaves_no_socket_behind(tmp_path):
     import subprocess
 
     path = tmp_path / "s"
-    code = f"import selfeval.batch.forkserver as f\nf.serve({str(path)!r}, None, None, ['selfeval.batch.forkserver:broken'])\n"
+    code = f"import selfeval.execution.forkserver as f\nf.serve({str(path)!r}, None, None, ['selfeval.execution.forkserver:broken'])\n"
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.returncode == 1 and "has no attribute 'broken'" in run.stderr
     assert not path.exists()  # so requests find no server and the provisioner launches ordinary kernels

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from selfeval.assess.checks import review
-from selfeval.report.narrative import build_narrative, section_ids
+from selfeval.report.narrative import build_narrative
+from selfeval.report.wording import section_ids
 
 
 def seed_eval(seed_form, suzhou):

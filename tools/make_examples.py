@@ -12,10 +12,10 @@ import random
 from decimal import Decimal as D
 from pathlib import Path
 
-from selfeval.form.synth import vary
 from selfeval.form.values import parse_target
 from selfeval.layouts.suzhou import dump_suzhou_text
 from selfeval.loaders import dump_yaml, load_form
+from selfeval.synth import vary
 
 ROOT = Path(__file__).resolve().parent.parent
 EX = ROOT / "selfeval" / "examples"

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from selfeval.errors import DecisionsError
-from selfeval.form.values import parse_decimal
+from selfeval.form.values import is_budget_row, normalize, parse_decimal
 from selfeval.yamlio import read_yaml
 
 
@@ -116,7 +116,6 @@ def parse_decisions(data: Any, source: str, default_reviewer: str | None = None)
 def _no_conflicts(decisions: list[Decision], source: str) -> None:
     """Two decisions on one indicator or finding are refused: which one holds is the reviewer's to
     say, never "the last one wins"."""
-    from selfeval.form.values import is_budget_row, normalize
 
     seen: dict[tuple[str, str], Decision] = {}
     for d in decisions:

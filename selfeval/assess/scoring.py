@@ -191,17 +191,20 @@ class Evaluation:
     def to_frame(self, exact: bool = False, lang: str = "en"):
         """One row per indicator (self, rescored and review scores) as a DataFrame: float columns,
         or the exact Decimals with `exact=True`; English or Chinese (`lang="zh"`) column names."""
+        # display helpers: the views import this model, so its methods reach them at call time
         from selfeval.views.frames import evaluation_frame
 
         return evaluation_frame(self, exact, lang)  # type: ignore[arg-type]
 
     def findings_frame(self, lang: str = "en"):
         """The findings as a DataFrame."""
+        # display helpers: the views import this model, so its methods reach them at call time
         from selfeval.views.frames import findings_frame
 
         return findings_frame(self, lang)  # type: ignore[arg-type]
 
     def _repr_html_(self) -> str:
+        # display helpers: the views import this model, so its methods reach them at call time
         from selfeval.views.frames import evaluation_html
 
         return evaluation_html(self)
@@ -848,3 +851,27 @@ def category_points(ev: Evaluation) -> dict[Category, dict[str, Decimal]]:
         row["rescore"] += r.rescore.score or ZERO
         row["review"] += r.review.score or ZERO
     return out
+
+
+def project_results(ev: Evaluation) -> list[IndicatorResult]:
+    """Results of the project indicators (产出/效益/满意度: the ruleset's "project" group)."""
+    return [r for r in ev.indicators if ev.ruleset.categories[r.indicator.category].group == "project"]
+
+
+def at_threshold(r: IndicatorResult, ev: Evaluation) -> bool:
+    """Actual exactly at the target value, or a qualitative actual at exactly full achievement."""
+    t, a = r.indicator.target, parse_actual(r.indicator.actual)
+    if t.kind == "quantitative":
+        return a.kind == "quantity" and a.quantity.value == t.value
+    if t.kind == "qualitative":
+        if a.kind == "quantity":
+            return a.quantity.value == HUNDRED and a.quantity.unit in ("%", "")
+        q = ev.ruleset.qualitative
+        if q.mode == "tiers":
+            top_name, top_tier = next(iter(q.tiers.items()))
+            top = {top_name, *top_tier.words}
+        else:
+            top = {max(q.grades.items(), key=lambda kv: kv[1])[0]}
+        full = {*(normalize(w) for w in top), *(normalize(w) for w in q.full_words), normalize(t.word or "")}
+        return a.kind == "text" and normalize(a.text) in full
+    return False

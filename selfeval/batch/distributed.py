@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from selfeval.batch.job import Outcome, fingerprint, render_one
+from selfeval.errors import SelfevalError
 from selfeval.files import atomic_write
 from selfeval.yamlio import load_yaml
 
@@ -32,6 +33,7 @@ class Payload:
 
 def make_payload(params_file: Path) -> Payload:
     """Read a project's files into a self-contained payload (paths rewritten to local names)."""
+    # deferred: Dask's workers unpickle this module's functions before any project arrives
     from selfeval.params import load_params
 
     rp = load_params(params_file)
@@ -78,7 +80,6 @@ def run_on_dask(address: str, params_files: list[Path], out_dir: Path) -> Iterat
     """Send each project to the cluster at `address`; yield outcomes as they complete."""
     from distributed import Client, as_completed
 
-    from selfeval.errors import SelfevalError
 
     payloads, outcomes = [], []
     for p in params_files:

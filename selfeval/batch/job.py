@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from selfeval.errors import SelfevalError
 from selfeval.files import jsonable
 from selfeval.version import __version__
 
@@ -33,6 +34,7 @@ class Outcome:
 
 def fingerprint(params_file: Path) -> str:
     """Hash of everything a report depends on; raises SelfevalError for an invalid params file."""
+    # deferred: a batch's skip path computes fingerprints without loading reviews or papermill
     from selfeval.assess.rulesets import ruleset_files
     from selfeval.params import load_params
     from selfeval.report.render import REPORT_NOTEBOOK, notebooks_dir
@@ -49,6 +51,7 @@ def fingerprint(params_file: Path) -> str:
 
 
 def _outcome_from(name: str, rendered, fp: str, seconds: float) -> Outcome:
+    # deferred: a batch's skip path computes fingerprints without loading reviews or papermill
     from selfeval.views.document import finding_dict
     from selfeval.views.frames import index_row, indicator_rows
 
@@ -60,7 +63,7 @@ def _outcome_from(name: str, rendered, fp: str, seconds: float) -> Outcome:
 
 def render_one(params_file: str, out_dir: str) -> Outcome:
     """Render one project; never raises (the reason goes into the outcome)."""
-    from selfeval.errors import SelfevalError
+    # deferred: a batch's skip path computes fingerprints without loading reviews or papermill
     from selfeval.report.render import render_report
 
     start = time.perf_counter()

@@ -16,6 +16,10 @@ from typing import Any
 
 from selfeval.batch.index import report_href
 from selfeval.errors import SelfevalError
+from selfeval.files import atomic_write, jsonable
+from selfeval.form.values import round_half_up, show_rate
+from selfeval.views.document import finding_dict
+from selfeval.views.frames import index_row
 
 FULL_MARKS_CLAIM = 95.0  # self share (%) from which a project "claims (nearly) full marks"
 LOW_EXECUTION = 80.0  # execution rate (%) below which spending counts as low
@@ -27,9 +31,6 @@ def _f(value: Any) -> float | None:
 
 def record(ev, name: str) -> dict[str, Any]:
     """One project's portfolio record from its evaluation."""
-    from selfeval.files import jsonable
-    from selfeval.views.document import finding_dict
-    from selfeval.views.frames import index_row
 
     findings = [finding_dict(f) for f in ev.findings]
     return _record(name, jsonable(index_row(ev)), jsonable(findings))
@@ -64,6 +65,7 @@ def records_from_outcomes(outcomes: Iterable) -> list[dict[str, Any]]:
 
 def _load_one(path_str: str) -> dict[str, Any] | str:
     """Load and review one form or params file; an error comes back as its message."""
+    # deferred: the portfolio notebook's kernel imports this module; rendering and reading forms are not its job
     from selfeval.api import review_file
 
     path = Path(path_str)
@@ -75,6 +77,7 @@ def _load_one(path_str: str) -> dict[str, Any] | str:
 
 def collect(source: str | Path, jobs: int = 1) -> tuple[list[dict[str, Any]], list[str]]:
     """Records for every form or params file in a folder, and the errors of those that failed."""
+    # deferred: the portfolio notebook's kernel imports this module; rendering and reading forms are not its job
     from selfeval.api import form_files
 
     paths = form_files(source)
@@ -194,8 +197,6 @@ PORTFOLIO_NOTEBOOK = "portfolio.ipynb"
 
 
 def write_records(records: list[dict[str, Any]], path: Path) -> None:
-    from selfeval.files import atomic_write
-
     atomic_write(path, json.dumps(records, ensure_ascii=False))
 
 
@@ -206,8 +207,8 @@ def load_records(path: str | Path) -> list[dict[str, Any]]:
 def _render(parameters: dict[str, Any], out_file: Path, title: str) -> Path:
     import tempfile
 
-    from selfeval.batch.execute import execute_notebook
-    from selfeval.files import atomic_write
+    # deferred: the portfolio notebook's kernel imports this module; rendering and reading forms are not its job
+    from selfeval.execution.execute import execute_notebook
     from selfeval.report.render import notebook_html, notebooks_dir
 
     nb_dir = notebooks_dir()
@@ -278,7 +279,6 @@ def _env():
 
     import jinja2
 
-    from selfeval.form.values import round_half_up, show_rate
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("selfeval", "templates/portfolio"), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined)

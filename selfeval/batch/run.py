@@ -19,8 +19,13 @@ from pathlib import Path
 from typing import Any
 
 from selfeval.batch.job import Outcome, fingerprint, render_one
-from selfeval.files import jsonable  # noqa: F401  (the batch API)
+from selfeval.errors import SelfevalError
+from selfeval.files import (
+    atomic_write,
+    jsonable,  # noqa: F401  (the batch API)
+)
 from selfeval.form.values import terminal_safe
+from selfeval.startup import skip_unused_imports
 
 log = logging.getLogger("selfeval.batch.run")
 
@@ -53,14 +58,13 @@ def _warm_worker() -> None:
 
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle, once
-    from selfeval.startup import skip_unused_imports
 
     skip_unused_imports()
     # Import the heavy modules once per worker, not once per project.
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
 
-    from selfeval.batch import execute  # noqa: F401
+    from selfeval.execution import execute  # noqa: F401
 
 
 def _in_pool(todo: list[Path], jobs: int, out_dir: Path, done) -> list[Path]:
@@ -104,7 +108,6 @@ def _check_writable(out_dir: Path) -> None:
     """Refuse an output folder that cannot be written before any project is rendered."""
     import tempfile
 
-    from selfeval.errors import SelfevalError
 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -124,7 +127,6 @@ def _refuse_overwriting_inputs(params_dir: Path, out_dir: Path, params_files: li
     """With the output folder inside the params folder, refuse (before anything renders) a run
     whose outputs would overwrite a file the batch did not write itself (a form called
     `index.html`, a form `seed.html` beside `seed.yaml`)."""
-    from selfeval.errors import SelfevalError
 
     out, params = out_dir.resolve(), params_dir.resolve()
     if out != params and params not in out.parents:
@@ -175,8 +177,8 @@ def _relative(reason: str, params_dir: Path) -> str:
 def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = False,
               dask_address: str | None = None, portfolio: bool = True) -> Summary:
     """Render every `*.yaml` params file in `params_dir` into `out_dir`, plus index and scores."""
+    # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
     from selfeval.batch.index import write_index
-    from selfeval.errors import SelfevalError
 
     params_files = sorted(p for p in params_dir.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
     if not params_files:
@@ -212,6 +214,7 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
     bar = _progress(len(todo))
     started = time.perf_counter()
     if todo:
+        # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
         from selfeval.report.fonts import warm_font_cache
 
         warm_font_cache()  # once, here: a kernel building it would print into the report
@@ -228,12 +231,14 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
                   flush=True)
 
     if todo and dask_address:
+        # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
         from selfeval.batch.distributed import run_on_dask
 
         for o in run_on_dask(dask_address, todo, out_dir):
             done(o)
     elif todo:
-        from selfeval.batch.kernels import start_fork_server
+        # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
+        from selfeval.execution.kernels import start_fork_server
 
         # Report kernels forked from one pre-imported process (each still its own process):
         # none pays for Python, ipykernel, matplotlib and pandas again. Ordinary kernels where
@@ -251,7 +256,6 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
     for o in ordered:  # the index is read on other machines: paths relative to the params folder
         o.reason = _relative(o.reason, params_dir)
     new_manifest = {o.name: asdict(o) for o in ordered if o.status != "failed"}
-    from selfeval.files import atomic_write
 
     manifest_text = json.dumps(new_manifest, ensure_ascii=False, indent=1)
     # what the index, scores and portfolio show: each project's content (fingerprint) or failure
@@ -269,6 +273,7 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
     if changed:
         made = None
         if portfolio and len(ordered) >= 2:
+            # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
             from selfeval.batch.portfolio import render_portfolio_from_outcomes
 
             try:

@@ -268,6 +268,7 @@ class Form(_Model):
     def to_frame(self, exact: bool = False, lang: str = "en"):
         """The form's indicators as a DataFrame (float columns, or exact Decimals with `exact=True`;
         English or Chinese `lang="zh"` column names)."""
+        # display helpers: the views import this model, so its methods reach them at call time
         from selfeval.views.frames import form_frame
 
         return form_frame(self, exact, lang)  # type: ignore[arg-type]
@@ -277,6 +278,7 @@ class Form(_Model):
                 f"indicators={len(self.indicators)}>")
 
     def _repr_html_(self) -> str:
+        # display helpers: the views import this model, so its methods reach them at call time
         from selfeval.views.frames import form_html
 
         return form_html(self)

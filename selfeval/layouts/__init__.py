@@ -36,7 +36,6 @@ from selfeval.layouts.registry import (
     register,
     unregister,
 )
-from selfeval.layouts.userfile import load_layout_file
 
 
 def resolve(spec: str | Path | Layout | None) -> Layout | None:
@@ -49,6 +48,9 @@ def resolve(spec: str | Path | Layout | None) -> Layout | None:
     if isinstance(spec, str) and text in known:
         return known[text]
     if isinstance(spec, Path) or text.endswith((".yaml", ".yml")) or "/" in text or "\\" in text:
+        # a layout file is read only where one is named (its module reads YAML and the registry)
+        from selfeval.layouts.userfile import load_layout_file
+
         return load_layout_file(text)
     raise LayoutError(f"layout {text!r}: no such layout (known: {', '.join(known)}) and not a layout "
                       "file (a .yaml path)")

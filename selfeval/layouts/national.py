@@ -25,7 +25,7 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Literal
 
-from selfeval.errors import FormError, Problem
+from selfeval.errors import FormError
 from selfeval.form.labels import LABELS
 from selfeval.form.model import (
     SHIPPED_CAPABILITIES,
@@ -39,6 +39,7 @@ from selfeval.form.model import (
 )
 from selfeval.form.values import Target, format_decimal, normalize, parse_decimal, parse_target
 from selfeval.layouts.base import Detection, Layout
+from selfeval.layouts.parsing import GridParser, category_of, read_narrative
 from selfeval.layouts.reader import (
     Grid,
     assign_columns,
@@ -51,7 +52,6 @@ from selfeval.layouts.reader import (
     points,
 )
 from selfeval.layouts.reader import key as label_of
-from selfeval.layouts.suzhou import category_of, read_narrative
 
 _LETTERS_RE = re.compile(r"[(（]\s*([A-Z])\s*(?:/\s*([A-Z]))?\s*[)）]")
 
@@ -137,19 +137,14 @@ def detect(grid: Grid, labels: dict = LABELS) -> Detection:
 
 
 @dataclass
-class _NationalParser:
-    grid: Grid
+class _NationalParser(GridParser):
     bare: str = "equal"
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
     funds_headers: dict[str, str] = field(default_factory=dict)  # field → the header the form uses
     headers: dict[str, str] = field(default_factory=dict)  # same for the indicator table
     skipped: list[str] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)
-    degraded: list[str] = field(default_factory=list)  # value cells read as not stated
     inferred: list[str] = field(default_factory=list)  # 一级 labels the template's hierarchy gave
     columns: list[str] = field(default_factory=list)
-    L: dict = field(default_factory=lambda: LABELS)  # the labels it reads with (a layout file adds words)
 
     def __post_init__(self) -> None:
         self.N = self.L["national"]
@@ -163,24 +158,11 @@ class _NationalParser:
         return _clean(text, self.na)
 
     # -- helpers ---------------------------------------------------------------------------------
-    def problem(self, i: int | None, col: int | None, what: str, seen: str, expected: str) -> None:
-        where = "" if i is None else self.grid.where(i, col)
-        self.problems.append(Problem(self.grid.source, where, what, seen, expected))
-
-    def rows(self, start: int = 0, stop: int | None = None):
-        rows = self.grid.rows
-        for i in range(start, len(rows) if stop is None else min(stop, len(rows))):
-            yield i, rows[i]
-
     def parent_of(self, level2: str) -> str | None:
         """The 一级 the national template puts a 二级 under (labels.yaml `level2_parents`), else None."""
         if not normalize(level2):
             return None
         return self.parents.get(_k(_FULL_MARKS_RE.sub("", level2)))
-
-    def degrade(self, i: int, j: int | None, what: str, seen: str, expected: str) -> None:
-        """A value cell that cannot be read: the form still loads, the value counts as not stated."""
-        self.degraded.append(f"{self.grid.where(i, j)}: {what}：“{seen}”，应为{expected}")
 
     def number(self, raw: str, i: int, j: int | None, what: str) -> Decimal | None:
         """A value cell's number; one that cannot be read is not stated (and said), never a refusal."""
@@ -567,7 +549,7 @@ class _NationalParser:
 
 def parse(grid: Grid, provenance: Provenance, labels: dict = LABELS, bare: str = "equal") -> Form:
     """Parse a national-layout grid (either variant) into a `Form`, or raise `FormError`."""
-    p = _NationalParser(grid, bare, L=labels)
+    p = _NationalParser(grid, bare=bare, L=labels)
     funds, funds_start, after_funds = p.funds()
     head = p.header(funds_start or len(grid.rows))
     found = p._indicator_header(after_funds)

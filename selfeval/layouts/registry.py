@@ -12,6 +12,7 @@ from selfeval.form.model import Form, Provenance
 from selfeval.layouts import national, suzhou
 from selfeval.layouts.base import THRESHOLD, Detection, Layout
 from selfeval.layouts.reader import Grid, filled_on, strip_invisible
+from selfeval.layouts.schemes import recognise, unread_form
 
 #: The layouts selfeval ships, in the order detection asks them.
 SHIPPED: tuple[Layout, ...] = (suzhou.SUZHOU, national.NATIONAL)
@@ -68,7 +69,6 @@ def choose(grid: Grid, extra: tuple[Layout, ...] = ()) -> tuple[Layout, Detectio
     ranked = detect(grid, extra)
     if not any(c.strip() for row in grid.rows for c in row):
         raise FormError([Problem(grid.source, "", "file", "no text", "a 自评表 (self-evaluation form) export")])
-    from selfeval.layouts.schemes import recognise, unread_form
 
     refused = unread_form(grid)  # a 部门整体 form looks like a project form but is not one
     if refused is not None:

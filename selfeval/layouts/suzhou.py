@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from selfeval.errors import FormError, Problem
+from selfeval.errors import FormError
 from selfeval.form.labels import LABELS
 from selfeval.form.model import (
     SHIPPED_CAPABILITIES,
@@ -20,12 +20,12 @@ from selfeval.form.model import (
     Form,
     Indicator,
     MoneyBlock,
-    Narrative,
     Provenance,
     SubItem,
 )
 from selfeval.form.values import Target, format_decimal, normalize, parse_decimal, parse_target
 from selfeval.layouts.base import Detection, Layout
+from selfeval.layouts.parsing import FULL_MARKS, GridParser, category_of
 from selfeval.layouts.reader import Grid, assign_columns, header_fields, is_number, missing_column
 from selfeval.layouts.reader import key as label_of
 
@@ -41,22 +41,7 @@ def _cell(row: list[str], j: int) -> str:
 # The money fields a form may state as negative: a 调减 adjustment, and the balances of a project
 # that spent more than it was given (docs/rules.md).
 SIGNED = frozenset({"adjustment", "quota_balance", "fund_balance"})
-_FULL_MARKS = re.compile(r"\((\d+(?:\.\d+)?)分\)")
 _UNIT_SUFFIX = re.compile(r"\((万元|元)\)$")
-
-
-def category_of(text: str, labels: dict = LABELS) -> Category | None:
-    """The category a 类别 / 一级指标 cell names (产出目标, 效益指标, 产出指标(70分) …), else None."""
-    k = _k(text)
-    k = _FULL_MARKS.sub("", k)
-    for suffix in ("目标", "指标", "类"):
-        if k.endswith(suffix) and len(k) > len(suffix):
-            k = k[: -len(suffix)]
-            break
-    for cat, words in labels["categories"].items():
-        if k in words:
-            return Category(cat)
-    return None
 
 
 def detect(grid: Grid, labels: dict = LABELS) -> Detection:
@@ -71,26 +56,10 @@ def detect(grid: Grid, labels: dict = LABELS) -> Detection:
 
 
 @dataclass
-class _Parser:
-    grid: Grid
-    problems: list[Problem] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # how ambiguous cells were read
+class _Parser(GridParser):
     budget_values: dict[str, Decimal | None] = field(default_factory=dict)
-    degraded: list[str] = field(default_factory=list)  # value cells read as not stated
-    L: dict = field(default_factory=lambda: LABELS)  # the labels it reads with (a layout file adds words)
 
     # -- helpers ---------------------------------------------------------------------------------
-    def problem(self, i: int | None, col: int | None, what: str, seen: str, expected: str) -> None:
-        where = "" if i is None else self.grid.where(i, col)
-        self.problems.append(Problem(self.grid.source, where, what, seen, expected))
-
-    def find(self, pred, start: int = 0, stop: int | None = None) -> tuple[int, int] | None:
-        rows = self.grid.rows
-        for i in range(start, len(rows) if stop is None else stop):
-            for j, c in enumerate(rows[i]):
-                if c and pred(_k(c)):
-                    return i, j
-        return None
 
     def number(self, raw: str, i: int, j: int, what: str, required: bool = True,
                signed: bool = False) -> Decimal | None:
@@ -108,10 +77,6 @@ class _Parser:
             self.degrade(i, j, what, raw, "不小于0的数")
             return None
         return value
-
-    def degrade(self, i: int, j: int | None, what: str, seen: str, expected: str) -> None:
-        """A value cell that cannot be read: the form still loads, the value counts as not stated."""
-        self.degraded.append(f"{self.grid.where(i, j)}: {what}：“{seen.strip()}”，应为{expected}")
 
     def value_right(self, i: int, j: int) -> tuple[str, int] | None:
         row = self.grid.rows[i]
@@ -306,7 +271,7 @@ class _Parser:
             l1 = _cell(row, cols.get("level1", -1))
             if normalize(l1):
                 level1 = l1.strip()
-                m = _FULL_MARKS.search(normalize(l1))
+                m = FULL_MARKS.search(normalize(l1))
                 if m:
                     meta["full_marks"] = Decimal(m.group(1))
             cat_raw = _cell(row, cols["category"])
@@ -361,48 +326,6 @@ class _Parser:
         narrative = {_k(v) for v in self.L["narrative"].values()}
         return key in narrative or any(key.startswith(n) for n in narrative) or key in {
             _k(h) for h in self.L["headings"]}
-
-    # -- narrative -------------------------------------------------------------------------------
-    def narrative(self, start: int) -> Narrative:
-        labels = {_k(v): fld for fld, v in self.L["narrative"].items()}
-        headings = {_k(h) for h in self.L["headings"]}
-        footnotes = tuple(_k(p) for p in self.L["footnote_prefixes"])
-        parts: dict[str, list[str]] = {}
-        current: str | None = None
-        for k in range(start, len(self.grid.rows)):
-            cells = [c.strip() for c in self.grid.rows[k] if c.strip()]
-            if not cells:
-                continue  # a page break leaves blank rows inside a section
-            key = _k(cells[0])
-            fld = labels.get(key)
-            if fld is None:
-                for lbl, f in labels.items():
-                    if key.startswith(lbl + ":"):
-                        fld = f
-                        cells = [cells[0].split("：", 1)[-1].split(":", 1)[-1], *cells[1:]]
-                        break
-                else:
-                    if fld is None and key in labels:
-                        fld = labels[key]
-            if fld is not None:
-                current = fld
-                parts[fld] = [] if key in labels else [cells[0]]
-                parts[fld].extend(cells[1:])
-            elif key in headings:
-                current = None
-            elif key.startswith(footnotes):
-                parts["footnote"] = ["".join(cells)]
-                current = None
-            elif current is not None:
-                # A page break splits a sentence: the pieces join with no separator.
-                parts[current].append("".join(cells))
-        return Narrative(**{fld: "".join(p) or None for fld, p in parts.items()})
-
-
-def read_narrative(grid: Grid, start: int, labels: dict = LABELS) -> Narrative:
-    """The narrative sections (项目概况 …) from row `start` on: shared with the national layout."""
-    return _Parser(grid, L=labels).narrative(start)
-
 
 def _identities_held(block: str, v: dict[str, Decimal | None], budget: dict) -> int:
     """How many of the block's budget identities hold (used to choose an alignment)."""

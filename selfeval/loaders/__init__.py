@@ -38,6 +38,7 @@ def source_grid(path: str | Path, sheet: str | None = None) -> Grid | None:
     if suffix in EXCEL_SUFFIXES and _is_html(data):
         return _published(data, str(p), ".html")[0]
     if suffix in EXCEL_SUFFIXES:
+        # a format's reader, and its library, load only for its files
         from selfeval.loaders.excel import workbook_to_grid
 
         return workbook_to_grid(data, str(p), sheet)[0]
@@ -62,16 +63,19 @@ def _is_html(data: bytes) -> bool:
 def _published(data: bytes, source: str, suffix: str) -> tuple[Grid, Provenance]:
     """The form's grid from a web page, Word document or PDF, with how it was found."""
     if suffix in HTML_SUFFIXES:
+        # a format's reader, and its library, load only for its files
         from selfeval.loaders.html import html_to_grid
 
         text, enc = decode(data, source)
         grid, which, notes = html_to_grid(text, source)
         return grid, Provenance(loader="html", encoding=enc, table=which, notes=notes)
     if suffix == ".docx":
+        # a format's reader, and its library, load only for its files
         from selfeval.loaders.docx import docx_to_grid
 
         grid, which, notes = docx_to_grid(data, source)
         return grid, Provenance(loader="docx", table=which, notes=notes)
+    # a format's reader, and its library, load only for its files
     from selfeval.loaders.pdf import pdf_to_grid
 
     grid, which, skipped = pdf_to_grid(data, source)

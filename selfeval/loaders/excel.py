@@ -51,7 +51,10 @@ from decimal import Decimal
 
 from selfeval.errors import FormError, Problem
 from selfeval.form.values import canonical, float_to_decimal, format_decimal, normalize
+from selfeval.layouts import THRESHOLD, detect
 from selfeval.layouts.reader import Grid
+from selfeval.loaders.limits import limit
+from selfeval.loaders.text import decode
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # OLE compound file: .xls, or an encrypted .xlsx
 ZIP_MAGIC = b"PK\x03\x04"
@@ -127,8 +130,6 @@ def _damaged_zip(data: bytes) -> bool:
 
 
 def _what_it_is(data: bytes, exc: Exception) -> str:
-    from selfeval.loaders.text import decode
-
     if data.startswith(ZIP_MAGIC):
         return f"a zip archive that is not an Excel workbook ({exc})"
     if data.startswith(OLE_MAGIC):
@@ -147,7 +148,6 @@ def _what_it_is(data: bytes, exc: Exception) -> str:
 
 def _max_cells() -> int:
     """A form is a few hundred cells; a stray value at XFD1048576 is not a form (`limits`)."""
-    from selfeval.loaders.limits import limit
 
     return limit("SELFEVAL_MAX_SHEET_CELLS")
 
@@ -531,7 +531,6 @@ def _grid(rows: list[list[str]], source: str) -> Grid:
 
 def looks_like_form(grid: Grid) -> bool:
     """True when some registered layout claims the grid (used to pick the form's sheet)."""
-    from selfeval.layouts import THRESHOLD, detect
 
     return any(d.confidence >= THRESHOLD for _, d in detect(grid))
 

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from selfeval.errors import FormError, Problem
+from selfeval.form.labels import LABELS
 from selfeval.form.values import normalize
-from selfeval.layouts.reader import Grid
+from selfeval.layouts import THRESHOLD, detect
+from selfeval.layouts.reader import Grid, key
 from selfeval.loaders.limits import check_cells
 
 _SPACE = re.compile(r"\s+")
@@ -102,8 +104,6 @@ def drop_repeated_headers(table: Table, header_rows: int, skipped: list[str]) ->
 @cache
 def _form_words() -> frozenset[str]:
     """Every label word a layout reads (headers, blocks, indicator columns, narrative sections)."""
-    from selfeval.form.labels import LABELS
-    from selfeval.layouts.reader import key
 
     found: set[str] = set()
 
@@ -130,7 +130,6 @@ def _form_words() -> frozenset[str]:
 
 def _has_form_words(table: Table) -> bool:
     """Whether a table carries a 自评表's labels (a part of a split form), not navigation."""
-    from selfeval.layouts.reader import key
 
     words = _form_words()
     for row in table.rows:
@@ -155,7 +154,6 @@ def choose_form_table(tables: list[Table], source: str, what: str) -> tuple[Grid
     """The grid of the table a layout claims (the most confident one), or of all tables together
     when the form is split across several; `FormError` naming every table seen otherwise.
     Returns the grid and which table(s) it is, for the provenance and `inspect`."""
-    from selfeval.layouts import THRESHOLD, detect
 
     tables = [t for t in tables if any(c.strip() for r in t.rows for c in r)]
     if not tables:

@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from selfeval.errors import FormError, Problem
-from selfeval.form.model import Form, Provenance
+from selfeval.form.model import SHIPPED_CAPABILITIES, Form, Provenance
 from selfeval.layouts.reader import INVISIBLE, invisible_note
 from selfeval.yamlio import load_yaml, yaml_problem
 
@@ -66,14 +66,12 @@ def parse_yaml_form(text: str, provenance: Provenance) -> Form:
 def _default_capabilities(data: dict, source: str) -> dict:
     """A YAML form that does not state its capabilities has its layout's, and a place for notes
     (the YAML form can always carry `deviation_note`)."""
-    from selfeval.layouts import get
 
-    name = data.get("layout", "suzhou")
-    try:
-        caps = get(str(name)).capabilities
-    except KeyError as exc:
-        raise FormError([Problem(source, "layout", "layout", str(name), str(exc).strip("'\""))]) from None
-    return {**caps.model_dump(), "note_column": True}
+    name = str(data.get("layout", "suzhou"))
+    if name not in SHIPPED_CAPABILITIES:
+        raise FormError([Problem(source, "layout", "layout", name,
+                                 f"a shipped layout ({', '.join(SHIPPED_CAPABILITIES)}), or the form's capabilities")])
+    return {**SHIPPED_CAPABILITIES[name].model_dump(), "note_column": True}
 
 
 class _Dumper(yaml.SafeDumper):

@@ -11,19 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache
-from importlib import resources
 from typing import Any
 
 from selfeval.assess.findings import SEVERITIES, Finding
 from selfeval.assess.scoring import HUNDRED, Evaluation
-from selfeval.yamlio import load_yaml
-
-
-@cache
-def spec() -> dict[str, Any]:
-    """The report's wording kept as data (`data/narrative.yaml`), read once."""
-    return load_yaml(resources.files("selfeval").joinpath("data/narrative.yaml").read_text(encoding="utf-8"))
+from selfeval.report.wording import spec
 
 
 def _open(ev: Evaluation) -> list[Finding]:

@@ -13,14 +13,13 @@ from typing import Any
 
 import jinja2
 
-from selfeval.assess.checks.indicators import at_threshold as _at_threshold
-from selfeval.assess.checks.indicators import project_results
 from selfeval.assess.findings import finding_counts
-from selfeval.assess.scoring import HUNDRED, ZERO, Evaluation, pct, round_half_up
+from selfeval.assess.scoring import HUNDRED, ZERO, Evaluation, pct, project_results, round_half_up
+from selfeval.assess.scoring import at_threshold as _at_threshold
 from selfeval.form.labels import LABELS
 from selfeval.form.values import canonical, show_number, show_range
 from selfeval.report.conclusion import advice
-from selfeval.report.conclusion import spec as _spec
+from selfeval.report.wording import spec as _spec
 
 
 @dataclass(frozen=True)
@@ -42,11 +41,6 @@ def _env() -> jinja2.Environment:
 
 def _d(d: Decimal | None) -> str:
     return show_number(d)
-
-
-def section_ids() -> list[str]:
-    """The ids of the template sections, in report order (overall, budget, …)."""
-    return [s["id"] for s in _spec()["sections"]]
 
 
 def narrative_context(ev: Evaluation) -> dict[str, Any]:

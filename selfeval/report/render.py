@@ -52,7 +52,8 @@ def run_report_notebook(params_file: Path, executed_path: Path | None, notebook:
                         prepared: Path | None = None) -> nbformat.NotebookNode:
     """Execute a notebook for a params file; the executed copy is kept at `executed_path`.
     `prepared` is a context already made from the params file (`sections.save_prepared`)."""
-    from selfeval.batch.execute import execute_notebook
+    # deferred: papermill, nbconvert and the review load only when a report renders (a batch's skip path imports this module)
+    from selfeval.execution.execute import execute_notebook
 
     nb_dir = notebooks_dir()
     parameters = {"params_file": str(params_file.resolve())}
@@ -63,6 +64,7 @@ def run_report_notebook(params_file: Path, executed_path: Path | None, notebook:
 
 def notebook_html(nb: nbformat.NotebookNode, title: str, source: str) -> str:
     """Offline HTML of an executed notebook; refuses one whose outputs leaked diagnostics."""
+    # deferred: papermill, nbconvert and the review load only when a report renders (a batch's skip path imports this module)
     from selfeval.report.html import leaked_outputs, notebook_to_html
 
     leaked = leaked_outputs(nb)
@@ -78,6 +80,7 @@ def render_report(params_file: Path, out_dir: Path, failed_dir: Path | None = No
     On a notebook failure the executed notebook is kept in `failed_dir` (default
     `out_dir/_failed`) for diagnosis.
     """
+    # deferred: papermill, nbconvert and the review load only when a report renders (a batch's skip path imports this module)
     from selfeval.report.sections import prepare, save_prepared
 
     # Read and review the project here, once: bad input fails before a kernel starts, and the

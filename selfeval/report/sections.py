@@ -20,6 +20,9 @@ from selfeval.assess.scoring import HUNDRED, ZERO, Evaluation, pct, round_half_u
 from selfeval.errors import ParamsError
 from selfeval.form.labels import LABELS, category_name, money_name, unsettled_reason
 from selfeval.form.values import canonical, format_decimal, show_number, show_range, show_rate, show_score
+from selfeval.pipeline import evaluate_params
+from selfeval.report import conclusion
+from selfeval.report.conclusion import causes
 from selfeval.report.narrative import Section, build_narrative
 from selfeval.version import __version__
 
@@ -68,7 +71,6 @@ def _params_path(params_file: str | Path | None) -> Path:
 
 def prepare(params_file: str | Path | None = None) -> ReportContext:
     """Load, score and review the project a params file names (the bundled seed by default)."""
-    from selfeval.pipeline import evaluate_params
 
     path = _params_path(params_file)
     rp, ev = evaluate_params(path)
@@ -229,7 +231,6 @@ def summary_html(ctx: ReportContext) -> str:
     Under a scheme with a budget-execution score (national 10 + 90) that score is shown, and the
     资金到位率 only where the form's money block gives it.
     """
-    from selfeval.report import conclusion
 
     ev = ctx.evaluation
     bs = ev.budget_score
@@ -383,7 +384,6 @@ def rate_names() -> dict[str, str]:
 def findings_html(ctx: ReportContext) -> str:
     """Findings grouped by root cause (most severe first); each keeps its code and severity, and
     a dismissed one is marked with the reviewer's decision."""
-    from selfeval.report.conclusion import causes
 
     ev = ctx.evaluation
     return _render("findings.html.j2", findings=ev.findings, causes=causes(ev), counts=finding_counts(ev),
@@ -394,7 +394,6 @@ def findings_html(ctx: ReportContext) -> str:
 def assessment_html(ctx: ReportContext) -> str:
     """The self-evaluation's quality, the evidence to request, 整改要求 and 结果应用, all derived
     from the findings that fired and the rating."""
-    from selfeval.report import conclusion
 
     ev = ctx.evaluation
     q = conclusion.quality(ev)

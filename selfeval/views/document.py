@@ -14,7 +14,7 @@ from selfeval.assess.findings import Finding, finding_counts
 from selfeval.assess.scoring import Evaluation
 from selfeval.form.values import format_decimal
 from selfeval.version import __version__
-from selfeval.views.frames import _num, index_row, indicator_rows
+from selfeval.views.frames import index_row, indicator_rows, rounded
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:
@@ -59,9 +59,9 @@ def evaluation_dict(ev: Evaluation) -> dict[str, Any]:
         "self_rating": ev.self_rating,
         "provisional": ev.provisional,
         "rates": {
-            "funding_rate": _num(ev.rates.funding_rate, 4),
-            "payment_rate": _num(ev.rates.payment_rate, 4),
-            "execution_rate": _num(ev.rates.execution_rate, 4),
+            "funding_rate": rounded(ev.rates.funding_rate, 4),
+            "payment_rate": rounded(ev.rates.payment_rate, 4),
+            "execution_rate": rounded(ev.rates.execution_rate, 4),
         },
         "budget_score": None if ev.budget_score is None else {
             "score": ev.budget_score.score, "reason": ev.budget_score.reason},

@@ -13,8 +13,9 @@ from decimal import Decimal
 from typing import Any, Literal
 
 from selfeval.assess.findings import finding_counts
+from selfeval.errors import SelfevalError
 from selfeval.form.labels import category_name, unsettled_reason
-from selfeval.form.values import round_half_up, show_range
+from selfeval.form.values import format_decimal, round_half_up, show_range
 
 Lang = Literal["en", "zh"]
 NUMERIC = ("weight", "self_score", "rescore", "review_score", "difference", "completion")
@@ -42,7 +43,8 @@ ZH = {
 }
 
 
-def _num(d: Decimal | None, places: int | None = None) -> Decimal | None:
+def rounded(d: Decimal | None, places: int | None = None) -> Decimal | None:
+    """`d` rounded half up to `places` (None: as it is); None stays None."""
     if d is None:
         return None
     return round_half_up(d, places) if places is not None else d
@@ -67,7 +69,7 @@ def indicator_rows(ev) -> list[dict[str, Any]]:
             "pending": r.pending,
             "difference": None if r.review.score is None or ind.self_score is None
             else r.review.score - ind.self_score,
-            "completion": _num(r.rescore.completion, 4),
+            "completion": rounded(r.rescore.completion, 4),
             "rescore_reason": r.rescore.reason,
             "review_source": r.review_source,
             "accepted_actual": r.accepted_actual,
@@ -102,8 +104,8 @@ def index_row(ev) -> dict[str, Any]:
         "rating_text": ev.rating_text,
         "unsettled": "；".join(unsettled_reason(u) for u in ev.unsettled) if ev.rating is None else "",
         "provisional": ev.provisional,
-        "execution_rate": _num(ev.rates.execution_rate, 4),
-        "funding_rate": _num(ev.rates.funding_rate, 4),
+        "execution_rate": rounded(ev.rates.execution_rate, 4),
+        "funding_rate": rounded(ev.rates.funding_rate, 4),
         "budget": ev.form.money.budget,
         "paid": ev.form.money.paid,
         "errors": counts["error"],
@@ -115,8 +117,6 @@ def index_row(ev) -> dict[str, Any]:
 def rename(frame, lang: Lang):
     """`frame` with Chinese column names for `lang="zh"` (unchanged for `"en"`)."""
     if lang not in ("en", "zh"):
-        from selfeval.errors import SelfevalError
-
         raise SelfevalError(f"lang: expected 'en' or 'zh', got {lang!r}")
     return frame.rename(columns=ZH) if lang == "zh" else frame
 
@@ -164,8 +164,6 @@ def findings_frame(ev, lang: Lang = "en"):
 
 
 def _d(v: Decimal | None) -> str:
-    from selfeval.form.values import format_decimal
-
     return "—" if v is None else format_decimal(v)
 
 

@@ -19,8 +19,16 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from selfeval.errors import SelfevalError
+from selfeval.assess.findings import finding_counts
+from selfeval.errors import FormError, SelfevalError
+from selfeval.files import atomic_write
+from selfeval.form.model import Provenance
 from selfeval.form.values import canonical, format_decimal, parse_decimal
+from selfeval.layouts import layout_of, parse_grid
+from selfeval.layouts.reader import Grid
+from selfeval.version import __version__
+from selfeval.views.document import finding_dict
+from selfeval.views.frames import indicator_rows
 from selfeval.views.sheets import clean_text as _clean
 from selfeval.views.sheets import put as _put
 from selfeval.views.sheets import text_width, workbook_bytes
@@ -123,8 +131,6 @@ def _print_layout(ws, landscape: bool = True) -> None:
 
 
 def _save(wb, path: str | Path) -> Path:
-    from selfeval.files import atomic_write
-
     p = Path(path)
     if p.suffix.lower() != ".xlsx":
         raise SelfevalError(f"{p}: a workbook is written as .xlsx; name the output file *.xlsx")
@@ -149,7 +155,6 @@ def _decision_text(row: dict[str, Any]) -> str:
 def _scores_sheet(wb, ev) -> None:
     from openpyxl.styles import Border, Side
 
-    from selfeval.views.frames import indicator_rows
 
     ws = wb.active
     ws.title = "评分"
@@ -214,7 +219,6 @@ def _scores_sheet(wb, ev) -> None:
 def _findings_sheet(wb, ev) -> None:
     from openpyxl.styles import PatternFill
 
-    from selfeval.views.document import finding_dict
 
     ws = wb.create_sheet("复核发现")
     _header(ws, FINDING_HEADERS)
@@ -250,8 +254,6 @@ def _findings_sheet(wb, ev) -> None:
 def _overview_sheet(wb, ev) -> None:
     from openpyxl.styles import Alignment
 
-    from selfeval.assess.findings import finding_counts
-    from selfeval.version import __version__
 
     ws = wb.create_sheet("概况")
     _header(ws, ["项目", "内容"])
@@ -419,7 +421,6 @@ def _merges(rows: list[list[str]], width: int) -> tuple[list[tuple[int, int, int
 
 def form_rows(form) -> list[list[str]]:
     """The grid of the form's layout as its text export has it, which the workbook's sheet holds."""
-    from selfeval.layouts import layout_of
 
     return [line.split("\t") for line in layout_of(form).write(form).split("\n")]
 
@@ -437,10 +438,6 @@ def _paths(a: Any, b: Any, path: str = "") -> list[str]:
 
 def lost_in_layout(form, rows: list[list[str]]) -> list[str]:
     """The form's fields that reading `rows` back would not give (empty when nothing is lost)."""
-    from selfeval.errors import FormError
-    from selfeval.form.model import Provenance
-    from selfeval.layouts import parse_grid
-    from selfeval.layouts.reader import Grid
 
     grid = Grid(rows=rows, numbers=list(range(1, len(rows) + 1)), source=FORM_SHEET, unit="row")
     try:

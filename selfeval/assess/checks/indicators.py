@@ -12,13 +12,15 @@ from selfeval.assess.scoring import (
     UNSTATED_WEIGHTS,
     Evaluation,
     IndicatorResult,
+    at_threshold,
     impossible_actual,
     pct,
+    project_results,
     weight_note,
 )
 from selfeval.form.labels import LABELS
 from selfeval.form.model import Form
-from selfeval.form.values import format_decimal, normalize, parse_actual
+from selfeval.form.values import format_decimal, parse_actual
 
 
 def notes_possible(form: Form) -> bool:
@@ -90,30 +92,6 @@ def shortfall(ev: Evaluation) -> Iterator[Finding]:
                           f"{r.rescore.reason}；按规则{format_decimal(r.rescore.score)}分，自评{format_decimal(r.self_score)}分）"
                           for r in rows]),
             scores=[(r.indicator.name, r.self_score, r.rescore.score) for r in rows])
-
-
-def project_results(ev: Evaluation) -> list[IndicatorResult]:
-    """Results of the project indicators (产出/效益/满意度: the ruleset's "project" group)."""
-    return [r for r in ev.indicators if ev.ruleset.categories[r.indicator.category].group == "project"]
-
-
-def at_threshold(r: IndicatorResult, ev: Evaluation) -> bool:
-    """Actual exactly at the target value, or a qualitative actual at exactly full achievement."""
-    t, a = r.indicator.target, parse_actual(r.indicator.actual)
-    if t.kind == "quantitative":
-        return a.kind == "quantity" and a.quantity.value == t.value
-    if t.kind == "qualitative":
-        if a.kind == "quantity":
-            return a.quantity.value == HUNDRED and a.quantity.unit in ("%", "")
-        q = ev.ruleset.qualitative
-        if q.mode == "tiers":
-            top_name, top_tier = next(iter(q.tiers.items()))
-            top = {top_name, *top_tier.words}
-        else:
-            top = {max(q.grades.items(), key=lambda kv: kv[1])[0]}
-        full = {*(normalize(w) for w in top), *(normalize(w) for w in q.full_words), normalize(t.word or "")}
-        return a.kind == "text" and normalize(a.text) in full
-    return False
 
 
 @raises("SE-IND-FORMULAIC")

@@ -36,8 +36,8 @@ from jupyter_client.kernelspec import NoSuchKernel
 from papermill.exceptions import PapermillExecutionError
 from traitlets.config import Config
 
-from selfeval.batch.kernels import kernel_for
 from selfeval.errors import SelfevalError
+from selfeval.execution.kernels import kernel_for
 
 __all__ = ["NotebookRunError", "execute_notebook"]
 

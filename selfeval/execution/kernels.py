@@ -29,7 +29,7 @@ from jupyter_client.provisioning import LocalProvisioner
 from jupyter_client.utils import ensure_async
 from traitlets.config import Config
 
-from selfeval.batch import forkserver
+from selfeval.execution import forkserver
 
 #: The kernel spec selfeval ships for forked report kernels.
 KERNEL_NAME = "selfeval-fork"

@@ -316,7 +316,7 @@ def start_server(preload_names: list[str], timeout: float = 30, env: dict[str, s
     tmp = tempfile.TemporaryDirectory(prefix="selfeval-fork-", dir="/tmp" if os.path.isdir("/tmp") else None)
     path = os.path.join(tmp.name, "s")
     ready_r, ready_w = os.pipe()
-    proc = subprocess.Popen([sys.executable, "-m", "selfeval.batch.forkserver", path, str(ready_w), str(os.getpid()),
+    proc = subprocess.Popen([sys.executable, "-m", "selfeval.execution.forkserver", path, str(ready_w), str(os.getpid()),
                              json.dumps(list(preload_names))],
                             pass_fds=(ready_w,), stdin=subprocess.DEVNULL, env={**os.environ, **ONE_THREAD})
     os.close(ready_w)
@@ -445,7 +445,7 @@ def request_kernel(path: str, args: list[str], *, env: dict[str, str] | None = N
 
 
 def main(argv: list[str]) -> int:
-    """`python -m selfeval.batch.forkserver PATH READY_FD PARENT_PID PRELOAD_JSON` (as `start_server` runs it)."""
+    """`python -m selfeval.execution.forkserver PATH READY_FD PARENT_PID PRELOAD_JSON` (as `start_server` runs it)."""
     serve(argv[0], int(argv[1]), int(argv[2]), json.loads(argv[3]))
     return 0
 
