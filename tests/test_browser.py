@@ -15,9 +15,9 @@ from selfeval.report.render import render_report
 ROOT = Path(__file__).parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     CHROMIUM is None, reason="Chromium is not installed (Debian package `chromium`; .ci/run installs it)"
-)
+)]
 
 
 def chromium(args: list[str], tmp: Path) -> subprocess.CompletedProcess:

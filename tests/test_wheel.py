@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # end-to-end: kernels, papermill, a browser or a wheel
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

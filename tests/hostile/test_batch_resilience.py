@@ -22,6 +22,8 @@ from selfeval.batch.run import MANIFEST, STAMP, run_batch
 from selfeval.cli import main
 from selfeval.errors import SelfevalError
 
+pytestmark = pytest.mark.slow  # end-to-end: kernels, papermill, a browser or a wheel
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 EXAMPLES = ROOT / "selfeval" / "examples"
 SELFEVAL = [sys.executable, "-m", "selfeval.cli"]

@@ -188,7 +188,7 @@ def test_final_note_is_the_footnote_not_a_recommendation(seed_form):
 
 
 def test_leading_blank_lines_and_no_trailing_newline(tmp_path, seed_text, seed_form):
-    raw = (Path(__file__).parent / "fixtures" / "seed.txt").read_bytes()
+    raw = (Path(__file__).resolve().parents[1] / "fixtures" / "seed.txt").read_bytes()
     assert raw.startswith(b"\n\n") and not raw.endswith(b"\n")  # the seed as shipped
     stripped = load_form(write(tmp_path, "s.txt", seed_text.strip("\n")))
     padded = load_form(write(tmp_path, "p.txt", "\n\n\n" + seed_text + "\n\n"))

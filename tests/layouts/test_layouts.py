@@ -143,7 +143,7 @@ def detect_national(grid: Grid) -> Detection:
 def test_a_two_row_header_names_the_row_each_header_text_is_in():
     from selfeval.loaders import load_form
 
-    form = load_form(Path(__file__).parent / "corpus" / "yunnan_2022_yongde_school_nutrition.txt")
+    form = load_form(Path(__file__).resolve().parents[1] / "corpus" / "yunnan_2022_yongde_school_nutrition.txt")
     assert "line 12, column 7: 实际完成值 → actual" in form.provenance.columns
     assert "line 13, column 5: 指标值 → target" in form.provenance.columns
 
@@ -151,7 +151,7 @@ def test_a_two_row_header_names_the_row_each_header_text_is_in():
 def test_the_suzhou_header_is_folded_too(tmp_path):
     from selfeval.loaders import load_form
 
-    seed = Path(__file__).resolve().parent.parent / "selfeval" / "examples" / "seed.txt"
+    seed = Path(__file__).resolve().parents[2] / "selfeval" / "examples" / "seed.txt"
     path = tmp_path / "seed.txt"
     path.write_text(seed.read_text(encoding="utf-8").replace("实际完成值", "实际完成值(B)").replace("权重", "权重(分)"),
                     encoding="utf-8")

@@ -34,8 +34,8 @@ from selfeval.loaders import dump_yaml, load_form, parse_grid
 from selfeval.loaders.text import text_to_grid
 
 D = Decimal
-EXAMPLES = Path(__file__).resolve().parent.parent / "selfeval" / "examples"
-PARAMS = Path(__file__).resolve().parent.parent / "params"
+EXAMPLES = Path(__file__).resolve().parents[2] / "selfeval" / "examples"
+PARAMS = Path(__file__).resolve().parents[2] / "params"
 VARIANTS = ["template", "common"]
 
 
@@ -827,6 +827,7 @@ def test_national_workbook_loads(variant, tmp_path):
 # --- a batch run: the national projects render and get their index rows ----------------------------
 
 
+@pytest.mark.slow
 def test_batch_renders_national_projects_into_the_index(tmp_path, capsys):
     import csv
     import shutil

@@ -19,6 +19,8 @@ from nbformat.v4 import new_code_cell, new_notebook
 from selfeval.errors import SelfevalError
 from selfeval.execution.execute import NotebookRunError, execute_notebook
 
+pytestmark = pytest.mark.slow  # end-to-end: kernels, papermill, a browser or a wheel
+
 REPORT_CELL = """\
 import os
 from ipykernel.kernelapp import IPKernelApp

@@ -16,7 +16,7 @@ from selfeval.loaders import load_form
 from selfeval.params import load_params
 from selfeval.report.sections import prepare
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "selfeval" / "examples"
+EXAMPLES = Path(__file__).resolve().parents[2] / "selfeval" / "examples"
 
 # A county template that says the national form's fields in its own words.
 RENAMES = {

@@ -20,7 +20,9 @@ from selfeval.assess.rulesets import load_ruleset
 from selfeval.report import conclusion
 from selfeval.report import sections as present
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow  # end-to-end: kernels, papermill, a browser or a wheel
+
+ROOT = Path(__file__).resolve().parents[2]
 PARAMS = sorted((ROOT / "params").glob("*.yaml"))
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from selfeval.batch import portfolio as pf
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def rec(name, dept, self_share, review_share, exe, budget, paid, findings=(), year=2023, full=80.0):
@@ -82,6 +82,7 @@ def test_collect_reads_forms_and_params_and_reports_failures(tmp_path):
     assert len(errors) == 1 and errors[0].startswith("broken.txt")
 
 
+@pytest.mark.slow
 def test_records_from_batch_outcomes_match_collected(tmp_path):
     from selfeval.batch.run import run_batch
 
@@ -104,6 +105,7 @@ def test_records_from_batch_outcomes_match_collected(tmp_path):
     assert (out / "portfolio.html").stat().st_mtime_ns == before
 
 
+@pytest.mark.slow
 def test_cli_portfolio(tmp_path, capsys):
     from selfeval.cli import main
 

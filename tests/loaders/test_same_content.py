@@ -13,8 +13,8 @@ from selfeval.loaders import load_form, write_yaml
 from selfeval.views.workbooks import write_form_workbook
 from selfeval.yamlio import load_yaml
 
-EXAMPLES = Path(__file__).resolve().parent.parent / "selfeval" / "examples"
-CORPUS = Path(__file__).resolve().parent / "corpus"
+EXAMPLES = Path(__file__).resolve().parents[2] / "selfeval" / "examples"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 TEXTS = sorted(EXAMPLES.glob("*.txt"))
 
 

@@ -10,7 +10,9 @@ import pytest
 from selfeval.batch.run import run_batch
 from selfeval.errors import SelfevalError
 
-EXAMPLES = Path(__file__).parent.parent / "selfeval" / "examples"
+pytestmark = pytest.mark.slow  # end-to-end: kernels, papermill, a browser or a wheel
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "selfeval" / "examples"
 
 
 def params(tmp: Path, names: tuple[str, ...]) -> Path:

@@ -24,7 +24,7 @@ from selfeval.layouts.national import dump_national_text
 from selfeval.loaders import load_form, parse_grid
 from selfeval.loaders.text import text_to_grid
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SOURCES = sorted((ROOT / "selfeval" / "examples").glob("national_*.txt")) + sorted((ROOT / "tests" / "corpus").glob("*.txt"))
 
 

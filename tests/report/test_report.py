@@ -12,7 +12,9 @@ from selfeval.files import atomic_write
 from selfeval.report.html import external_references
 from selfeval.report.render import render_report
 
-ROOT = Path(__file__).parent.parent
+pytestmark = pytest.mark.slow  # end-to-end: kernels, papermill, a browser or a wheel
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

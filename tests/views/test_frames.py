@@ -11,7 +11,7 @@ import pandas as pd
 from selfeval.loaders import load_form
 from selfeval.pipeline import evaluate
 
-SEED = Path(__file__).resolve().parent.parent / "selfeval" / "examples" / "seed.txt"
+SEED = Path(__file__).resolve().parents[2] / "selfeval" / "examples" / "seed.txt"
 
 
 def test_an_evaluation_as_a_frame_has_float_scores_that_add_up():

@@ -12,7 +12,9 @@ import pytest
 from selfeval.batch.run import MANIFEST, run_batch
 from selfeval.cli import main
 
-ROOT = Path(__file__).parent.parent
+pytestmark = pytest.mark.slow  # end-to-end: kernels, papermill, a browser or a wheel
+
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "selfeval" / "examples"
 
 

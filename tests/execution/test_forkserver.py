@@ -18,8 +18,8 @@ from selfeval.execution import forkserver
 from selfeval.execution.execute import NotebookRunError, execute_notebook
 from selfeval.execution.kernels import KERNEL_NAME, start_fork_server
 
-ROOT = Path(__file__).resolve().parent.parent
-pytestmark = pytest.mark.skipif(not forkserver.available(), reason="forked kernels need Linux")
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not forkserver.available(), reason="forked kernels need Linux")]
 
 
 @pytest.fixture

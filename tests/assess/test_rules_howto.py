@@ -8,7 +8,7 @@ from pathlib import Path
 from selfeval.assess.rulesets import ENV
 from selfeval.cli import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "selfeval" / "examples" / "seed.txt"
 
 

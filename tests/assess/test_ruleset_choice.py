@@ -15,7 +15,7 @@ from selfeval.loaders import load_form
 from selfeval.params import load_params
 from selfeval.pipeline import evaluate, evaluate_params
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "selfeval" / "examples" / "seed.txt"
 SHIPPED = ROOT / "selfeval" / "rulesets"
 D = Decimal
