@@ -82,12 +82,14 @@ def cmd_review(args: argparse.Namespace) -> int:
         print(to_json(evaluation_dict(ev)))
         return 0
     lines = [_header(ev)]
-    names = {"error": "错误", "warning": "警告", "info": "提示"}
-    for sev in ("error", "warning", "info"):
+    # imported when the command runs, so every command (and --help) starts fast
+    from selfeval.assess.findings import SEVERITIES, SEVERITY_WORDS
+
+    for sev in SEVERITIES:
         group = [f for f in ev.findings if f.severity == sev]
         if not group:
             continue
-        lines.append(f"\n{names[sev]}（{len(group)}）")
+        lines.append(f"\n{SEVERITY_WORDS[sev]}（{len(group)}）")
         for f in group:
             mark = f"  [已撤销：{f.dismissed.reviewer}，{f.dismissed.reason}]" if f.dismissed else ""
             lines.append(f"  {f.code}  {f.title}{mark}\n    {f.message}")

@@ -13,11 +13,14 @@ from importlib import resources
 from typing import Any, Literal
 
 from selfeval.assess.decisions import Decision
+from selfeval.form.labels import LABELS
 from selfeval.form.values import format_decimal
 from selfeval.yamlio import load_yaml
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+#: How people read each severity (labels.yaml `severity_words`).
+SEVERITY_WORDS: dict[str, str] = LABELS["severity_words"]
 # What a finding does to the result: already applied by the rules, waiting for the reviewer
 # (widens the range or holds the rating), or for the reviewer to weigh (changes no score).
 Kind = Literal["corrected", "pending", "warning"]

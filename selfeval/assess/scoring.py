@@ -30,16 +30,12 @@ from selfeval.form.values import (
     round_half_up,
     show_number,
     show_range,
+    show_rate,
 )
 from selfeval.layouts.reader import points
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
-
-
-def pct(value: Decimal | None, places: int = 2) -> str:
-    """A percentage for people: 88.6538 → '88.65%'."""
-    return "—" if value is None else f"{format_decimal(round_half_up(value, places))}%"
 
 
 Status = Literal["scored", "manual"]
@@ -331,10 +327,10 @@ def _assess_quantitative(
     raw, basis = _band_score(weight, rule, completion, shortfall, over_ok=True)
     score = _clamp(raw, weight)
     if basis == "met":
-        reason = f"完成率{pct(completion)}，在满分区间内"
+        reason = f"完成率{show_rate(completion)}，在满分区间内"
     elif basis == "over":
         over = (completion - rule.full_to) * rule.over_deduction
-        reason = (f"完成率{pct(completion)}，超过{format_decimal(rule.full_to)}%的部分"
+        reason = (f"完成率{show_rate(completion)}，超过{format_decimal(rule.full_to)}%的部分"
                   f"扣减权重{format_decimal(round_half_up(over))}%")
     else:
         reason = _shortfall_reason(a, t, target.unit, completion, shortfall, rule, "低", is_pct)
@@ -351,7 +347,7 @@ def _shortfall_reason(a: Decimal, t: Decimal, unit: str, completion: Decimal, sh
         gap = f"较目标{target}{side}{format_decimal(round_half_up(shortfall))}个百分点"
         return f"实际{actual}，{gap}，扣减权重{deduct}%"
     where = f"低于目标{target}" if side == "低" else f"超出目标上限{target}"
-    return f"实际{actual}，{where}，完成率{pct(completion)}，扣减权重{deduct}%"
+    return f"实际{actual}，{where}，完成率{show_rate(completion)}，扣减权重{deduct}%"
 
 
 def _grade_factor(actual: Actual, target: Target, ruleset: Ruleset) -> tuple[str, Decimal] | None:
@@ -537,13 +533,13 @@ def score_form(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = 
         rate_name = rate_indicator(ind, ruleset)
         if rate_name and rates.get(rate_name) is not None:
             value = rates.get(rate_name)
-            recomputed = Actual(kind="quantity", raw=pct(value, 4),
+            recomputed = Actual(kind="quantity", raw=show_rate(value, 4),
                                 quantity=Quantity(value=value, unit="%"))
             review = assess(ind, recomputed, ruleset, form.year)
             # the indicator's name may be 预算执行率 while the ruleset scores it on another basis:
             # the reason names the rate it was scored on (the report's one name per rate)
             review = replace(review, reason=f"按{rate_name_of(rate_name)}计：{review.reason}")
-            source, accepted = "recomputed", pct(value)
+            source, accepted = "recomputed", show_rate(value)
         decision = manual.get(normalize(ind.name))
         if decision is not None:
             review = Assessment(
@@ -670,7 +666,7 @@ def _budget_score(form: Form, rates: Rates, ruleset: Ruleset) -> Assessment | No
         return _manual("预算执行率无法计算，待人工评分")
     score = round_half_up(min(bs.weight, bs.weight * rate / HUNDRED))
     return Assessment(score, "scored", "met" if score == bs.weight else "shortfall",
-                      f"执行率{pct(rate)}{basis} × {format_decimal(bs.weight)}分", rate)
+                      f"执行率{show_rate(rate)}{basis} × {format_decimal(bs.weight)}分", rate)
 
 
 def parts_execution_rate(form: Form) -> Decimal | None:

@@ -14,6 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from selfeval.assess.findings import SEVERITY_WORDS
 from selfeval.batch.index import report_href
 from selfeval.errors import SelfevalError
 from selfeval.files import atomic_write, jsonable
@@ -285,6 +286,7 @@ def _env():
     # the report's and the index's rounding (四舍五入 on the exact value), so all agree
     env.filters["n"] = lambda v, places=2: "—" if v is None else format(round_half_up(Decimal(str(v)), places), ",f")
     env.filters["p"] = lambda v: "—" if v is None else show_rate(Decimal(str(v)))
+    env.globals["severity_words"] = SEVERITY_WORDS
     return env
 
 

@@ -27,11 +27,6 @@ def normalize(text: object) -> str:
     return re.sub(r"\s+", " ", s).strip()
 
 
-def label_key(text: object) -> str:
-    """A label as used for matching: normalised, with spaces and trailing colons removed."""
-    return normalize(text).replace(" ", "").rstrip(":")
-
-
 def float_to_decimal(value: float) -> Decimal:
     """Make a Decimal of a float as a person sees it (15 significant digits, like Excel).
 
@@ -164,9 +159,17 @@ def show_score(d: Decimal | None) -> str:
     return "—" if d is None else format_decimal(round_half_up(d))
 
 
-def show_rate(d: Decimal | None) -> str:
-    """A rate in points as reviewers read it: 2 decimals and a per-cent sign (88.65%)."""
-    return "—" if d is None else f"{format_decimal(round_half_up(d))}%"
+def show_rate(d: Decimal | None, places: int = 2) -> str:
+    """A rate in points as reviewers read it: 2 decimals (or `places`) and a per-cent sign (88.65%)."""
+    return "—" if d is None else f"{format_decimal(round_half_up(d, places))}%"
+
+
+def show_signed(d: Decimal | None) -> str:
+    """A difference for reviewers: 2 decimals, 四舍五入, with its sign (+1.25, -0.50, 0.00)."""
+    if d is None:
+        return "—"
+    v = round_half_up(d)
+    return f"+{format_decimal(v)}" if v > 0 else format_decimal(v)
 
 
 class Quantity(BaseModel):

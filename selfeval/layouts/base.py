@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from selfeval.form.labels import LABELS
 from selfeval.form.model import Capabilities, Form, Provenance
-from selfeval.layouts.reader import Grid, fold
+from selfeval.layouts.reader import Grid, header_key
 
 # Below this a layout does not claim a grid at all.
 THRESHOLD = 0.5
@@ -47,7 +47,7 @@ class Layout:
         if not self.requires:
             return det
         keys = grid.keys()
-        absent = tuple(w for w in self.requires if not any(fold(w) in k for k in keys))
+        absent = tuple(w for w in self.requires if not any(header_key(w) in k for k in keys))
         if absent:
             return Detection(min(det.confidence, THRESHOLD - 0.1), det.reasons, (*det.missing, *absent))
         return Detection(det.confidence, (*det.reasons, *self.requires), det.missing)

@@ -43,15 +43,15 @@ from selfeval.layouts.parsing import GridParser, category_of, read_narrative
 from selfeval.layouts.reader import (
     Grid,
     assign_columns,
-    fold,
     header_fields,
+    header_key,
     is_note,
     is_number,
     is_placeholder,
+    label_key,
     missing_column,
     points,
 )
-from selfeval.layouts.reader import key as label_of
 
 _LETTERS_RE = re.compile(r"[(（]\s*([A-Z])\s*(?:/\s*([A-Z]))?\s*[)）]")
 
@@ -69,15 +69,6 @@ VARIANT_NAMES = {"template": "财政部模板", "common": "通用变体（指标
 
 _YEAR = re.compile(r"((?:19|20)\d\d)\s*年度?")
 _FORMULA_POINTS = re.compile(r"(\d+(?:\.\d+)?)分[*×x]执行率")  # 得分(20分*执行率)
-
-
-def _k(text: str) -> str:
-    return label_of(text)
-
-
-def _hk(text: str) -> str:
-    """A header cell as matched: key without a trailing (万元) / (A) / (B/A) / (%) / (10分)."""
-    return fold(text)
 
 
 def _na_words(labels: dict) -> set[str]:
@@ -109,7 +100,7 @@ def _source_name(text: str, labels: dict = LABELS) -> str:
 
 
 def _funds_totals(labels: dict = LABELS) -> set[str]:
-    return {_k(w) for w in labels["national"]["funds"]["total"]}
+    return {label_key(w) for w in labels["national"]["funds"]["total"]}
 
 
 _NA = _na_words(LABELS)
@@ -123,10 +114,10 @@ def detect(grid: Grid, labels: dict = LABELS) -> Detection:
     totals = _funds_totals(labels)
     found, missing = [], []
     checks = [
-        ("年度资金总额", any(_k(_source_name(k, labels)) in totals for k in keys)),
-        ("三级指标", bool(keys & {_hk(w) for w in n["indicators"]["name"]})),
-        ("一级指标", bool(keys & {_hk(w) for w in n["indicators"]["level1"]})),
-        ("全年执行数", bool(keys & {_hk(w) for w in n["funds"]["columns"]["executed"]})),
+        ("年度资金总额", any(label_key(_source_name(k, labels)) in totals for k in keys)),
+        ("三级指标", bool(keys & {header_key(w) for w in n["indicators"]["name"]})),
+        ("一级指标", bool(keys & {header_key(w) for w in n["indicators"]["level1"]})),
+        ("全年执行数", bool(keys & {header_key(w) for w in n["funds"]["columns"]["executed"]})),
     ]
     for label, ok in checks:
         (found if ok else missing).append(label)
@@ -150,7 +141,7 @@ class _NationalParser(GridParser):
         self.N = self.L["national"]
         self.na = _na_words(self.L)
         # looked up on every row: folded once per parse
-        self.parents = {_k(k): v for k, v in self.L["level2_parents"].items()}
+        self.parents = {label_key(k): v for k, v in self.L["level2_parents"].items()}
         self.natures = {normalize(w): v for w, v in self.N["nature"].items()}
         self.comparators = {normalize(w): v for w, v in self.L["comparators"].items()}
 
@@ -162,7 +153,7 @@ class _NationalParser(GridParser):
         """The 一级 the national template puts a 二级 under (labels.yaml `level2_parents`), else None."""
         if not normalize(level2):
             return None
-        return self.parents.get(_k(_FULL_MARKS_RE.sub("", level2)))
+        return self.parents.get(label_key(_FULL_MARKS_RE.sub("", level2)))
 
     def number(self, raw: str, i: int, j: int | None, what: str) -> Decimal | None:
         """A value cell's number; one that cannot be read is not stated (and said), never a refusal."""
@@ -195,17 +186,17 @@ class _NationalParser(GridParser):
     # -- header ----------------------------------------------------------------------------------
     def header(self, stop: int) -> dict[str, object]:
         out: dict[str, object] = {}
-        every_label = {_k(x) for labels in self.L["header"].values() for x in labels}
+        every_label = {label_key(x) for labels in self.L["header"].values() for x in labels}
         for fld, labels in self.L["header"].items():
-            keys = {_k(x) for x in labels}
+            keys = {label_key(x) for x in labels}
             hit = next(((i, j) for i, row in self.rows(0, stop) for j, c in enumerate(row)
-                        if c and _k(c) in keys), None)
+                        if c and label_key(c) in keys), None)
             if hit is None:
                 continue
             i, j = hit
             row = self.grid.rows[i]
             value = next(((c.strip(), jj) for jj, c in enumerate(row) if jj > j and normalize(c)), None)
-            if value is None or _k(value[0]) in every_label:
+            if value is None or label_key(value[0]) in every_label:
                 if fld == "project_name":
                     self.problem(i, j, labels[0], "", "a value right of the label")
                 continue
@@ -239,13 +230,13 @@ class _NationalParser(GridParser):
     def funds(self) -> tuple[dict, int, int]:
         """Read the funds block; returns (values, first row of the block, next row)."""
         spec = self.N["funds"]
-        columns = {fld: {_k(w) for w in words} for fld, words in spec["columns"].items()}
+        columns = {fld: {label_key(w) for w in words} for fld, words in spec["columns"].items()}
         header_i = None
         cols: dict[str, int] = {}
         for i, row in self.rows():
             found = {}
             for j, c in enumerate(row):
-                key = _hk(c) if c else ""
+                key = header_key(c) if c else ""
                 for fld, words in columns.items():
                     if key in words and fld not in found:
                         found[fld] = j
@@ -258,25 +249,25 @@ class _NationalParser(GridParser):
                                   "为分母（表中无全年预算数列）")
             if "full_year_budget" in found and "executed" in found:
                 header_i, cols = i, found
-                self.funds_headers = {fld: _hk(row[j]) for fld, j in found.items()}
+                self.funds_headers = {fld: header_key(row[j]) for fld, j in found.items()}
                 break
         if header_i is None:
             self.problem(None, None, "项目资金", "", "a header row with 全年预算数 (or 调整后预算) and "
                          "全年执行数 (or 预算执行数)")
             return {}, 0, 0
         first_value_col = min(cols.values())
-        label = _k(spec["label"])
+        label = label_key(spec["label"])
         totals = _funds_totals(self.L)
-        stops = {_k(self.N["goal"]["label"]), *(_k(w) for w in self.N["indicators"]["name"]), "绩效指标"}
+        stops = {label_key(self.N["goal"]["label"]), *(label_key(w) for w in self.N["indicators"]["name"]), "绩效指标"}
         out: dict = {"sources": []}
         end = len(self.grid.rows)  # the row after the table
         for k, row, cells in self.grid.walk(header_i + 1):
-            keys = {_k(c) for _, c in cells}
+            keys = {label_key(c) for _, c in cells}
             if keys & stops or any(x.startswith(s) for x in keys for s in stops):
                 end = k
                 break
-            names = [(j, c) for j, c in cells if j < first_value_col and not _k(c).startswith(label)
-                     and _k(c) not in {_k(w) for w in spec["name_headers"]}]
+            names = [(j, c) for j, c in cells if j < first_value_col and not label_key(c).startswith(label)
+                     and label_key(c) not in {label_key(w) for w in spec["name_headers"]}]
             if not names:
                 if any(j >= first_value_col for j, _ in cells):
                     self.problem(k, cells[0][0], "项目资金", cells[0][1].strip(),
@@ -284,7 +275,7 @@ class _NationalParser(GridParser):
                 continue
             name_col, name = names[-1]
             values = self._fund_values(row, cols, k, name)
-            if _k(_source_name(name, self.L)) in totals:
+            if label_key(_source_name(name, self.L)) in totals:
                 if "total" in out:
                     self.problem(k, name_col, "项目资金", name.strip(), "one 年度资金总额 row")
                 out["total"] = values
@@ -296,7 +287,7 @@ class _NationalParser(GridParser):
             # score's formula (得分(20分*执行率)) may state it
             header = self.grid.rows[header_i]
             stated = [(c.strip(), points(c)) for j, c in enumerate(header) if j < first_value_col and points(c)]
-            stated += [(c.strip(), Decimal(m.group(1))) for c in header if (m := _FORMULA_POINTS.search(_k(c)))]
+            stated += [(c.strip(), Decimal(m.group(1))) for c in header if (m := _FORMULA_POINTS.search(label_key(c)))]
             if stated:
                 out["total"]["weight"] = stated[0][1]
                 self.notes.append(f"预算执行分值：按表头“{stated[0][0]}”读作{format_decimal(stated[0][1])}分")
@@ -322,20 +313,20 @@ class _NationalParser(GridParser):
     # -- 年度总体目标 ---------------------------------------------------------------------------
     def goal(self, start: int, stop: int) -> dict[str, str]:
         spec = self.N["goal"]
-        label = _k(spec["label"])
+        label = label_key(spec["label"])
         hit = next(((i, j) for i, row in self.rows(start, stop) for j, c in enumerate(row)
-                    if c and _k(c).startswith(label)), None)
+                    if c and label_key(c).startswith(label)), None)
         if hit is None:
             return {}
         gi, gj = hit
-        expected, achieved = {_k(w) for w in spec["expected"]}, {_k(w) for w in spec["achieved"]}
+        expected, achieved = {label_key(w) for w in spec["expected"]}, {label_key(w) for w in spec["achieved"]}
         ecol = acol = None
         hdr = gi
         for i, row in self.rows(gi, min(gi + 2, stop)):
             for j, c in enumerate(row):
-                if c and _k(c) in expected:
+                if c and label_key(c) in expected:
                     ecol, hdr = j, i
-                elif c and _k(c) in achieved:
+                elif c and label_key(c) in achieved:
                     acol, hdr = j, i
         parts: dict[str, list[str]] = {"annual_goal": [], "implementation": []}
         for i, row in self.rows(hdr + 1, stop):
@@ -375,7 +366,7 @@ class _NationalParser(GridParser):
             self.problem(None, None, "绩效指标", "", "a header row with 三级指标 and 年度指标值 (or 指标值)")
             return [], meta, len(self.grid.rows), "template"
         hi, cols = found
-        self.headers = {fld: _hk(self.grid.rows[hi][j] or self.grid.cell(hi - 1, j)) for fld, j in cols.items()}
+        self.headers = {fld: header_key(self.grid.rows[hi][j] or self.grid.cell(hi - 1, j)) for fld, j in cols.items()}
         # A two-row header's merged cell sits in the row above: name the row the text is in.
         self.columns = [f"{self.grid.where(hi if self.grid.cell(hi, j).strip() else hi - 1, j)}: "
                         f"{self.headers[fld]} → {fld}" for fld, j in sorted(cols.items(), key=lambda p: p[1])]
@@ -389,8 +380,8 @@ class _NationalParser(GridParser):
                          missing_column(self.N["indicators"][required], header_row, set(cols.values())))
         if missing:
             return [], meta, hi + 1, variant
-        totals = {_k(w) for w in self.N["indicators"]["total"]}
-        ends = {_k(v) for v in self.L["narrative"].values()} | {_k(h) for h in self.L["headings"]}
+        totals = {label_key(w) for w in self.N["indicators"]["total"]}
+        ends = {label_key(v) for v in self.L["narrative"].values()} | {label_key(h) for h in self.L["headings"]}
         name_col = cols["name"]
         level1 = level2 = None
         category: Category | None = None
@@ -399,7 +390,7 @@ class _NationalParser(GridParser):
         rows: list[tuple[int, dict]] = []
         end = len(self.grid.rows)  # the row after the table
         for k, row, cells in self.grid.walk(hi + 1):
-            first_key = _k(cells[0][1])
+            first_key = label_key(cells[0][1])
             if first_key in totals and cells[0][0] < name_col:
                 self._total_row(row, k, cols, meta)
                 end = k + 1
@@ -598,10 +589,6 @@ _LEVEL1 = {Category.output: "产出指标", Category.outcome: "效益指标", Ca
            Category.input: "投入指标", Category.decision: "决策指标", Category.process: "过程指标"}
 
 
-def _d(value: Decimal | None, blank: str = "") -> str:
-    return blank if value is None else format_decimal(value)
-
-
 def _rate_text(value: Decimal | None) -> str:
     return "" if value is None else f"{format_decimal(value)}%"
 
@@ -651,15 +638,15 @@ def dump_national_text(form: Form, variant: Variant | None = None) -> str:
     else:
         rows.append(["项目资金（万元）", "", "年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分"])
     executed = m.executed if m.executed is not None else m.paid
-    amounts = ["", "年度资金总额", _d(m.initial_budget), _d(m.full_year_budget), _d(executed)]
-    rate, weight, score = _rate_text(m.stated_execution_rate), _d(form.budget_weight), _d(form.budget_self_score)
+    amounts = ["", "年度资金总额", format_decimal(m.initial_budget), format_decimal(m.full_year_budget), format_decimal(executed)]
+    rate, weight, score = _rate_text(m.stated_execution_rate), format_decimal(form.budget_weight), format_decimal(form.budget_self_score)
     if common:  # 预算执行率, 权重, 得分, 原因
         rows.append([*amounts, rate, weight, score, form.budget_note or ""])
     else:  # 分值, 执行率, 得分
         rows.append([*amounts, weight, rate, score])
     for n, s in enumerate(form.sub_items):
         name = f"其中：{s.name}" if n == 0 else s.name
-        rows.append(["", name, _d(s.initial_budget), _d(s.budget), _d(s.actual), "—", "—", "—"])
+        rows.append(["", name, format_decimal(s.initial_budget), format_decimal(s.budget), format_decimal(s.actual), "—", "—", "—"])
     narrative = form.narrative
     rows.append(["年度总体目标", "预期目标", "", "", "", "实际完成情况"])
     rows.append(["", narrative.annual_goal or "", "", "", "", narrative.implementation or ""])
@@ -679,14 +666,14 @@ def dump_national_text(form: Form, variant: Variant | None = None) -> str:
         if common:
             nature, value, unit = _split_target(ind.target)
             rows.append(["", shown_l1, shown_l2, ind.name, nature, value, unit, _split_actual(ind.actual, unit),
-                         _d(ind.weight), _d(ind.self_score), ind.deviation_note or ""])
+                         format_decimal(ind.weight), format_decimal(ind.self_score), ind.deviation_note or ""])
         else:
-            rows.append(["", shown_l1, shown_l2, ind.name, ind.target.raw, ind.actual or "", _d(ind.weight),
-                         _d(ind.self_score), ind.deviation_note or ""])
+            rows.append(["", shown_l1, shown_l2, ind.name, ind.target.raw, ind.actual or "", format_decimal(ind.weight),
+                         format_decimal(ind.self_score), ind.deviation_note or ""])
     weight_col, score_col = (8, 9) if common else (6, 7)
     total_row = ["总分"] + [""] * (width - 1)
-    total_row[weight_col] = _d(form.full_marks)
-    total_row[score_col] = _d(form.stated_total)
+    total_row[weight_col] = format_decimal(form.full_marks)
+    total_row[score_col] = format_decimal(form.stated_total)
     rows.append(total_row)
     for key, label in LABELS["narrative"].items():
         if key in ("annual_goal", "implementation"):

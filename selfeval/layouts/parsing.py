@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from selfeval.errors import Problem
 from selfeval.form.labels import LABELS
 from selfeval.form.model import Category, Narrative
-from selfeval.layouts.reader import Grid
-from selfeval.layouts.reader import key as _k
+from selfeval.layouts.reader import Grid, label_key
 
 #: Points printed in a category cell: 产出指标(70分).
 FULL_MARKS = re.compile(r"\((\d+(?:\.\d+)?)分\)")
@@ -22,7 +21,7 @@ FULL_MARKS = re.compile(r"\((\d+(?:\.\d+)?)分\)")
 
 def category_of(text: str, labels: dict = LABELS) -> Category | None:
     """The category a 类别 / 一级指标 cell names (产出目标, 效益指标, 产出指标(70分) …), else None."""
-    k = _k(text)
+    k = label_key(text)
     k = FULL_MARKS.sub("", k)
     for suffix in ("目标", "指标", "类"):
         if k.endswith(suffix) and len(k) > len(suffix):
@@ -63,22 +62,22 @@ class GridParser:
         """The first cell from row `start` whose folded label satisfies `pred`."""
         for i, row in self.rows(start, stop):
             for j, c in enumerate(row):
-                if c and pred(_k(c)):
+                if c and pred(label_key(c)):
                     return i, j
         return None
 
     # -- narrative -------------------------------------------------------------------------------
     def narrative(self, start: int) -> Narrative:
-        labels = {_k(v): fld for fld, v in self.L["narrative"].items()}
-        headings = {_k(h) for h in self.L["headings"]}
-        footnotes = tuple(_k(p) for p in self.L["footnote_prefixes"])
+        labels = {label_key(v): fld for fld, v in self.L["narrative"].items()}
+        headings = {label_key(h) for h in self.L["headings"]}
+        footnotes = tuple(label_key(p) for p in self.L["footnote_prefixes"])
         parts: dict[str, list[str]] = {}
         current: str | None = None
         for k in range(start, len(self.grid.rows)):
             cells = [c.strip() for c in self.grid.rows[k] if c.strip()]
             if not cells:
                 continue  # a page break leaves blank rows inside a section
-            key = _k(cells[0])
+            key = label_key(cells[0])
             fld = labels.get(key)
             if fld is None:
                 for lbl, f in labels.items():

@@ -1,7 +1,7 @@
 """The reader every layout parses with: the grid, label folding, header rows and table rows.
 
 A `Grid` is a sheet as rows of cell texts (text export, workbook, later HTML/Word/PDF tables).
-Layouts never compare raw cell text: they compare *folded* labels (`fold`), so full/half width,
+Layouts never compare raw cell text: they compare *folded* labels (`label_key`, `header_key`), so full/half width,
 spaces, colons, `(A)` / `(B/A)` markers, units in brackets and `(70分)`-style points do not matter.
 Numbers are never folded (values.parse_decimal keeps its stricter rules).
 
@@ -16,7 +16,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from selfeval.form.labels import LABELS
-from selfeval.form.values import label_key, normalize, parse_decimal
+from selfeval.form.values import normalize, parse_decimal
 
 # Invisible characters a copy from a web page or PDF leaves inside labels.
 INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -59,7 +59,7 @@ class Grid:
 
     def keys(self) -> set[str]:
         """Every non-blank cell's folded label."""
-        return {fold(c) for row in self.rows for c in row if c and c.strip()}
+        return {header_key(c) for row in self.rows for c in row if c and c.strip()}
 
 
 def header_fields(head: dict) -> dict:
@@ -89,19 +89,19 @@ def invisible_note(where: str, text: str) -> str:
 _KEYS: dict[str, str] = {}
 
 
-def key(text: str) -> str:
-    """A cell as matched against labels: normalised, no spaces, no trailing colon, no invisible
-    characters (cached: labels repeat on every form)."""
+def label_key(text: str) -> str:
+    """The one folding of a cell for matching against labels: NFKC-normalised, no spaces, no
+    trailing colon, no invisible characters (cached: labels repeat on every form)."""
     k = _KEYS.get(text)
     if k is None:
-        k = _KEYS[text] = label_key(INVISIBLE.sub("", text))
+        k = _KEYS[text] = normalize(INVISIBLE.sub("", text)).replace(" ", "").rstrip(":")
     return k
 
 
-def fold(text: str) -> str:
-    """A header cell as matched: `key` without trailing qualifiers such as (万元), (A), (B/A), (%),
-    (70分) — so 全年预算数(A) is 全年预算数 and 产出指标(70分) is 产出指标."""
-    k = key(text)
+def header_key(text: str) -> str:
+    """A header cell as matched: `label_key` without trailing qualifiers such as (万元), (A), (B/A),
+    (%), (70分) — so 全年预算数(A) is 全年预算数 and 产出指标(70分) is 产出指标."""
+    k = label_key(text)
     while True:
         stripped = _QUALIFIER.sub("", k)
         if stripped == k:
@@ -111,7 +111,7 @@ def fold(text: str) -> str:
 
 def points(text: str) -> Decimal | None:
     """The points a label states, `产出指标(70分)` → 70, else None."""
-    m = _POINTS.search(key(text))
+    m = _POINTS.search(label_key(text))
     return Decimal(m.group(1)) if m else None
 
 
@@ -130,7 +130,7 @@ def words(labels: list[str] | str) -> frozenset[str]:
 
 @lru_cache(maxsize=512)
 def _words(labels: str | tuple[str, ...]) -> frozenset[str]:
-    return frozenset(fold(w) for w in ((labels,) if isinstance(labels, str) else labels))
+    return frozenset(header_key(w) for w in ((labels,) if isinstance(labels, str) else labels))
 
 
 def assign_columns(row: list[str], synonyms: dict[str, list[str]], skip: tuple[str, ...] = ()) -> dict[str, int]:
@@ -140,7 +140,7 @@ def assign_columns(row: list[str], synonyms: dict[str, list[str]], skip: tuple[s
     for j, c in enumerate(row):
         if not c or not c.strip():
             continue
-        k = fold(c)
+        k = header_key(c)
         for f, ws in roles.items():
             if f not in cols and k in ws:
                 cols[f] = j
@@ -153,14 +153,14 @@ def missing_column(field_words: list[str], row: list[str], claimed: set[int]) ->
     and the known label nearest each of them (a template's own word for the field, most likely)."""
     from difflib import SequenceMatcher
 
-    known = [fold(w) for w in field_words]
+    known = [header_key(w) for w in field_words]
     spare = [c.strip() for j, c in enumerate(row) if c and c.strip() and j not in claimed]
     text = f"a column {field_words[0]}" + (f" (or {', '.join(field_words[1:4])})" if len(field_words) > 1 else "")
     if not spare:
         return text + "; every header here is another field's"
     near = []
     for head in spare:
-        score, word = max((SequenceMatcher(None, fold(head), k).ratio(), k) for k in known)
+        score, word = max((SequenceMatcher(None, header_key(head), k).ratio(), k) for k in known)
         if score >= 0.5:
             near.append(f"{head} ≈ {word}")
     text += f"; headers no field claims: {'、'.join(spare)}"
@@ -184,19 +184,19 @@ def _table_rows(labels: dict) -> tuple[list[re.Pattern], tuple[str, ...]]:
             _ROWS.clear()
         spec = labels["table_rows"]
         held = _ROWS[id(labels)] = (labels, ([re.compile(p) for p in spec["placeholders"]],
-                                             tuple(fold(w) for w in spec["notes"])))
+                                             tuple(header_key(w) for w in spec["notes"])))
     return held[1]
 
 
 def is_placeholder(name: str, labels: dict = LABELS) -> bool:
     """A template row left in the table: 指标1, 指标2, ……, 如:…, xxx."""
-    k = key(name)
+    k = label_key(name)
     return not k or any(p.fullmatch(k) for p in _table_rows(labels)[0])
 
 
 def is_note(first_cell: str, labels: dict = LABELS) -> bool:
     """A row under the table that is not data: 说明, 注:…, 填报人, 联系电话, 审核人."""
-    k = key(first_cell)
+    k = label_key(first_cell)
     return any(k == n or k.startswith(n + ":") or (len(n) > 1 and k.startswith(n))
                for n in _table_rows(labels)[1])
 
@@ -210,14 +210,14 @@ def filled_on(grid: Grid, labels: dict = LABELS):
     None; a date that cannot be is None too (the check needs a real date)."""
     import datetime as dt
 
-    names = [key(w) for w in labels["filled_on_labels"]]
+    names = [label_key(w) for w in labels["filled_on_labels"]]
     for row in grid.rows[:FILLED_ON_ROWS]:
         for j, cell in enumerate(row):
-            k = key(cell)
+            k = label_key(cell)
             name = next((n for n in names if n in k), None)
             if name is None:
                 continue
-            rest = [k.split(name, 1)[1], *(key(c) for c in row[j + 1:j + 3])]
+            rest = [k.split(name, 1)[1], *(label_key(c) for c in row[j + 1:j + 3])]
             for text in rest:
                 m = _DATE_IN_TEXT.search(text)
                 if m:
@@ -232,13 +232,13 @@ __all__ = [
     "Grid",
     "assign_columns",
     "filled_on",
-    "fold",
     "header_fields",
+    "header_key",
     "invisible_note",
     "is_note",
     "is_number",
     "is_placeholder",
-    "key",
+    "label_key",
     "missing_column",
     "points",
     "strip_invisible",

@@ -8,7 +8,7 @@ scheme no ruleset covers) are listed in `data/labels.yaml` under `unread_forms`.
 from __future__ import annotations
 
 from selfeval.form.labels import LABELS
-from selfeval.layouts.reader import Grid, key
+from selfeval.layouts.reader import Grid, label_key
 
 TITLE_ROWS = 4
 CONTENT_ROWS = 80  # how far down a table's own labels are looked for
@@ -20,7 +20,7 @@ def unread_form(grid: Grid) -> str | None:
     # Titles only: a form's own instructions may name other forms (the seed's 填表说明 names the
     # 绩效目标申报表), so the signature is looked for in the first rows that hold text.
     titled = [row for row in grid.rows if any(c.strip() for c in row)][:TITLE_ROWS]
-    text = "".join(key(c) for row in titled for c in row if c)
+    text = "".join(label_key(c) for row in titled for c in row if c)
     # What the table holds, whatever its title says (a 部门整体 form titled 「…局整体支出…」).
     # labels, not prose: a form's own instructions may name anything (the seed's 填表说明 does). The
     # signature words are CJK, which folding leaves alone: spaces removed is enough (and cheap).
@@ -28,7 +28,7 @@ def unread_form(grid: Grid) -> str | None:
     if " " in body or "\u3000" in body:
         body = body.replace(" ", "").replace("\u3000", "")
     for form in LABELS["unread_forms"]:
-        titled_as = form.get("all") and all(any(key(w) in text for w in group) for group in form["all"])
+        titled_as = form.get("all") and all(any(label_key(w) in text for w in group) for group in form["all"])
         holds = form.get("content") and all(
             sum(w in body for w in group["any"]) >= group["min"] for group in form["content"])
         if titled_as or holds:

@@ -26,12 +26,7 @@ from selfeval.form.model import (
 from selfeval.form.values import Target, format_decimal, normalize, parse_decimal, parse_target
 from selfeval.layouts.base import Detection, Layout
 from selfeval.layouts.parsing import FULL_MARKS, GridParser, category_of
-from selfeval.layouts.reader import Grid, assign_columns, header_fields, is_number, missing_column
-from selfeval.layouts.reader import key as label_of
-
-
-def _k(text: str) -> str:
-    return label_of(text)
+from selfeval.layouts.reader import Grid, assign_columns, header_fields, is_number, label_key, missing_column
 
 
 def _cell(row: list[str], j: int) -> str:
@@ -89,7 +84,7 @@ class _Parser(GridParser):
     def header(self) -> dict[str, object]:
         out: dict[str, object] = {}
         for fld, labels in self.L["header"].items():
-            keys = {_k(x) for x in labels}
+            keys = {label_key(x) for x in labels}
             hit = self.find(lambda k, keys=keys: k in keys)
             if hit is None:
                 if fld in ("project_name", "year"):
@@ -119,8 +114,8 @@ class _Parser(GridParser):
             self.problem(None, None, f"money block {spec['label']}", "", "a block with that label")
             return {}, start
         i, j0 = hit
-        labels = {_k(lbl): fld for lbl, fld in spec["fields"].items()}
-        groups = {_k(g) for g in spec.get("groups", [])}
+        labels = {label_key(lbl): fld for lbl, fld in spec["fields"].items()}
+        groups = {label_key(g) for g in spec.get("groups", [])}
         columns: dict[int, str] = {}  # column → field
         k = i
         values_row = None
@@ -131,7 +126,7 @@ class _Parser(GridParser):
                 values_row = k
                 break
             for jj, c in cells:
-                key = _UNIT_SUFFIX.sub("", _k(c))
+                key = _UNIT_SUFFIX.sub("", label_key(c))
                 if key in groups:
                     continue
                 if key in labels:
@@ -198,8 +193,8 @@ class _Parser(GridParser):
             return [], None, None, start
         i, _ = hit
         row = self.grid.rows[i]
-        bcol = next((jj for jj, c in enumerate(row) if spec["budget"] in _k(c)), None)
-        acol = next((jj for jj, c in enumerate(row) if spec["actual"] in _k(c)), None)
+        bcol = next((jj for jj, c in enumerate(row) if spec["budget"] in label_key(c)), None)
+        acol = next((jj for jj, c in enumerate(row) if spec["actual"] in label_key(c)), None)
         items: list[SubItem] = []
         total_b = total_a = None
         end = len(self.grid.rows)  # the row after the table
@@ -218,7 +213,7 @@ class _Parser(GridParser):
                 rest[1][1], rest[1][0]) if len(rest) > 1 else ("", acol or 0)
             budget = self.number(b_raw, k, b_col, f"{name} 预算数", required=False)
             actual = self.number(a_raw, k, a_col, f"{name} 实际数", required=False)
-            if _k(name) == _k(spec["total"]):
+            if label_key(name) == label_key(spec["total"]):
                 total_b, total_a = budget, actual
             else:
                 items.append(SubItem(name=name.strip(), budget=budget, actual=actual,
@@ -248,7 +243,7 @@ class _Parser(GridParser):
                          missing_column(spec[required], self.grid.rows[i], set(cols.values())))
         if missing:
             return [], meta, i + 1
-        totals = {_k(t) for t in spec["total"]}
+        totals = {label_key(t) for t in spec["total"]}
         name_col = cols["name"]
         level1 = None
         category: Category | None = None
@@ -257,7 +252,7 @@ class _Parser(GridParser):
         closed = False
         end = len(self.grid.rows)  # the row after the table
         for k, row, cells in self.grid.walk(i + 1):
-            first_key = _k(cells[0][1])
+            first_key = label_key(cells[0][1])
             if first_key in totals and cells[0][0] < name_col:
                 nums = [(jj, c) for jj, c in cells[1:] if normalize(c)]
                 if nums:
@@ -323,9 +318,9 @@ class _Parser(GridParser):
         return out, meta, end
 
     def _ends_table(self, key: str) -> bool:
-        narrative = {_k(v) for v in self.L["narrative"].values()}
+        narrative = {label_key(v) for v in self.L["narrative"].values()}
         return key in narrative or any(key.startswith(n) for n in narrative) or key in {
-            _k(h) for h in self.L["headings"]}
+            label_key(h) for h in self.L["headings"]}
 
 def _identities_held(block: str, v: dict[str, Decimal | None], budget: dict) -> int:
     """How many of the block's budget identities hold (used to choose an alignment)."""
@@ -394,14 +389,10 @@ _CATEGORY_LABEL = {
 }
 
 
-def _d(value: Decimal | None) -> str:
-    return "" if value is None else format_decimal(value)
-
-
 def write(form: Form) -> str:
     """The form as a Suzhou tab-separated text export (7 columns, values aligned)."""
     m = form.money
-    full = _d(form.full_marks) or "80"
+    full = format_decimal(form.full_marks) or "80"
     rows: list[list[str]] = [[""], ["苏州市级财政支出项目绩效自我评价报告"], [""],
                              ["苏州市级财政支出项目绩效自评表", "", "", "", "", "", ""]]
     rows.append(["项目名称", "", form.project_name, "", "项目年份", str(form.year), ""])
@@ -409,16 +400,16 @@ def write(form: Form) -> str:
     budget = LABELS["money_blocks"]["budget"]["fields"]
     b_labels = list(budget)
     rows.append(["市级预算执行情况(万元)", b_labels[0], b_labels[1], "", b_labels[2], b_labels[3], b_labels[4]])
-    rows.append(["", _d(m.initial_budget), _d(m.adjustment), "", _d(m.appropriated), _d(m.quota_balance),
-                 _d(m.quota_recovered)])
+    rows.append(["", format_decimal(m.initial_budget), format_decimal(m.adjustment), "", format_decimal(m.appropriated), format_decimal(m.quota_balance),
+                 format_decimal(m.quota_recovered)])
     rows.append(["市级财政资金使用情况(万元)", "财政拨款数", "实际支付数", "资金结余、结转数", "其中:", "", ""])
     rows.append(["", "", "", "", "结转数", "财政收回数", ""])
-    rows.append(["", _d(m.use_appropriated), _d(m.paid), _d(m.fund_balance), _d(m.carried_forward),
-                 _d(m.recovered), ""])
+    rows.append(["", format_decimal(m.use_appropriated), format_decimal(m.paid), format_decimal(m.fund_balance), format_decimal(m.carried_forward),
+                 format_decimal(m.recovered), ""])
     rows.append(["项目资金构成(详细列出各子项目名称和金额)", "", "", "", "", "", ""])
     rows.append(["子项名称", "", "预算数(万元)", "", "实际数(万元)", "", ""])
-    rows.append(["合计", "", _d(form.sub_items_budget_total), "", _d(form.sub_items_actual_total), "", ""])
-    rows.extend([s.name, "", _d(s.budget), "", _d(s.actual), "", ""] for s in form.sub_items)
+    rows.append(["合计", "", format_decimal(form.sub_items_budget_total), "", format_decimal(form.sub_items_actual_total), "", ""])
+    rows.extend([s.name, "", format_decimal(s.budget), "", format_decimal(s.actual), "", ""] for s in form.sub_items)
     # The paper form has no deviation-note column; a form that has notes (or had the column) keeps it.
     notes = form.capabilities.note_column or any(ind.deviation_note for ind in form.indicators)
     rows.append(["项目", "类别", "指标名称", "目标值", "权重", "实际完成值", "自评分",
@@ -428,9 +419,9 @@ def write(form: Form) -> str:
         cat = _CATEGORY_LABEL[ind.category] if ind.category != last else ""
         last = ind.category
         rows.append([f"项目绩效实现情况({full}分)" if n == 0 else "", cat, ind.name, ind.target.raw,
-                     _d(ind.weight), ind.actual or "", _d(ind.self_score),
+                     format_decimal(ind.weight), ind.actual or "", format_decimal(ind.self_score),
                      *([ind.deviation_note or ""] if notes else [])])
-    rows.append(["合计", "", "", "", "", "", _d(form.stated_total)])
+    rows.append(["合计", "", "", "", "", "", format_decimal(form.stated_total)])
     rows.append([""])
     rows.append(["项目基本情况"])
     rows.append([""])

@@ -19,7 +19,7 @@ from selfeval.errors import FormError, Problem
 from selfeval.form.labels import LABELS
 from selfeval.form.values import normalize
 from selfeval.layouts import THRESHOLD, detect
-from selfeval.layouts.reader import Grid, key
+from selfeval.layouts.reader import Grid, label_key
 from selfeval.loaders.limits import check_cells
 
 _SPACE = re.compile(r"\s+")
@@ -109,15 +109,15 @@ def _form_words() -> frozenset[str]:
 
     def walk(value) -> None:
         if isinstance(value, str):
-            k = key(value)
+            k = label_key(value)
             if len(k) >= 2:
                 found.add(k)
         elif isinstance(value, dict):
             for v in value.values():
                 walk(v)
             for k in value:
-                if isinstance(k, str) and len(key(k)) >= 2 and not k.isascii():
-                    found.add(key(k))
+                if isinstance(k, str) and len(label_key(k)) >= 2 and not k.isascii():
+                    found.add(label_key(k))
         elif isinstance(value, list):
             for v in value:
                 walk(v)
@@ -134,7 +134,7 @@ def _has_form_words(table: Table) -> bool:
     words = _form_words()
     for row in table.rows:
         for c in row:
-            k = key(c) if c else ""
+            k = label_key(c) if c else ""
             if k and (k in words or any(k.startswith(w) for w in words if len(w) >= 4)):
                 return True
     return False

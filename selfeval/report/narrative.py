@@ -14,10 +14,10 @@ from typing import Any
 import jinja2
 
 from selfeval.assess.findings import finding_counts
-from selfeval.assess.scoring import HUNDRED, ZERO, Evaluation, pct, project_results, round_half_up
+from selfeval.assess.scoring import HUNDRED, ZERO, Evaluation, project_results, round_half_up
 from selfeval.assess.scoring import at_threshold as _at_threshold
 from selfeval.form.labels import LABELS
-from selfeval.form.values import canonical, show_number, show_range
+from selfeval.form.values import canonical, show_number, show_range, show_rate
 from selfeval.report.conclusion import advice
 from selfeval.report.wording import spec as _spec
 
@@ -39,28 +39,24 @@ def _env() -> jinja2.Environment:
     return jinja2.Environment(autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=False)
 
 
-def _d(d: Decimal | None) -> str:
-    return show_number(d)
-
-
 def narrative_context(ev: Evaluation) -> dict[str, Any]:
     """The numbers the narrative templates refer to, already formatted for Chinese text."""
     f, m = ev.form, ev.form.money
     counts = finding_counts(ev)
     limit = ev.ruleset.review.sub_item_execution
-    low = [f"{s.name}（{pct(s.actual / s.budget * HUNDRED)}）" for s in f.sub_items
+    low = [f"{s.name}（{show_rate(s.actual / s.budget * HUNDRED)}）" for s in f.sub_items
            if s.budget and s.actual is not None and s.actual / s.budget * HUNDRED < limit]
     if f.capabilities.funds == "sources" and sum(1 for s in f.sub_items if s.budget) < 2:
         low = []  # one funding source is the whole budget: the execution rate already says it
-    changed = [f"{r.indicator.name}（自评{_d(r.self_score)}分，"
-               + ("复核待人工评分）" if r.review.score is None else f"复核{_d(r.review.score)}分）")
+    changed = [f"{r.indicator.name}（自评{show_number(r.self_score)}分，"
+               + ("复核待人工评分）" if r.review.score is None else f"复核{show_number(r.review.score)}分）")
                for r in ev.indicators if r.review.score != r.self_score]
     bs = ev.budget_score
     budget_delta = None
     if bs is not None and bs.score is not None and f.budget_self_score is not None:
         budget_delta = bs.score - f.budget_self_score
         if budget_delta:
-            changed.insert(0, f"预算执行（自评{_d(f.budget_self_score)}分，复核{_d(bs.score)}分）")
+            changed.insert(0, f"预算执行（自评{show_number(f.budget_self_score)}分，复核{show_number(bs.score)}分）")
     # Every change that makes up the gap, largest first, so the parts add up to the whole.
     moves = [(r.indicator.name, r.review.score - r.self_score) for r in ev.indicators
              if r.review.score is not None and r.self_score is not None and r.review.score != r.self_score]
@@ -77,46 +73,46 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
         "department": f.department,
         "year": f.year,
         "ruleset_title": ev.ruleset.title,
-        "full_marks": _d(ev.full_marks),
-        "self_total": _d(round_half_up(ev.self_total)),
+        "full_marks": show_number(ev.full_marks),
+        "self_total": show_number(round_half_up(ev.self_total)),
         "review_total": show_range(ev.review_low, ev.review_high),
         "rating": ev.rating_text,
         "rating_settled": ev.rating_settled,
         "provisional": ev.provisional,
         "pending": [r.indicator.name for r in ev.indicators if r.review.score is None],
         "gap": gap,
-        "gap_abs": _d(round_half_up(abs(gap))),
+        "gap_abs": show_number(round_half_up(abs(gap))),
         # every part, so they add up to the gap (a test checks each "由…构成" sum)
-        "main_losses": "、".join(f"{name}（{'+' if d > 0 else ''}{_d(d)}分）" for name, d in moves),
+        "main_losses": "、".join(f"{name}（{'+' if d > 0 else ''}{show_number(d)}分）" for name, d in moves),
         "moves_count": len(moves),
         "pending_note": (f"{'、'.join(r.indicator.name for r in pending)}待评，不计入变动" if pending else ""),
-        "budget": None if m.budget is None else _d(m.budget),
-        "initial_budget": _d(m.initial_budget),
-        "adjustment": _d(m.adjustment or ZERO),
-        "appropriated": _d(m.appropriated),
-        "paid": _d(m.paid),
-        "funding_rate": pct(ev.rates.funding_rate),
-        "execution_rate": pct(ev.rates.execution_rate),
-        "payment_rate": pct(ev.rates.payment_rate),
+        "budget": None if m.budget is None else show_number(m.budget),
+        "initial_budget": show_number(m.initial_budget),
+        "adjustment": show_number(m.adjustment or ZERO),
+        "appropriated": show_number(m.appropriated),
+        "paid": show_number(m.paid),
+        "funding_rate": show_rate(ev.rates.funding_rate),
+        "execution_rate": show_rate(ev.rates.execution_rate),
+        "payment_rate": show_rate(ev.rates.payment_rate),
         "rate_names": LABELS["rate_names"],
-        "quota_recovered": _d(m.quota_recovered or ZERO),
-        "recovered": _d(m.recovered or ZERO),
+        "quota_recovered": show_number(m.quota_recovered or ZERO),
+        "recovered": show_number(m.recovered or ZERO),
         "quota_recovered_nonzero": (m.quota_recovered or ZERO) > 0,
         "recovered_nonzero": (m.recovered or ZERO) > 0,
         "low_sub_items": "、".join(low),
-        "sub_item_threshold": _d(limit),
-        "stated_execution_rate": None if m.stated_execution_rate is None else pct(m.stated_execution_rate),
-        "full_year_budget": _d(m.full_year_budget),
-        "executed": _d(m.executed if m.executed is not None else m.paid),
-        "budget_weight": None if ev.ruleset.budget_score is None else _d(ev.ruleset.budget_score.weight),
+        "sub_item_threshold": show_number(limit),
+        "stated_execution_rate": None if m.stated_execution_rate is None else show_rate(m.stated_execution_rate),
+        "full_year_budget": show_number(m.full_year_budget),
+        "executed": show_number(m.executed if m.executed is not None else m.paid),
+        "budget_weight": None if ev.ruleset.budget_score is None else show_number(ev.ruleset.budget_score.weight),
         "budget_review": None if ev.budget_score is None or ev.budget_score.score is None
-        else _d(ev.budget_score.score),
+        else show_number(ev.budget_score.score),
         "budget_reason": None if ev.budget_score is None else ev.budget_score.reason,
-        "budget_self": None if f.budget_self_score is None else _d(f.budget_self_score),
+        "budget_self": None if f.budget_self_score is None else show_number(f.budget_self_score),
         "budget_note": f.budget_note,
         "self_claimed": ev.self_claimed,
         "indicator_count": len(ev.indicators),
-        "weight_total": _d(_weight_total(ev)),
+        "weight_total": show_number(_weight_total(ev)),
         "project_count": len(project_results(ev)),
         "changed": changed,
         "at_threshold": sum(1 for r in project_results(ev) if _at_threshold(r, ev)),

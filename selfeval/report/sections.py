@@ -15,18 +15,23 @@ from pathlib import Path
 
 import jinja2
 
-from selfeval.assess.findings import finding_counts
-from selfeval.assess.scoring import HUNDRED, ZERO, Evaluation, pct, round_half_up, weight_note
+from selfeval.assess.findings import SEVERITY_WORDS, finding_counts
+from selfeval.assess.scoring import HUNDRED, ZERO, Evaluation, weight_note
 from selfeval.errors import ParamsError
 from selfeval.form.labels import LABELS, category_name, money_name, unsettled_reason
-from selfeval.form.values import canonical, format_decimal, show_number, show_range, show_rate, show_score
+from selfeval.form.values import (
+    canonical,
+    show_number,
+    show_range,
+    show_rate,
+    show_score,
+    show_signed,
+)
 from selfeval.pipeline import evaluate_params
 from selfeval.report import conclusion
 from selfeval.report.conclusion import causes
 from selfeval.report.narrative import Section, build_narrative
 from selfeval.version import __version__
-
-SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 @dataclass(frozen=True)
@@ -179,26 +184,9 @@ def _env() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.globals.update(d=_d, s=_s, pct=show_rate, signed=_signed, rate_names=LABELS["rate_names"],
-                       severity_names=SEVERITY_NAMES)
+    env.globals.update(d=show_number, s=show_score, pct=show_rate, signed=show_signed, rate_names=LABELS["rate_names"],
+                       severity_names=SEVERITY_WORDS)
     return env
-
-
-def _d(value: Decimal | None) -> str:
-    """Money (and other stated numbers) as the form states it; a computed quotient at 2 decimals."""
-    return show_number(value)
-
-
-def _s(value: Decimal | None) -> str:
-    """A score or weight: always 2 decimals."""
-    return show_score(value)
-
-
-def _signed(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    v = round_half_up(value)
-    return f"+{format_decimal(v)}" if v > 0 else format_decimal(v)
 
 
 def _render(name: str, **ctx) -> str:
@@ -234,8 +222,8 @@ def summary_html(ctx: ReportContext) -> str:
 
     ev = ctx.evaluation
     bs = ev.budget_score
-    budget = None if bs is None else {"score": "待评" if bs.score is None else _s(bs.score),
-                                      "weight": _s(_budget_weight(ev))}
+    budget = None if bs is None else {"score": "待评" if bs.score is None else show_score(bs.score),
+                                      "weight": show_score(_budget_weight(ev))}
     rates = [("execution_rate", ev.rates.execution_rate)]
     if bs is None or ev.rates.funding_rate is not None:
         rates += [("funding_rate", ev.rates.funding_rate), ("payment_rate", ev.rates.payment_rate)]
@@ -267,17 +255,17 @@ def _funds_rows(ev: Evaluation) -> list[dict]:
         return a / b * HUNDRED if a is not None and b else None
 
     bs = ev.budget_score
-    rows = [{"name": "年度资金总额", "total": True, "initial": _d(m.initial_budget), "budget": _d(m.full_year_budget),
-             "actual": _d(m.executed if m.executed is not None else m.paid), "rate": pct(ev.rates.execution_rate),
-             "stated_rate": pct(m.stated_execution_rate) if m.stated_execution_rate is not None else "",
-             "weight": _s(f.budget_weight if f.budget_weight is not None else _budget_weight(ev)),
-             "self_score": _s(f.budget_self_score) if f.budget_self_score is not None else "",
-             "review_score": "" if bs is None else ("待评" if bs.score is None else _s(bs.score)), "low": False}]
+    rows = [{"name": "年度资金总额", "total": True, "initial": show_number(m.initial_budget), "budget": show_number(m.full_year_budget),
+             "actual": show_number(m.executed if m.executed is not None else m.paid), "rate": show_rate(ev.rates.execution_rate),
+             "stated_rate": show_rate(m.stated_execution_rate) if m.stated_execution_rate is not None else "",
+             "weight": show_score(f.budget_weight if f.budget_weight is not None else _budget_weight(ev)),
+             "self_score": show_score(f.budget_self_score) if f.budget_self_score is not None else "",
+             "review_score": "" if bs is None else ("待评" if bs.score is None else show_score(bs.score)), "low": False}]
     several = sum(1 for s in f.sub_items if s.budget) > 1
     for s in f.sub_items:
         r = rate(s.actual, s.budget)
-        rows.append({"name": s.name, "total": False, "initial": _d(s.initial_budget), "budget": _d(s.budget),
-                     "actual": _d(s.actual), "rate": pct(r), "stated_rate": "", "weight": "", "self_score": "",
+        rows.append({"name": s.name, "total": False, "initial": show_number(s.initial_budget), "budget": show_number(s.budget),
+                     "actual": show_number(s.actual), "rate": show_rate(r), "stated_rate": "", "weight": "", "self_score": "",
                      "review_score": "", "low": several and r is not None and r < limit})
     return rows
 
@@ -293,18 +281,18 @@ def money_html(ctx: ReportContext) -> str:
                        sub_total_rate="")
     m = ev.form.money
     fields = [k for k in LABELS["money_names"] if getattr(m, k) is not None]
-    rows = [(money_name(k), _d(getattr(m, k))) for k in fields]
+    rows = [(money_name(k), show_number(getattr(m, k))) for k in fields]
     limit = ev.ruleset.review.sub_item_execution
     items = []
     for s in ev.form.sub_items:
         rate = s.actual / s.budget * HUNDRED if s.budget and s.actual is not None else None
-        items.append({"name": s.name, "budget": _d(s.budget), "actual": _d(s.actual), "rate": pct(rate),
+        items.append({"name": s.name, "budget": show_number(s.budget), "actual": show_number(s.actual), "rate": show_rate(rate),
                       "low": rate is not None and rate < limit})
     tb = ev.form.sub_items_budget_total
     ta = ev.form.sub_items_actual_total
     total_rate = ta / tb * HUNDRED if tb and ta is not None else None
-    return _render("money.html.j2", money_rows=rows, sub_items=items, sub_total_budget=_d(tb),
-                   sub_total_actual=_d(ta), sub_total_rate=pct(total_rate), funds=None, note="")
+    return _render("money.html.j2", money_rows=rows, sub_items=items, sub_total_budget=show_number(tb),
+                   sub_total_actual=show_number(ta), sub_total_rate=show_rate(total_rate), funds=None, note="")
 
 
 @_section
@@ -330,10 +318,10 @@ def indicators_html(ctx: ReportContext) -> str:
         g["rows"].append({
             "category": cat, "level2": (ind.level2 or "") if national else "",
             "name": ind.name, "target": ind.target.raw,
-            "weight": _s(ind.weight), "actual": ind.actual or "", "self_score": _s(ind.self_score),
-            "rescore": "待评" if r.rescore.score is None else _s(r.rescore.score),
-            "review_score": "待评" if r.review.score is None else _s(r.review.score),
-            "difference": _signed(diff) if diff else "", "diff_flag": bool(diff) or r.review.score is None,
+            "weight": show_score(ind.weight), "actual": ind.actual or "", "self_score": show_score(ind.self_score),
+            "rescore": "待评" if r.rescore.score is None else show_score(r.rescore.score),
+            "review_score": "待评" if r.review.score is None else show_score(r.review.score),
+            "difference": show_signed(diff) if diff else "", "diff_flag": bool(diff) or r.review.score is None,
             # With a decision, the rule's own reading stays visible and the decision follows it once.
             "reason": (r.rescore.reason if r.decision else r.review.reason)
             + ("" if r.weight_origin.stated else f"（权重{weight_note(r.weight_origin, ev.ruleset.name)}）"),
@@ -344,9 +332,9 @@ def indicators_html(ctx: ReportContext) -> str:
         rows += g["rows"]
         if len(groups) > 1:
             d = g["change"] if ev.self_claimed else None
-            rows.append({"subtotal": True, "category": f"{cat}小计", "weight": _s(g["weight"]),
-                         "self_score": _s(g["self"]) if ev.self_claimed else "—", "review_score": _s(g["review"]),
-                         "difference": _signed(d) if d else "",
+            rows.append({"subtotal": True, "category": f"{cat}小计", "weight": show_score(g["weight"]),
+                         "self_score": show_score(g["self"]) if ev.self_claimed else "—", "review_score": show_score(g["review"]),
+                         "difference": show_signed(d) if d else "",
                          "pending": f"含{g['pending']}项待评（复核分为已定部分，差异不含待评项）" if g["pending"] else ""})
     bs = ev.budget_score
     total_weight = sum((r.indicator.weight for r in ev.indicators), ZERO)
@@ -358,20 +346,20 @@ def indicators_html(ctx: ReportContext) -> str:
         diff = None if bs.score is None or own is None else bs.score - own
         budget_row = {
             "category": "预算执行", "level2": "", "name": rate_names()["execution_rate"],
-            "target": "全年执行数÷全年预算数", "weight": _s(weight), "actual": show_rate(bs.completion),
-            "self_score": _s(own), "rescore": "待评" if ev.budget_rescore is None or ev.budget_rescore.score is None
-            else _s(ev.budget_rescore.score),
-            "review_score": "待评" if bs.score is None else _s(bs.score),
-            "difference": _signed(diff) if diff else "", "diff_flag": bool(diff) or bs.score is None,
+            "target": "全年执行数÷全年预算数", "weight": show_score(weight), "actual": show_rate(bs.completion),
+            "self_score": show_score(own), "rescore": "待评" if ev.budget_rescore is None or ev.budget_rescore.score is None
+            else show_score(ev.budget_rescore.score),
+            "review_score": "待评" if bs.score is None else show_score(bs.score),
+            "difference": show_signed(diff) if diff else "", "diff_flag": bool(diff) or bs.score is None,
             "reason": bs.reason, "decision": None, "note": ev.form.budget_note,
         }
     return _render(
         "indicators.html.j2", rows=rows, budget_row=budget_row, show_rescore=show_rescore,
-        total_weight=_s(canonical(total_weight) if national else total_weight),
-        self_total=_s(ev.self_total) if ev.self_claimed else "—", review_total=_s(ev.review_total) if ev.review_low == ev.review_high
+        total_weight=show_score(canonical(total_weight) if national else total_weight),
+        self_total=show_score(ev.self_total) if ev.self_claimed else "—", review_total=show_score(ev.review_total) if ev.review_low == ev.review_high
         else show_range(ev.review_low, ev.review_high),
-        rescore_total=_s(ev.rescore_total),
-        total_diff=_signed(ev.difference) if ev.self_claimed else "",
+        rescore_total=show_score(ev.rescore_total),
+        total_diff=show_signed(ev.difference) if ev.self_claimed else "",
     )
 
 
@@ -415,14 +403,14 @@ def narrative_html(ctx: ReportContext) -> str:
 def band_text(rule) -> str:
     """One completion rule in words, every number taken from the rule's values."""
     t = LABELS["rule_text"]
-    parts = [t["band_to"].format(full_from=_d(rule.full_from), full_to=_d(rule.full_to)) if rule.full_to is not None
-             else t["band_open"].format(full_from=_d(rule.full_from))]
-    parts.append(t[f"shortfall_{rule.shortfall_basis}"].format(deduction=_d(rule.shortfall_deduction)))
+    parts = [t["band_to"].format(full_from=show_number(rule.full_from), full_to=show_number(rule.full_to)) if rule.full_to is not None
+             else t["band_open"].format(full_from=show_number(rule.full_from))]
+    parts.append(t[f"shortfall_{rule.shortfall_basis}"].format(deduction=show_number(rule.shortfall_deduction)))
     if rule.full_to is not None and rule.over_deduction:
-        parts.append(t["over"].format(full_to=_d(rule.full_to), deduction=_d(rule.over_deduction)))
+        parts.append(t["over"].format(full_to=show_number(rule.full_to), deduction=show_number(rule.over_deduction)))
     parts.append(t[f"at_most_{rule.at_most}"])
     if rule.overachieved_warning is not None:
-        parts.append(t["overachieved"].format(limit=_d(rule.overachieved_warning)))
+        parts.append(t["overachieved"].format(limit=show_number(rule.overachieved_warning)))
     return "，".join(parts)
 
 
@@ -449,18 +437,18 @@ def appendix_html(ctx: ReportContext) -> str:
         ("权重分配", names["allocation"][rs.weights.allocation]),
         *(("完成率规则", text) for text in rules_text(rs)),
         ("率指标口径", "；".join(f"{k}按{names['rate'][v]}复核" for k, v in rs.rate_indicators.items()) or "—"),
-        ("评级（得分率）", "、".join([f"{b.rating}≥{_d(b.min_share)}%" for b in bands[:-1]]
-                               + [f"{bands[-1].rating}<{_d(bands[-2].min_share)}%"] if len(bands) > 1 else [])),
+        ("评级（得分率）", "、".join([f"{b.rating}≥{show_number(b.min_share)}%" for b in bands[:-1]]
+                               + [f"{bands[-1].rating}<{show_number(bands[-2].min_share)}%"] if len(bands) > 1 else [])),
     ]
     if rs.budget_score is not None:
-        w = _d(rs.budget_score.weight)
+        w = show_number(rs.budget_score.weight)
         options.insert(0, ("预算执行得分", LABELS["rule_text"]["budget"].format(
             weight=w, rate=names["rate"][rs.budget_score.rate])))
     if rs.qualitative.mode == "grades":
-        options.append(("定性指标等级", "、".join(LABELS["rule_text"]["grade"].format(word=w, share=_d(v))
+        options.append(("定性指标等级", "、".join(LABELS["rule_text"]["grade"].format(word=w, share=show_number(v))
                                               for w, v in rs.qualitative.grades.items())))
     if rs.qualitative.mode == "tiers":
-        options.append(("定性指标分档", "、".join(f"{name}{_d(t.low)}–{_d(t.high)}%"
+        options.append(("定性指标分档", "、".join(f"{name}{show_number(t.low)}–{show_number(t.high)}%"
                                                for name, t in rs.qualitative.tiers.items())))
     return _render(
         "appendix.html.j2", ruleset=rs, options=options, source_name=Path(prov.path).name,

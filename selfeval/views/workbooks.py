@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from selfeval.assess.findings import finding_counts
+from selfeval.assess.findings import SEVERITY_WORDS, finding_counts
 from selfeval.errors import FormError, SelfevalError
 from selfeval.files import atomic_write
 from selfeval.form.model import Provenance
@@ -33,7 +33,6 @@ from selfeval.views.sheets import clean_text as _clean
 from selfeval.views.sheets import put as _put
 from selfeval.views.sheets import text_width, workbook_bytes
 
-SEVERITY_NAMES = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SEVERITY_FILLS = {"error": "F8CBAD", "warning": "FFE699", "info": "DDEBF7"}
 REVIEW_SOURCES = {"recomputed": "按资金数据重算", "decision": "复核人评分", "claimed": "按规则"}
@@ -230,7 +229,7 @@ def _findings_sheet(wb, ev) -> None:
     for i, f in enumerate(findings, start=2):
         d = f["dismissed"]
         values = [
-            SEVERITY_NAMES.get(f["severity"], f["severity"]),
+            SEVERITY_WORDS.get(f["severity"], f["severity"]),
             f["code"],
             f["title"],
             f["message"],

@@ -14,13 +14,12 @@ from selfeval.assess.scoring import (
     check_weights,
     compute_rates,
     over_full_marks,
-    pct,
     rating_for,
     round_half_up,
     score_form,
 )
 from selfeval.form.model import Category, Form, Indicator
-from selfeval.form.values import parse_actual
+from selfeval.form.values import parse_actual, show_rate
 
 D = Decimal
 
@@ -351,9 +350,9 @@ def test_indicator_with_exactly_25_percent_deducted(suzhou, target, actual):
 
 
 def test_pct():
-    assert pct(D("88.65383794854290224858130307")) == "88.65%"
-    assert pct(D("99.99133690766"), 4) == "99.9913%"
-    assert pct(None) == "—"
+    assert show_rate(D("88.65383794854290224858130307")) == "88.65%"
+    assert show_rate(D("99.99133690766"), 4) == "99.9913%"
+    assert show_rate(None) == "—"
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,6 @@ from selfeval.form.labels import LABELS
 from selfeval.form.values import (
     float_to_decimal,
     format_decimal,
-    label_key,
     normalize,
     parse_actual,
     parse_decimal,
@@ -260,6 +259,8 @@ def test_format_decimal():
 
 
 def test_normalize_and_label_key():
+    from selfeval.layouts.reader import label_key
+
     assert normalize("（单位）") == "(单位)"
     assert normalize("  a\t\tb\u3000c ") == "a b c"
     assert normalize(None) == ""

@@ -11,7 +11,7 @@ import pytest
 from selfeval.errors import FormError
 from selfeval.form.model import Capabilities, Category, Form, Provenance
 from selfeval.layouts import Detection, Layout, choose, detect, layouts, parse_grid, register, unregister
-from selfeval.layouts.reader import Grid, fold, is_note, is_placeholder, points
+from selfeval.layouts.reader import Grid, header_key, is_note, is_placeholder, points
 from selfeval.layouts.suzhou import category_of
 
 
@@ -39,9 +39,9 @@ NATIONAL = "\n".join([
 
 
 def test_labels_fold_markers_units_and_points():
-    assert fold("全年预算数(A)") == "全年预算数" and fold("执行率(B/A)") == "执行率"
-    assert fold("项目资金（万元）") == "项目资金" and fold("产出指标(70分)") == "产出指标"
-    assert fold("资金\u200b到位率：") == "资金到位率"
+    assert header_key("全年预算数(A)") == "全年预算数" and header_key("执行率(B/A)") == "执行率"
+    assert header_key("项目资金（万元）") == "项目资金" and header_key("产出指标(70分)") == "产出指标"
+    assert header_key("资金\u200b到位率：") == "资金到位率"
     assert points("产出指标（70分）") == Decimal("70") and points("产出指标") is None
     assert category_of("产出指标(70分)") == Category.output
 

@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(ROOT))
 
-from selfeval.layouts.reader import key  # noqa: E402
+from selfeval.layouts.reader import label_key as key  # noqa: E402
 from selfeval.loaders.text import decode, text_to_grid  # noqa: E402
 
 SOURCES = {

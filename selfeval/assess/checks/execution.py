@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 from selfeval.assess.checks.common import joined, national_funds, raises
 from selfeval.assess.findings import Finding, make_finding
-from selfeval.assess.scoring import HUNDRED, Evaluation, pct, round_half_up
-from selfeval.form.values import format_decimal
+from selfeval.assess.scoring import HUNDRED, Evaluation, round_half_up
+from selfeval.form.values import format_decimal, show_rate
 
 
 @raises("SE-EXEC-SCORE-GAP")
@@ -19,7 +19,7 @@ def score_vs_execution(ev: Evaluation) -> Iterator[Finding]:
     gap = share - rate
     if gap > ev.ruleset.review.score_vs_execution_points:
         yield make_finding("SE-EXEC-SCORE-GAP", self_total=ev.self_total, full_marks=ev.full_marks,
-                           share=pct(share), execution_rate=pct(rate), gap=round_half_up(gap),
+                           share=show_rate(share), execution_rate=show_rate(rate), gap=round_half_up(gap),
                            share_value=share, execution_value=rate)
 
 
@@ -30,7 +30,7 @@ def unspent(ev: Evaluation) -> Iterator[Finding]:
         return
     share = (budget - paid) / budget * HUNDRED
     if share > ev.ruleset.review.unspent_share:
-        yield make_finding("SE-EXEC-UNSPENT", budget=budget, unspent=budget - paid, share=pct(share),
+        yield make_finding("SE-EXEC-UNSPENT", budget=budget, unspent=budget - paid, share=show_rate(share),
                            share_value=share)
 
 
@@ -47,7 +47,7 @@ def sub_item_execution(ev: Evaluation) -> Iterator[Finding]:
         yield make_finding(
             "SE-EXEC-SUBITEM-LOW", threshold=limit, what="资金来源" if national else "子项",
             items=joined([f"{s.name}（预算{format_decimal(s.budget)}万元，实际{format_decimal(s.actual)}万元，"
-                          f"执行率{pct(r)}）" for s, r in low]),
+                          f"执行率{show_rate(r)}）" for s, r in low]),
             sub_items=[(s.name, r) for s, r in low])
 
 

@@ -14,13 +14,12 @@ from selfeval.assess.scoring import (
     IndicatorResult,
     at_threshold,
     impossible_actual,
-    pct,
     project_results,
     weight_note,
 )
 from selfeval.form.labels import LABELS
 from selfeval.form.model import Form
-from selfeval.form.values import format_decimal, parse_actual
+from selfeval.form.values import format_decimal, parse_actual, show_rate
 
 
 def notes_possible(form: Form) -> bool:
@@ -104,7 +103,7 @@ def formulaic(ev: Evaluation) -> Iterator[Finding]:
         if share >= th.formulaic_share:
             yield make_finding(
                 "SE-IND-FORMULAIC", tuple(r.indicator.name for r in hits), count=len(proj),
-                at=len(hits), share=pct(share),
+                at=len(hits), share=show_rate(share),
                 items="、".join(f"{r.indicator.name}（目标{r.indicator.target.raw}，实际{r.indicator.actual}）"
                                for r in hits))
 
@@ -184,7 +183,7 @@ def overachieved(ev: Evaluation) -> Iterator[Finding]:
             continue
         limit = ev.ruleset.rule_for(r.indicator.category).overachieved_warning  # beside its rule
         if limit is not None and r.rescore.completion >= limit and not (r.indicator.deviation_note or r.indicator.explanation):
-            hits.append(f"{r.indicator.name}（目标{t.raw}，实际{r.indicator.actual}，完成率{pct(r.rescore.completion)}）")
+            hits.append(f"{r.indicator.name}（目标{t.raw}，实际{r.indicator.actual}，完成率{show_rate(r.rescore.completion)}）")
             names.append(r.indicator.name)
     if hits:
         yield make_finding("SE-IND-OVERACHIEVED", tuple(names), items=joined(hits))

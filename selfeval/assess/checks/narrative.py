@@ -8,8 +8,8 @@ from decimal import Decimal
 
 from selfeval.assess.checks.common import national_funds, raises
 from selfeval.assess.findings import Finding, make_finding
-from selfeval.assess.scoring import Evaluation, pct, round_half_up
-from selfeval.form.values import format_decimal, normalize, parse_actual
+from selfeval.assess.scoring import Evaluation, round_half_up
+from selfeval.form.values import format_decimal, normalize, parse_actual, show_rate
 
 _EMPTY_WORDS = {"", "无", "暂无", "没有", "无问题", "/", "-", "—", "无。", "暂无。"}
 
@@ -21,7 +21,7 @@ def empty_problems(ev: Evaluation) -> Iterator[Finding]:
         reasons.append(f"复核得分{format_decimal(round_half_up(ev.review_total))}分低于满分")
     rate = ev.rates.execution_rate
     if rate is not None and rate < ev.ruleset.review.low_execution:
-        reasons.append(f"预算执行率仅{pct(rate)}")
+        reasons.append(f"预算执行率仅{show_rate(rate)}")
     if not reasons:
         return
     n = ev.form.narrative

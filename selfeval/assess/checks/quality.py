@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 from selfeval.assess.checks.common import is_cost_indicator, joined, raises
 from selfeval.assess.findings import Finding, make_finding
-from selfeval.assess.scoring import Evaluation, IndicatorResult, pct
+from selfeval.assess.scoring import Evaluation, IndicatorResult
 from selfeval.form.labels import LABELS
 from selfeval.form.model import Category, Form
-from selfeval.form.values import format_decimal, normalize, parse_actual
+from selfeval.form.values import format_decimal, normalize, parse_actual, show_rate
 
 _Q = LABELS["quality"]
 
@@ -98,7 +98,7 @@ def low_execution_no_reason(ev: Evaluation) -> Iterator[Finding]:
     if limit is None or rate is None or rate >= limit:
         return
     if not _any(_Q["execution_reason_words"], _form_text(ev.form, names=False)):
-        yield make_finding("SE-QUAL-LOW-EXECUTION-NO-REASON", rate=pct(rate), limit=format_decimal(limit))
+        yield make_finding("SE-QUAL-LOW-EXECUTION-NO-REASON", rate=show_rate(rate), limit=format_decimal(limit))
 
 
 @raises("SE-QUAL-MONEY-IN-GOAL")

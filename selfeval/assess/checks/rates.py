@@ -13,12 +13,11 @@ from selfeval.assess.scoring import (
     ZERO,
     Evaluation,
     parts_execution_rate,
-    pct,
     rate_indicator,
     round_half_up,
 )
 from selfeval.form.model import Form
-from selfeval.form.values import format_decimal, parse_actual
+from selfeval.form.values import format_decimal, parse_actual, show_rate
 
 _RATE_BASIS = {
     "funding_rate": ("财政拨款数/（年初预算数+调整数）", "appropriated", "budget"),
@@ -51,7 +50,7 @@ def rates(ev: Evaluation) -> Iterator[Finding]:
         basis, num, den = _RATE_BASIS[rate_name]
         if abs(c - value) >= limit:
             mismatches.append(dict(
-                name=r.indicator.name, claimed=r.indicator.actual, recomputed=pct(value), basis=basis,
+                name=r.indicator.name, claimed=r.indicator.actual, recomputed=show_rate(value), basis=basis,
                 numerator=_money_value(form, num), denominator=_money_value(form, den),
                 diff=round_half_up(abs(c - value)), review_score=r.review.score, self_score=r.self_score,
                 rate=rate_name, claimed_value=c, recomputed_value=value))
@@ -61,8 +60,8 @@ def rates(ev: Evaluation) -> Iterator[Finding]:
         if alt_value is not None and abs(c - alt_value) >= limit:
             alt_basis, anum, aden = _RATE_BASIS[alt]
             alternatives.append(dict(
-                name=r.indicator.name, claimed=r.indicator.actual, basis=basis, recomputed=pct(value),
-                alt_basis=alt_basis, alt=pct(alt_value), alt_numerator=_money_value(form, anum),
+                name=r.indicator.name, claimed=r.indicator.actual, basis=basis, recomputed=show_rate(value),
+                alt_basis=alt_basis, alt=show_rate(alt_value), alt_numerator=_money_value(form, anum),
                 alt_denominator=_money_value(form, aden), rate=rate_name, alt_rate=alt,
                 claimed_value=c, recomputed_value=value, alt_value=alt_value))
     national = _national_rate(ev)
@@ -104,7 +103,7 @@ def _national_rate(ev: Evaluation) -> dict[str, Any] | None:
     if value is None:
         return None
     bs = ev.budget_score
-    return dict(name="预算执行率", claimed=f"{format_decimal(stated)}%", recomputed=pct(value), basis=basis, numerator=num,
+    return dict(name="预算执行率", claimed=f"{format_decimal(stated)}%", recomputed=show_rate(value), basis=basis, numerator=num,
                 denominator=den, diff=round_half_up(abs(stated - value)),
                 review_score=None if bs is None else bs.score, self_score=f.budget_self_score,
                 rate="execution_rate", claimed_value=stated, recomputed_value=value)
