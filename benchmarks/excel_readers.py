@@ -39,7 +39,7 @@ def generate(folder: Path, n: int) -> tuple[list[Path], list[Path]]:
     from selfeval.layouts.suzhou import dump_suzhou_text
     from selfeval.loaders import load_form
     from selfeval.synth import vary
-    from selfeval.views.workbooks import write_form_workbook
+    from selfeval.views.form_sheet import write_form_workbook
 
     seed = load_form(Path(str(resources.files("selfeval").joinpath("examples/seed.txt"))))
     rng = random.Random(2024)

@@ -30,7 +30,7 @@ def main() -> int:
     from test_published import SOURCES
 
     from selfeval.loaders import load_form
-    from selfeval.views.workbooks import write_form_workbook
+    from selfeval.views.form_sheet import write_form_workbook
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=5)

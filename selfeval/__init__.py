@@ -53,7 +53,7 @@ _API = {
     "load": "api", "review": "api", "review_params": "api", "review_file": "api", "review_folder": "api",
     "form_files": "api", "list_rulesets": "api", "use_chinese_font": "api", "show_figure": "api",
     "example_folder": "api",
-    "Form": "form.model", "Indicator": "form.model", "Evaluation": "assess.scoring", "Finding": "assess.findings",
+    "Form": "form.model", "Indicator": "form.model", "Evaluation": "assess.evaluation", "Finding": "assess.findings",
     "Ruleset": "assess.rulesets", "SelfevalError": "errors",
 }
 
@@ -74,9 +74,9 @@ if TYPE_CHECKING:
         show_figure,
         use_chinese_font,
     )
+    from selfeval.assess.evaluation import Evaluation
     from selfeval.assess.findings import Finding
     from selfeval.assess.rulesets import Ruleset
-    from selfeval.assess.scoring import Evaluation
     from selfeval.errors import SelfevalError
     from selfeval.form.model import Form, Indicator
 

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from selfeval.assess.decisions import Decision
+    from selfeval.assess.evaluation import Evaluation
     from selfeval.assess.rulesets import Ruleset
-    from selfeval.assess.scoring import Evaluation
     from selfeval.form.model import Form
     from selfeval.layouts import Layout
 

@@ -196,7 +196,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         write_yaml(form, out)
     else:
         # imported when the command runs, so every command (and --help) starts fast
-        from selfeval.views.workbooks import write_form_workbook
+        from selfeval.views.form_sheet import write_form_workbook
 
         write_form_workbook(form, out)
     print(out)

@@ -1,6 +1,6 @@
 """The one pipeline every entry point calls: load a form → choose its ruleset → review it.
 
-The command line, the report notebook (through `report.sections.prepare`), the portfolio and analysts
+The command line, the report notebook (through `report.notebook.prepare`), the portfolio and analysts
 all go through `evaluate` (a form file and options) or `evaluate_params` (a params file), so a
 form is read, matched to a ruleset and reviewed the same way wherever it is looked at.
 """
@@ -10,9 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from selfeval.assess.checks import review
+from selfeval.assess.choice import ruleset_for
 from selfeval.assess.decisions import Decision, load_decisions
-from selfeval.assess.rulesets import Ruleset, RulesetError, load_ruleset, ruleset_for
-from selfeval.assess.scoring import Evaluation
+from selfeval.assess.evaluation import Evaluation
+from selfeval.assess.rulesets import Ruleset, RulesetError, load_ruleset
 from selfeval.form.model import Form
 from selfeval.layouts import Layout
 from selfeval.loaders import load_form
@@ -23,7 +24,7 @@ def evaluate(form: str | Path, *, ruleset: str | Path | Ruleset | None = None, r
              layout: str | Path | Layout | None = None, sheet: str | None = None,
              decisions: str | Path | list[Decision] | None = None, decisions_source: str = "") -> Evaluation:
     """Load `form`, choose its ruleset (the one given — a name, a file or a `Ruleset` — or the one
-    that applies, `rulesets.ruleset_for`), and review it with the reviewer's `decisions` (a file or
+    that applies, `choice.ruleset_for`), and review it with the reviewer's `decisions` (a file or
     a list)."""
     loaded = load_form(form, sheet=sheet, layout=layout)
     return review_form(loaded, ruleset=ruleset, region=region, decisions=decisions,

@@ -36,7 +36,7 @@ def test_the_reference_documents_every_public_name(built):
             first = getattr(selfeval, name).__doc__.strip().splitlines()[0]
             assert first.split("`")[0][:40] in text, name
     assert "review_folder" in text and "Compare projects" in text
-    assert (built / "selfeval" / "assess" / "scoring.html").is_file() and (built / "selfeval" / "form" / "model.html").is_file()
+    assert (built / "selfeval" / "assess" / "evaluation.html").is_file() and (built / "selfeval" / "form" / "model.html").is_file()
 
 
 def test_the_committed_reference_is_current(built):

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from selfeval.assess.checks import review
-from selfeval.assess.rulesets import ruleset_for
+from selfeval.assess.choice import ruleset_for
 from selfeval.errors import FormError
 from selfeval.form.values import normalize, parse_decimal
 from selfeval.loaders import load_form

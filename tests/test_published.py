@@ -14,12 +14,12 @@ from pathlib import Path
 import pytest
 
 from selfeval.assess.checks import review
-from selfeval.assess.rulesets import ruleset_for
+from selfeval.assess.choice import ruleset_for
 from selfeval.errors import FormError
 from selfeval.loaders import load_form
 from selfeval.loaders.html import html_tables
 from selfeval.loaders.tables import Span, expand
-from selfeval.views.workbooks import write_form_workbook
+from selfeval.views.form_sheet import write_form_workbook
 
 HERE = Path(__file__).resolve().parent
 PUBLISHED = HERE / "published"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 #: The analyst's API and the types it returns.
-MODULES = ["selfeval", "selfeval.form.model", "selfeval.assess.scoring", "selfeval.assess.findings", "selfeval.views.frames",
+MODULES = ["selfeval", "selfeval.form.model", "selfeval.assess.evaluation", "selfeval.assess.findings", "selfeval.views.frames",
            "selfeval.errors"]
 
 

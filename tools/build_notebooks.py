@@ -22,10 +22,10 @@ PROJECT_REPORT = [
                    "# None shows the bundled example project. Any other parameter is refused.\n"
                    "params_file = None\n"
                    "prepared = None  # set by `selfeval report`: the project already read and reviewed"),
-    ("", "from selfeval.report import charts, sections\n"
+    ("", "from selfeval.report import charts, notebook, sections\n"
          "from selfeval.report.fonts import configure_matplotlib, show_figure\n\n"
          "configure_matplotlib()\n"
-         "ctx = sections.start(globals())\n"
+         "ctx = notebook.start(globals())\n"
          "ev = ctx.evaluation"),
     ("", "sections.show(sections.summary_html(ctx))"),
     ("", "sections.show(sections.goals_html(ctx))"),
@@ -45,9 +45,9 @@ PORTFOLIO = [
                    "source = \"../params\"\nrecords_file = None\nyear = None\ndepartment = None\n"
                    "reports_dir = None\nload_errors = []"),
     ("", "from selfeval.batch import portfolio\n"
-         "from selfeval.report import charts, sections\n"
+         "from selfeval.report import charts, notebook, sections\n"
          "from selfeval.report.fonts import configure_matplotlib, show_figure\n\n"
-         "sections.check_parameters(globals(), portfolio.PARAMETERS)\n"
+         "notebook.check_parameters(globals(), portfolio.PARAMETERS)\n"
          "configure_matplotlib()\n"
          "ctx = portfolio.prepare(source, records_file, year, department, reports_dir, load_errors)"),
     ("", "sections.show(portfolio.page_html(ctx, \"summary\"))"),

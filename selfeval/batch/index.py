@@ -13,6 +13,7 @@ from selfeval.form.labels import LABELS
 from selfeval.form.values import canonical, round_half_up, show_number, show_range, show_rate, show_score
 from selfeval.views.frames import PROJECT_FIELDS as FRAME_PROJECT_FIELDS
 from selfeval.views.frames import ZH
+from selfeval.views.row import ProjectRow
 from selfeval.views.sheets import frame_csv_bytes, frame_sheet, workbook_bytes
 
 
@@ -21,12 +22,8 @@ def _dec(v: Any) -> Decimal | None:
     return None if v is None or v == "" else Decimal(str(v))
 
 
-def _num(v: Any) -> str:
-    return "—" if _dec(v) is None else show_score(_dec(v))
-
-
-def _pct(v: Any) -> str:
-    return show_rate(_dec(v))
+def _score(v: Decimal | None) -> str:
+    return "—" if v is None else show_score(v)
 
 
 def rating_rank(rating: str) -> int:
@@ -50,31 +47,30 @@ def index_rows(outcomes: list) -> list[dict[str, Any]]:
         if o.status == "failed":
             rows.append({"name": o.name, "failed": True, "reason": o.reason.splitlines()[0] if o.reason else ""})
             continue
-        r = o.row
-        full = _dec(r["full_marks"])
-        low, high = _dec(r["review_low"]), _dec(r["review_high"])
-        settled = bool(r["rating_settled"])  # rows come from this version's index_row (manifest by version)
+        r = ProjectRow.from_json(o.row)
+        full, low, high = r.full_marks, r.review_low, r.review_high
+        settled = r.rating_settled
         share = low / full * 100 if full else None
         high_share = high / full * 100 if full else None
         shown_share = show_rate(share) if low == high else f"{show_rate(share)}–{show_rate(high_share)}"
         rows.append({
             "name": o.name, "failed": False, "href": report_href(o.name),
-            "project_name": r["project_name"], "department": r["department"], "year": r["year"],
+            "project_name": r.project_name, "department": r.department, "year": r.year,
             "full_marks": show_number(canonical(full)) if full is not None else "—",
-            "self_total": _num(r["self_total"]), "self_total_v": r["self_total"],
-            "review_total": show_range(low, high), "review_total_v": r["review_low"] if settled else -1,
+            "self_total": _score(r.self_total), "self_total_v": r.self_total,
+            "review_total": show_range(low, high), "review_total_v": low if settled else -1,
             # 80- and 100-point schemes side by side: compare them by share of the full marks; an
             # unsettled result sorts apart (as -1: first going up, last going down, never the best)
             "review_share": shown_share,
             "review_share_v": -1 if not settled or share is None else round_half_up(share, 4),
-            "settled": settled, "unsettled": r.get("unsettled") or "",
-            "difference": _num(r["difference"]), "difference_v": r["difference"],
-            "negative": r["difference"] is not None and r["difference"] < 0,
-            "self_rating": r.get("self_rating") or "—", "self_rating_v": rating_rank(r.get("self_rating") or ""),
-            "rating": r["rating_text"], "rating_v": rating_rank(r["rating"] or ""), "provisional": r["provisional"],
-            "execution_rate": _pct(r["execution_rate"]), "execution_rate_v": r["execution_rate"] or -1,
-            "funding_rate": _pct(r["funding_rate"]), "funding_rate_v": r["funding_rate"] or -1,
-            "errors": r["errors"], "warnings": r["warnings"], "infos": r["infos"],
+            "settled": settled, "unsettled": r.unsettled,
+            "difference": _score(r.difference), "difference_v": r.difference,
+            "negative": r.difference is not None and r.difference < 0,
+            "self_rating": r.self_rating or "—", "self_rating_v": rating_rank(r.self_rating or ""),
+            "rating": r.rating_text, "rating_v": rating_rank(r.rating or ""), "provisional": r.provisional,
+            "execution_rate": show_rate(r.execution_rate), "execution_rate_v": r.execution_rate or -1,
+            "funding_rate": show_rate(r.funding_rate), "funding_rate_v": r.funding_rate or -1,
+            "errors": r.errors, "warnings": r.warnings, "infos": r.infos,
         })
     # failed projects first (they need attention), then unsettled ones (a reviewer must decide),
     # then the settled ones, lowest review share first
@@ -113,7 +109,8 @@ def score_tables(outcomes: list):
 
     projects, indicators = [], []
     for o in outcomes:
-        row = {"params": o.name, "status": o.status, **o.row, "reason": o.reason}
+        shown = ProjectRow.from_json(o.row).to_json() if o.row else {}  # a failed project has no row
+        row = {"params": o.name, "status": o.status, **shown, "reason": o.reason}
         projects.append(_rounded({k: row.get(k) for k in PROJECT_COLUMNS}))
         for ind in o.indicators:
             full = {"params": o.name, "project_name": o.row.get("project_name"), **ind}

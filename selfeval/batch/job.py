@@ -26,7 +26,7 @@ class Outcome:
     status: str  # rendered | skipped | failed
     reason: str = ""
     fingerprint: str = ""
-    row: dict[str, Any] = field(default_factory=dict)  # index_row, JSON-able
+    row: dict[str, Any] = field(default_factory=dict)  # ProjectRow.to_json(); {} for a failed project
     indicators: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
@@ -53,11 +53,12 @@ def fingerprint(params_file: Path) -> str:
 def _outcome_from(name: str, rendered, fp: str, seconds: float) -> Outcome:
     # deferred: a batch's skip path computes fingerprints without loading reviews or papermill
     from selfeval.views.document import finding_dict
-    from selfeval.views.frames import index_row, indicator_rows
+    from selfeval.views.frames import indicator_rows
+    from selfeval.views.row import ProjectRow
 
     ev = rendered.evaluation
     return Outcome(name=name, status="rendered", fingerprint=fp,
-                   row=jsonable(index_row(ev)), indicators=jsonable(indicator_rows(ev)),
+                   row=ProjectRow.of(ev).to_json(), indicators=jsonable(indicator_rows(ev)),
                    findings=jsonable([finding_dict(f) for f in ev.findings]), seconds=seconds)
 
 

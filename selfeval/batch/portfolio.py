@@ -20,7 +20,7 @@ from selfeval.errors import SelfevalError
 from selfeval.files import atomic_write, jsonable
 from selfeval.form.values import round_half_up, show_rate
 from selfeval.views.document import finding_dict
-from selfeval.views.frames import index_row
+from selfeval.views.row import ProjectRow
 
 FULL_MARKS_CLAIM = 95.0  # self share (%) from which a project "claims (nearly) full marks"
 LOW_EXECUTION = 80.0  # execution rate (%) below which spending counts as low
@@ -32,36 +32,34 @@ def _f(value: Any) -> float | None:
 
 def record(ev, name: str) -> dict[str, Any]:
     """One project's portfolio record from its evaluation."""
-
-    findings = [finding_dict(f) for f in ev.findings]
-    return _record(name, jsonable(index_row(ev)), jsonable(findings))
+    return _record(name, ProjectRow.of(ev), jsonable([finding_dict(f) for f in ev.findings]))
 
 
-def _record(name: str, r: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str, Any]:
-    full = float(r["full_marks"]) or 1.0
-    self_share = None if r["self_total"] is None else round(float(r["self_total"]) / full * 100, 4)
-    review_share = round(float(r["review_total"]) / full * 100, 4)
+def _record(name: str, r: ProjectRow, findings: list[dict[str, Any]]) -> dict[str, Any]:
+    full = float(r.full_marks) or 1.0
+    self_share = None if r.self_total is None else round(float(r.self_total) / full * 100, 4)
+    review_share = round(float(r.review_total) / full * 100, 4)
     return {
-        "name": name, "project_name": r["project_name"], "department": r["department"] or "（未填写）",
-        "year": r["year"], "ruleset": r["ruleset"], "full_marks": float(r["full_marks"]),
-        "self_total": _f(r["self_total"]), "review_total": float(r["review_total"]),
+        "name": name, "project_name": r.project_name, "department": r.department or "（未填写）",
+        "year": r.year, "ruleset": r.ruleset, "full_marks": float(r.full_marks),
+        "self_total": _f(r.self_total), "review_total": float(r.review_total),
         "self_share": self_share, "review_share": review_share,
         # share points the review takes off the claim; None where the form claims no scores
         "gap": None if self_share is None else round(self_share - review_share, 4),
-        "rating": r["rating"], "provisional": r["provisional"],
+        "rating": r.rating, "provisional": r.provisional,
         # an unsettled result is ranked apart, with its range and the reason (never as the best)
-        "settled": bool(r.get("rating_settled", r["rating"] is not None)),
-        "rating_text": r.get("rating_text") or r["rating"] or "待定", "unsettled": r.get("unsettled") or "",
-        "review_low": _f(r.get("review_low", r["review_total"])), "review_high": _f(r.get("review_high", r["review_total"])),
-        "execution_rate": _f(r["execution_rate"]), "funding_rate": _f(r["funding_rate"]),
-        "budget": _f(r.get("budget")), "paid": _f(r.get("paid")),
+        "settled": r.rating_settled, "rating_text": r.rating_text, "unsettled": r.unsettled,
+        "review_low": _f(r.review_low), "review_high": _f(r.review_high),
+        "execution_rate": _f(r.execution_rate), "funding_rate": _f(r.funding_rate),
+        "budget": _f(r.budget), "paid": _f(r.paid),
         "findings": [[f["code"], f["severity"], f["title"]] for f in findings if not f.get("dismissed")],
     }
 
 
 def records_from_outcomes(outcomes: Iterable) -> list[dict[str, Any]]:
     """Records from a batch run's outcomes (no form is loaded again)."""
-    return [_record(o.name, o.row, o.findings) for o in outcomes if o.status != "failed" and o.row]
+    return [_record(o.name, ProjectRow.from_json(o.row), o.findings) for o in outcomes
+            if o.status != "failed" and o.row]
 
 
 def _load_one(path_str: str) -> dict[str, Any] | str:

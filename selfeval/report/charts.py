@@ -11,7 +11,8 @@ from decimal import Decimal
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from selfeval.assess.scoring import HUNDRED, ZERO, Evaluation, category_points
+from selfeval.assess.evaluation import HUNDRED, ZERO, Evaluation
+from selfeval.assess.scoring import category_points
 from selfeval.form.labels import category_name
 from selfeval.form.values import format_decimal, show_number, show_rate, show_score
 from selfeval.report.fonts import ALT_ATTRIBUTE

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from selfeval.assess.evaluation import HUNDRED, Evaluation
 from selfeval.assess.findings import SEVERITIES, Finding
-from selfeval.assess.scoring import HUNDRED, Evaluation
 from selfeval.report.wording import spec
 
 

@@ -13,9 +13,10 @@ from typing import Any
 
 import jinja2
 
+from selfeval.assess.evaluation import HUNDRED, ZERO, Evaluation
 from selfeval.assess.findings import finding_counts
-from selfeval.assess.scoring import HUNDRED, ZERO, Evaluation, project_results, round_half_up
 from selfeval.assess.scoring import at_threshold as _at_threshold
+from selfeval.assess.scoring import project_results, round_half_up
 from selfeval.form.labels import LABELS
 from selfeval.form.values import canonical, show_number, show_range, show_rate
 from selfeval.report.conclusion import advice

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from selfeval.assess.scoring import Evaluation
+from selfeval.assess.evaluation import Evaluation
 from selfeval.errors import SelfevalError
 from selfeval.files import atomic_write
 
@@ -51,7 +51,7 @@ class Rendered:
 def run_report_notebook(params_file: Path, executed_path: Path | None, notebook: str = REPORT_NOTEBOOK,
                         prepared: Path | None = None) -> nbformat.NotebookNode:
     """Execute a notebook for a params file; the executed copy is kept at `executed_path`.
-    `prepared` is a context already made from the params file (`sections.save_prepared`)."""
+    `prepared` is a context already made from the params file (`notebook.save_prepared`)."""
     # deferred: papermill, nbconvert and the review load only when a report renders (a batch's skip path imports this module)
     from selfeval.execution.execute import execute_notebook
 
@@ -81,7 +81,7 @@ def render_report(params_file: Path, out_dir: Path, failed_dir: Path | None = No
     `out_dir/_failed`) for diagnosis.
     """
     # deferred: papermill, nbconvert and the review load only when a report renders (a batch's skip path imports this module)
-    from selfeval.report.sections import prepare, save_prepared
+    from selfeval.report.notebook import prepare, save_prepared
 
     # Read and review the project here, once: bad input fails before a kernel starts, and the
     # kernel shows this very evaluation (it is handed over, not made again).

@@ -10,11 +10,11 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from selfeval.assess.evaluation import Evaluation
 from selfeval.assess.findings import Finding, finding_counts
-from selfeval.assess.scoring import Evaluation
 from selfeval.form.values import format_decimal
 from selfeval.version import __version__
-from selfeval.views.frames import index_row, indicator_rows, rounded
+from selfeval.views.frames import indicator_rows, rounded
 
 
 def finding_dict(f: Finding) -> dict[str, Any]:
@@ -89,4 +89,4 @@ def to_json(data: Any) -> str:
     return json.dumps(data, default=_json_default, ensure_ascii=False, indent=2)
 
 
-__all__ = ["evaluation_dict", "finding_dict", "index_row", "indicator_rows", "to_json"]
+__all__ = ["evaluation_dict", "finding_dict", "to_json"]

@@ -12,10 +12,10 @@ import html
 from decimal import Decimal
 from typing import Any, Literal
 
-from selfeval.assess.findings import finding_counts
 from selfeval.errors import SelfevalError
-from selfeval.form.labels import category_name, unsettled_reason
+from selfeval.form.labels import category_name
 from selfeval.form.values import format_decimal, round_half_up, show_range
+from selfeval.views.row import ProjectRow
 
 Lang = Literal["en", "zh"]
 NUMERIC = ("weight", "self_score", "rescore", "review_score", "difference", "completion")
@@ -81,39 +81,6 @@ def indicator_rows(ev) -> list[dict[str, Any]]:
     return rows
 
 
-def index_row(ev) -> dict[str, Any]:
-    """The project's row in the batch index and scores.csv."""
-    counts = finding_counts(ev)
-    return {
-        "project_name": ev.form.project_name,
-        "department": ev.form.department or "",
-        "year": ev.form.year,
-        "ruleset": ev.ruleset.name,
-        "full_marks": ev.full_marks,
-        # A form that claims no scores (national forms often leave 得分 blank) has no self total.
-        "self_total": ev.self_total if ev.self_claimed else None,
-        # the decided points (a pending item counts 0) and the range the pending items leave open
-        "review_total": ev.review_total,
-        "review_low": ev.review_low,
-        "review_high": ev.review_high,
-        "difference": ev.difference,
-        "self_rating": ev.self_rating,
-        "rating": ev.rating,  # the settled band, or None
-        "rating_settled": ev.rating_settled,
-        "rating_bands": "/".join(ev.rating_bands),  # best first, e.g. 优/良
-        "rating_text": ev.rating_text,
-        "unsettled": "；".join(unsettled_reason(u) for u in ev.unsettled) if ev.rating is None else "",
-        "provisional": ev.provisional,
-        "execution_rate": rounded(ev.rates.execution_rate, 4),
-        "funding_rate": rounded(ev.rates.funding_rate, 4),
-        "budget": ev.form.money.budget,
-        "paid": ev.form.money.paid,
-        "errors": counts["error"],
-        "warnings": counts["warning"],
-        "infos": counts["info"],
-    }
-
-
 def rename(frame, lang: Lang):
     """`frame` with Chinese column names for `lang="zh"` (unchanged for `"en"`)."""
     if lang not in ("en", "zh"):
@@ -123,7 +90,7 @@ def rename(frame, lang: Lang):
 
 def project_row(ev) -> dict[str, Any]:
     """One project's totals, ratings, rates (in %) and finding counts, numbers as floats."""
-    row = index_row(ev)
+    row = ProjectRow.of(ev).as_dict()
     for k in PROJECT_NUMERIC:
         v = row.get(k)
         row[k] = float(v) if isinstance(v, Decimal | int) else v
@@ -195,7 +162,6 @@ __all__ = [
     "findings_frame",
     "form_frame",
     "form_html",
-    "index_row",
     "indicator_rows",
     "project_row",
     "rename",

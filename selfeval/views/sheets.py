@@ -22,7 +22,11 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+from selfeval.errors import SelfevalError
+from selfeval.files import atomic_write
 
 # Excel evaluates a cell that starts with one of these (OWASP, "CSV Injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -153,15 +157,48 @@ def frame_csv_bytes(frame) -> bytes:
     return csv_bytes(list(frame.columns), _plain(frame).itertuples(index=False, name=None))
 
 
+
+
+def font(**kw):
+    """A font like the workbook's own (openpyxl's default Calibri 11), changed by `kw`."""
+    from openpyxl.styles import Font
+
+    return Font(**{"name": "Calibri", "size": 11, **kw})
+
+
+def print_layout(ws, landscape: bool = True) -> None:
+    """A4, fitted to the page width, landscape unless said otherwise."""
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def save_workbook(wb, path: str | Path) -> Path:
+    """Write `wb` to `path` (.xlsx) whole or not at all; an error names the file."""
+    p = Path(path)
+    if p.suffix.lower() != ".xlsx":
+        raise SelfevalError(f"{p}: a workbook is written as .xlsx; name the output file *.xlsx")
+    try:
+        atomic_write(p, workbook_bytes(wb))
+    except OSError as exc:
+        raise SelfevalError(f"{p}: cannot write the workbook: {exc.strerror or exc}") from None
+    return p
+
+
 __all__ = [
     "FORMULA_TRIGGERS",
     "clean_text",
     "csv_bytes",
     "csv_cell",
+    "font",
     "frame_csv_bytes",
     "frame_sheet",
     "is_number",
+    "print_layout",
     "put",
+    "save_workbook",
     "text_width",
     "workbook_bytes",
 ]

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from selfeval.assess.rulesets import ENV, available_rulesets, load_ruleset, ruleset_for
+from selfeval.assess.choice import ruleset_for
+from selfeval.assess.rulesets import ENV, available_rulesets, load_ruleset
 from selfeval.cli import main
 from selfeval.errors import ParamsError, RulesetError
 from selfeval.loaders import load_form

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from selfeval.assess.evaluation import NO_RATING
 from selfeval.assess.scoring import (
-    NO_RATING,
     assess,
     check_weights,
     compute_rates,

@@ -12,12 +12,14 @@ from builders import clean_form, stated, with_indicator
 
 from selfeval.assess.checks import review
 from selfeval.assess.decisions import Decision, parse_decisions
+from selfeval.assess.evaluation import rating_words
 from selfeval.assess.findings import CATALOGUE, KINDS
 from selfeval.assess.rulesets import load_ruleset
-from selfeval.assess.scoring import bounded_rate, rating_words
+from selfeval.assess.scoring import bounded_rate
+from selfeval.errors import SelfevalError
 from selfeval.report.conclusion import rating_change, to_decide
 from selfeval.views.document import evaluation_dict, to_json
-from selfeval.views.frames import index_row
+from selfeval.views.row import ProjectRow
 
 D = Decimal
 
@@ -64,8 +66,11 @@ def test_a_pending_item_that_could_change_the_band_leaves_the_rating_open(suzhou
     assert doc["rating"] is None and doc["rating_settled"] is False
     assert (doc["review_low"], doc["review_high"], doc["rating_bands"]) == (64.38, 76.88, ["优", "良"])
     assert doc["difference"] == 0
-    row = index_row(ev)
-    assert row["rating"] is None and row["rating_bands"] == "优/良" and row["unsettled"] == "待评指标可能改变评级"
+    row = ProjectRow.of(ev)
+    assert row.rating is None and row.rating_bands == "优/良" and row.unsettled == "待评指标可能改变评级"
+    assert ProjectRow.from_json(row.to_json()) == row  # the manifest and the workers carry it unchanged
+    with pytest.raises(SelfevalError, match="missing self_rating"):
+        ProjectRow.from_json({k: v for k, v in row.to_json().items() if k != "self_rating"})
 
 
 def test_a_pending_item_counts_from_zero_to_its_weight(suzhou):
@@ -96,8 +101,9 @@ def test_a_decision_settles_the_range(suzhou):
 
 def test_the_report_leads_with_the_open_rating(suzhou):
     from selfeval.report import sections as present
+    from selfeval.report.context import ReportContext
 
-    ctx = present.context(review(pending_form(), suzhou))
+    ctx = ReportContext.of(review(pending_form(), suzhou))
     html = present.summary_html(ctx)
     verdict = html[html.index('id="se-verdict"'):html.index("</p>", html.index('id="se-verdict"'))]
     assert "待定（良或优）" in verdict and "64.38–76.88" in verdict
@@ -168,10 +174,11 @@ def test_a_weight_decision_resolves_over_full_marks(suzhou):
 
 def test_over_full_marks_is_said_first_in_the_report(suzhou):
     from selfeval.report import sections as present
+    from selfeval.report.context import ReportContext
 
     over = stated(with_indicator(clean_form(), "立项程序规范性", weight="11", self_score="11"))
     ev = review(over, suzhou)
-    html = present.summary_html(present.context(ev))
+    html = present.summary_html(ReportContext.of(ev))
     verdict = html[html.index('id="se-verdict"'):]
     assert verdict.index("结果待定") < verdict.index("77.88")
 
@@ -234,10 +241,9 @@ def test_rating_words():
 def test_the_index_lists_unsettled_results_apart(suzhou):
     from selfeval.batch.index import index_rows
     from selfeval.batch.run import Outcome
-    from selfeval.files import jsonable
 
     over = stated(with_indicator(clean_form(), "立项程序规范性", weight="11", self_score="11"))
-    outcomes = [Outcome(name=name, status="rendered", row=jsonable(index_row(review(form, suzhou))))
+    outcomes = [Outcome(name=name, status="rendered", row=ProjectRow.of(review(form, suzhou)).to_json())
                 for name, form in (("clean", clean_form()), ("over", over), ("pending", pending_form()))]
     rows = index_rows(outcomes)
     assert [r["name"] for r in rows] == ["over", "pending", "clean"]
@@ -289,12 +295,13 @@ def test_a_template_prompt_is_an_empty_cell(suzhou):
     ev = review(form, suzhou)
     assert any(f.code == "SE-NARR-EMPTY" for f in ev.findings)
     from selfeval.report import sections as present
+    from selfeval.report.context import ReportContext
 
-    assert prompt not in present.narrative_html(present.context(ev))
+    assert prompt not in present.narrative_html(ReportContext.of(ev))
 
 
 def test_a_form_from_another_city_in_the_suzhou_layout_is_refused():
-    from selfeval.assess.rulesets import ruleset_for
+    from selfeval.assess.choice import ruleset_for
     from selfeval.errors import RulesetError
 
     assert ruleset_for(clean_form()).name == "suzhou-2023"  # 苏州市信息中心

@@ -71,7 +71,7 @@ def test_plain_nbconvert_with_the_package_template_titles_the_page(tmp_path):
 
 def test_only_papermills_injected_cell_is_checked():
     from selfeval.errors import ParamsError
-    from selfeval.report.sections import check_parameters, injected_names
+    from selfeval.report.notebook import check_parameters, injected_names
 
     injected = '# Parameters\nparams_file = "params/x.yaml"\nreviewer = "张三"\n'
     assert injected_names(["x = 1", injected]) == ["params_file", "reviewer"]

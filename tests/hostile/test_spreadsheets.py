@@ -27,9 +27,10 @@ def _outcome(name="p1", project=HYPERLINK, target="=100%", **row):
     base = {
         "project_name": project, "department": "+cmd|' /C calc'!A0", "year": 2023, "ruleset": "suzhou-2023",
         "full_marks": 80.0, "self_total": 80.0, "review_total": 79.43, "review_low": 79.43, "review_high": 79.43,
-        "difference": -0.57, "rating": "良", "rating_settled": True, "rating_bands": "良", "rating_text": "良",
+        "difference": -0.57, "self_rating": "优", "rating": "良", "rating_settled": True, "rating_bands": "良", "rating_text": "良",
         "unsettled": "",
-        "provisional": False, "execution_rate": 88.65, "funding_rate": 100.0, "errors": 0, "warnings": 1,
+        "provisional": False, "execution_rate": 88.65, "funding_rate": 100.0, "budget": 100.0, "paid": 88.65,
+        "errors": 0, "warnings": 1,
         "infos": 0,
     }
     base.update(row)

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from selfeval.assess.checks import review
-from selfeval.assess.rulesets import ruleset_for
+from selfeval.assess.choice import ruleset_for
 from selfeval.errors import SelfevalError
 from selfeval.form.labels import LABELS
 from selfeval.form.model import Provenance

@@ -19,9 +19,10 @@ from builders import replace_fields, with_indicator, with_narrative
 
 from selfeval.assess.checks import review
 from selfeval.assess.checks.indicators import notes_possible
+from selfeval.assess.choice import ruleset_for
 from selfeval.assess.decisions import Decision
 from selfeval.assess.findings import CATALOGUE
-from selfeval.assess.rulesets import available_rulesets, load_ruleset, ruleset_for
+from selfeval.assess.rulesets import available_rulesets, load_ruleset
 from selfeval.assess.scoring import assess, rating_for, resolve_weights, score_form
 from selfeval.cli import main
 from selfeval.errors import DecisionsError, FormError, RulesetError
@@ -727,7 +728,7 @@ def test_bundled_examples(national):
 
 @pytest.fixture(scope="module")
 def farm_ctx():
-    from selfeval.report.sections import prepare
+    from selfeval.report.notebook import prepare
 
     return prepare(PARAMS / "national_farmland.yaml")
 
@@ -752,9 +753,10 @@ def test_report_fragments_adapt_to_the_scheme(farm_ctx):
 
 
 def test_report_for_a_form_that_claims_no_scores():
+    from selfeval.report import notebook
     from selfeval.report import sections as present
 
-    ctx = present.prepare(PARAMS / "national_culture.yaml")
+    ctx = notebook.prepare(PARAMS / "national_culture.yaml")
     assert "未填" in present.summary_html(ctx)
     overall = next(s for s in ctx.narrative if s.id == "overall").paragraphs[0]
     assert "自评表未填自评分" in overall and "复核较自评" not in overall
@@ -764,19 +766,20 @@ def test_report_for_a_form_that_claims_no_scores():
 
 
 def test_suzhou_report_fragments_unchanged(seed_path):
+    from selfeval.report import notebook
     from selfeval.report import sections as present
 
-    ctx = present.prepare(None)
+    ctx = notebook.prepare(None)
     assert "资金到位率" in present.summary_html(ctx) and "预算执行得分" not in present.summary_html(ctx)
     assert "子项资金" in present.money_html(ctx)
     assert "含预算执行" not in present.indicators_html(ctx)
 
 
 def test_index_row_for_a_national_form(farm_ctx):
-    from selfeval.files import jsonable
-    from selfeval.views.document import evaluation_dict, index_row, to_json
+    from selfeval.views.document import evaluation_dict, to_json
+    from selfeval.views.row import ProjectRow
 
-    row = jsonable(index_row(farm_ctx.evaluation))
+    row = ProjectRow.of(farm_ctx.evaluation).to_json()
     assert (row["ruleset"], row["full_marks"], row["review_total"], row["rating"]) == (
         "national-2020", 100, 95.83, "优")
     assert row["execution_rate"] == pytest.approx(91.6148, abs=1e-4) and row["funding_rate"] is None

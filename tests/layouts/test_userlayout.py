@@ -7,14 +7,14 @@ from pathlib import Path
 import pytest
 
 from selfeval.assess.checks import review
-from selfeval.assess.rulesets import ruleset_for
+from selfeval.assess.choice import ruleset_for
 from selfeval.cli import main
 from selfeval.errors import FormError, LayoutError, ParamsError
 from selfeval.layouts import layouts
 from selfeval.layouts.userfile import load_layout_file, merge_labels
 from selfeval.loaders import load_form
 from selfeval.params import load_params
-from selfeval.report.sections import prepare
+from selfeval.report.notebook import prepare
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "selfeval" / "examples"
 

@@ -21,7 +21,7 @@ import openpyxl
 import pytest
 
 from selfeval.assess.checks import review
-from selfeval.assess.rulesets import ruleset_for
+from selfeval.assess.choice import ruleset_for
 from selfeval.cli import main
 from selfeval.errors import FormError, SelfevalError
 from selfeval.form.values import format_decimal, parse_decimal
@@ -29,7 +29,8 @@ from selfeval.loaders import load_form
 from selfeval.loaders.excel import NumberFormat, cell_text, number_format, number_text, workbook_to_grid
 from selfeval.synth import vary
 from selfeval.views.document import evaluation_dict, to_json
-from selfeval.views.workbooks import form_cell, text_width, write_form_workbook, write_scored_workbook
+from selfeval.views.form_sheet import form_cell, write_form_workbook
+from selfeval.views.workbooks import text_width, write_scored_workbook
 
 D = Decimal
 SHEET = "自评表"
@@ -553,7 +554,7 @@ def test_stray_cells_on_another_sheet_do_not_matter(tmp_path, rows, seed_form):
 
 
 def test_params_key_sheet_chooses_the_sheet(tmp_path, rows, seed_text):
-    from selfeval.report.sections import prepare
+    from selfeval.report.notebook import prepare
 
     other = seed_rows(seed_text.replace("电子政务项目运行维护资金", "另一个项目"))
     wb = openpyxl.Workbook()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from selfeval.assess.checks import review
-from selfeval.assess.rulesets import ruleset_for
+from selfeval.assess.choice import ruleset_for
 from selfeval.loaders import load_form, write_yaml
-from selfeval.views.workbooks import write_form_workbook
+from selfeval.views.form_sheet import write_form_workbook
 from selfeval.yamlio import load_yaml
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "selfeval" / "examples"

@@ -104,8 +104,8 @@ def test_the_kernel_is_handed_the_evaluation_not_reading_the_form_again(tmp_path
     # render_report reads and reviews the project once; the kernel shows that evaluation. Proof: the
     # notebook still renders after the form file is gone.
     import selfeval
+    from selfeval.report.notebook import prepare, save_prepared
     from selfeval.report.render import run_report_notebook
-    from selfeval.report.sections import prepare, save_prepared
 
     form = tmp_path / "seed.txt"
     form.write_bytes((selfeval.example_folder() / "seed.txt").read_bytes())
@@ -120,7 +120,7 @@ def test_the_kernel_is_handed_the_evaluation_not_reading_the_form_again(tmp_path
 
 
 def test_a_prepared_context_for_another_params_file_is_refused(tmp_path):
-    from selfeval.report.sections import prepare, save_prepared, start
+    from selfeval.report.notebook import prepare, save_prepared, start
 
     prepared = tmp_path / "prepared.pickle"
     save_prepared(prepare(None), prepared)

@@ -19,6 +19,7 @@ from selfeval.assess.checks import review
 from selfeval.assess.rulesets import load_ruleset
 from selfeval.report import conclusion
 from selfeval.report import sections as present
+from selfeval.report.context import ReportContext
 
 pytestmark = pytest.mark.slow  # end-to-end: kernels, papermill, a browser or a wheel
 
@@ -51,7 +52,7 @@ def rendered(tmp_path_factory):
 
 def test_each_rate_has_one_name_that_says_its_basis(evaluations):
     ev = evaluations["seed"]
-    summary = text_of(present.summary_html(present.context(ev)))
+    summary = text_of(present.summary_html(ReportContext.of(ev)))
     assert "预算执行率（支付÷预算） 88.65%" in summary and "资金支付率（支付÷到位） 99.99%" in summary
     table = text_of(present.indicators_html(ev))
     # the indicator called 预算执行率 is scored on another basis, and its reason says which
@@ -65,7 +66,7 @@ def test_each_rate_has_one_name_that_says_its_basis(evaluations):
 def test_a_downgrade_is_stated_in_the_conclusion_index_csv_and_workbook(evaluations, rendered):
     ev = evaluations["rural_roads"]
     assert (ev.self_rating, ev.rating, conclusion.rating_change(ev)) == ("良", "中", "下调一档")
-    verdict = text_of(present.summary_html(present.context(ev)))
+    verdict = text_of(present.summary_html(ReportContext.of(ev)))
     assert "评级 中 （自评 良，下调一档）" in verdict
     assert conclusion.rating_change(evaluations["seed"]) == "未变"
     rows = list(csv.DictReader(io.StringIO((rendered / "scores.csv").read_text(encoding="utf-8-sig"))))
@@ -119,7 +120,7 @@ def test_scores_have_two_decimals_everywhere_in_the_indicator_table(evaluations)
 
 def test_the_summary_comes_first_and_carries_the_conclusion(evaluations):
     ev = evaluations["eldercare"]
-    html = present.summary_html(present.context(ev))
+    html = present.summary_html(ReportContext.of(ev))
     assert html.index("复核结论") < html.index("se-kpis")
     text = text_of(html)
     for part in ("复核得分", "评级", "主要问题", "待复核人决定", "复核人", "复核日期"):
@@ -141,7 +142,7 @@ def test_the_notebook_shows_the_summary_first():
 @pytest.mark.parametrize("name", [p.stem for p in PARAMS])
 def test_every_breakdown_adds_up_to_its_difference(evaluations, name):
     ev = evaluations[name]
-    overall = next(s for s in present.context(ev).narrative if s.id == "overall")
+    overall = next(s for s in ReportContext.of(ev).narrative if s.id == "overall")
     text = "".join(overall.paragraphs)
     m = re.search(r"复核较自评(减少|增加)([\d.]+)分，(?:由以下变动构成：|来自)(.+?)。", text)
     if not ev.self_claimed or ev.review_total == ev.self_total:
@@ -209,7 +210,7 @@ def test_advice_is_tied_to_open_findings_most_severe_first(evaluations):
         open_codes = {f.code for f in ev.findings if f.dismissed is None}
         assert {a["code"] for a in items} <= open_codes
         assert [order[a["severity"]] for a in items] == sorted(order[a["severity"]] for a in items)
-        text = "".join(next(s for s in present.context(ev).narrative if s.id == "recommendations").paragraphs)
+        text = "".join(next(s for s in ReportContext.of(ev).narrative if s.id == "recommendations").paragraphs)
         for a in items:
             assert a["code"] in text
 

@@ -23,9 +23,10 @@ from selfeval.assess.checks import (
 )
 from selfeval.assess.checks.common import Check
 from selfeval.assess.decisions import Decision
+from selfeval.assess.evaluation import ZERO, Evaluation
 from selfeval.assess.findings import CATALOGUE, SEVERITIES, Finding
 from selfeval.assess.rulesets import Ruleset
-from selfeval.assess.scoring import ZERO, Evaluation, is_budget_row, score_form
+from selfeval.assess.scoring import is_budget_row, score_form
 from selfeval.errors import DecisionsError
 from selfeval.form.model import Form
 from selfeval.form.values import format_decimal, normalize

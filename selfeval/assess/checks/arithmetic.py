@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from selfeval.assess.checks.common import joined, national_funds, raises
+from selfeval.assess.evaluation import ZERO, Evaluation
 from selfeval.assess.findings import Finding, make_finding
-from selfeval.assess.scoring import ZERO, Evaluation, check_weights, weight_sum
+from selfeval.assess.scoring import check_weights, weight_sum
 from selfeval.form.model import Form
 from selfeval.form.values import canonical, format_decimal, show_range
 from selfeval.layouts.reader import points

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from selfeval.assess.evaluation import Evaluation, IndicatorResult
 from selfeval.assess.findings import Finding
-from selfeval.assess.scoring import Evaluation, IndicatorResult
 from selfeval.form.model import Form
 from selfeval.form.values import normalize
 

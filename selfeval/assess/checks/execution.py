@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from selfeval.assess.checks.common import joined, national_funds, raises
+from selfeval.assess.evaluation import HUNDRED, Evaluation
 from selfeval.assess.findings import Finding, make_finding
-from selfeval.assess.scoring import HUNDRED, Evaluation, round_half_up
+from selfeval.assess.scoring import round_half_up
 from selfeval.form.values import format_decimal, show_rate
 
 

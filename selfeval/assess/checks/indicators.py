@@ -6,12 +6,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from selfeval.assess.checks.common import joined, raises
+from selfeval.assess.evaluation import HUNDRED, Evaluation, IndicatorResult
 from selfeval.assess.findings import Finding, make_finding
 from selfeval.assess.scoring import (
-    HUNDRED,
     UNSTATED_WEIGHTS,
-    Evaluation,
-    IndicatorResult,
     at_threshold,
     impossible_actual,
     project_results,

@@ -7,8 +7,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from selfeval.assess.checks.common import national_funds, raises
+from selfeval.assess.evaluation import Evaluation
 from selfeval.assess.findings import Finding, make_finding
-from selfeval.assess.scoring import Evaluation, round_half_up
+from selfeval.assess.scoring import round_half_up
 from selfeval.form.values import format_decimal, normalize, parse_actual, show_rate
 
 _EMPTY_WORDS = {"", "无", "暂无", "没有", "无问题", "/", "-", "—", "无。", "暂无。"}

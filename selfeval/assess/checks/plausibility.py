@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from selfeval.assess.checks.common import is_cost_indicator, joined, raises
+from selfeval.assess.evaluation import HUNDRED, ZERO, Evaluation, IndicatorResult
 from selfeval.assess.findings import Finding, make_finding
-from selfeval.assess.scoring import HUNDRED, ZERO, Evaluation, IndicatorResult, impossible_actual
+from selfeval.assess.scoring import impossible_actual
 from selfeval.form.model import Category
 from selfeval.form.values import format_decimal, normalize, parse_actual
 

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 
 from selfeval.assess.checks.common import is_cost_indicator, joined, raises
+from selfeval.assess.evaluation import Evaluation, IndicatorResult
 from selfeval.assess.findings import Finding, make_finding
-from selfeval.assess.scoring import Evaluation, IndicatorResult
 from selfeval.form.labels import LABELS
 from selfeval.form.model import Category, Form
 from selfeval.form.values import format_decimal, normalize, parse_actual, show_rate

@@ -7,15 +7,9 @@ from decimal import Decimal
 from typing import Any
 
 from selfeval.assess.checks.common import national_funds, raises
+from selfeval.assess.evaluation import HUNDRED, ZERO, Evaluation
 from selfeval.assess.findings import CATALOGUE, Finding, make_finding, show_value
-from selfeval.assess.scoring import (
-    HUNDRED,
-    ZERO,
-    Evaluation,
-    parts_execution_rate,
-    rate_indicator,
-    round_half_up,
-)
+from selfeval.assess.scoring import parts_execution_rate, rate_indicator, round_half_up
 from selfeval.form.model import Form
 from selfeval.form.values import format_decimal, parse_actual, show_rate
 

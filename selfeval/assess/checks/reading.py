@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from selfeval.assess.checks.common import joined, raises
+from selfeval.assess.evaluation import Evaluation
 from selfeval.assess.findings import Finding, make_finding
-from selfeval.assess.scoring import Evaluation
 
 
 @raises("SE-READ-UNREAD-COLUMN")

@@ -1,0 +1,101 @@
+"""One project's row: what the batch index, scores.csv/xlsx, the portfolio and
+`selfeval.review_folder` show of a reviewed form. Frozen, with exact decimals; `to_json` and
+`from_json` carry it between processes and through the batch's manifest without changing a digit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from selfeval.assess.findings import finding_counts
+from selfeval.errors import SelfevalError
+from selfeval.files import jsonable
+from selfeval.form.labels import unsettled_reason
+from selfeval.form.values import round_half_up
+
+if TYPE_CHECKING:  # annotations only: the model's display methods reach the views, not the other way
+    from selfeval.assess.evaluation import Evaluation
+
+#: The fields that are exact decimals (None where the form or the review has none).
+DECIMALS = ("full_marks", "self_total", "review_total", "review_low", "review_high", "difference",
+            "execution_rate", "funding_rate", "budget", "paid")
+
+
+def _rounded(d: Decimal | None, places: int) -> Decimal | None:
+    return None if d is None else round_half_up(d, places)
+
+
+@dataclass(frozen=True)
+class ProjectRow:
+    """One project's totals, rating, rates (in %) and finding counts."""
+
+    project_name: str
+    department: str
+    year: int
+    ruleset: str
+    full_marks: Decimal
+    self_total: Decimal | None  # None: the form claims no scores (national forms often leave 得分 blank)
+    review_total: Decimal  # the decided points (a pending item counts 0) …
+    review_low: Decimal  # … and the range the pending items leave open
+    review_high: Decimal
+    difference: Decimal | None
+    self_rating: str | None
+    rating: str | None  # the settled band, or None
+    rating_settled: bool
+    rating_bands: str  # best first, e.g. 优/良
+    rating_text: str
+    unsettled: str  # why the rating is not settled, in words ("" when it is)
+    provisional: bool
+    execution_rate: Decimal | None  # 4 decimals
+    funding_rate: Decimal | None
+    budget: Decimal | None
+    paid: Decimal | None
+    errors: int
+    warnings: int
+    infos: int
+
+    @classmethod
+    def of(cls, ev: Evaluation) -> ProjectRow:
+        """The row of a reviewed form."""
+        counts = finding_counts(ev)
+        return cls(
+            project_name=ev.form.project_name, department=ev.form.department or "", year=ev.form.year,
+            ruleset=ev.ruleset.name, full_marks=ev.full_marks,
+            self_total=ev.self_total if ev.self_claimed else None,
+            review_total=ev.review_total, review_low=ev.review_low, review_high=ev.review_high,
+            difference=ev.difference, self_rating=ev.self_rating, rating=ev.rating,
+            rating_settled=ev.rating_settled, rating_bands="/".join(ev.rating_bands), rating_text=ev.rating_text,
+            unsettled="；".join(unsettled_reason(u) for u in ev.unsettled) if ev.rating is None else "",
+            provisional=ev.provisional,
+            execution_rate=_rounded(ev.rates.execution_rate, 4), funding_rate=_rounded(ev.rates.funding_rate, 4),
+            budget=ev.form.money.budget, paid=ev.form.money.paid,
+            errors=counts["error"], warnings=counts["warning"], infos=counts["info"],
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The fields by name, decimals exact."""
+        return asdict(self)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-able: a decimal of up to 15 digits as a number (its shortest form is exact), a longer
+        one as a string."""
+        return jsonable(self.as_dict())
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ProjectRow:
+        """The row `to_json` wrote, decimals exact again."""
+        known = [f.name for f in fields(cls)]
+        missing = [k for k in known if k not in data]
+        if missing:
+            raise SelfevalError(f"project row of {data.get('project_name', '?')!r}: missing {', '.join(missing)} "
+                                "(written by another version of selfeval?)")
+        values = {k: data[k] for k in known}
+        for k in DECIMALS:
+            v = values.get(k)
+            values[k] = None if v is None or v == "" else Decimal(str(v))
+        return cls(**values)
+
+
+__all__ = ["DECIMALS", "ProjectRow"]
