@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 
 def generate(folder: Path, n: int) -> dict[str, int]:
     from selfeval.loaders import dump_yaml, load_form
-    from selfeval.synth import dump_suzhou_text, vary
+    from selfeval.layouts.suzhou import dump_suzhou_text
+    from selfeval.synth import vary
 
     seed = load_form(ROOT / "selfeval" / "examples" / "seed.txt")
     kinds = {"utf-8": 0, "gb18030": 0, "utf-16": 0, "yaml": 0}

@@ -159,3 +159,27 @@ def test_only_layouts_compare_a_layout_name():
              for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1)
              if re.search(r"\blayout\s*(==|!=)\s*[\"']|\.layout\s+(not\s+)?in\s*[(\[{]\s*[\"']", line)]
     assert found == []
+
+
+def test_the_scripts_import_what_exists():
+    """benchmarks/ and tools/ are not imported by the tests: their selfeval imports are checked here."""
+    import importlib
+
+    missing = []
+    for path in [*(ROOT.parent / "benchmarks").glob("*.py"), *(ROOT.parent / "tools").glob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("selfeval"):
+                module = importlib.import_module(node.module)
+                missing += [f"{path.name}: {node.module}.{a.name}" for a in node.names
+                            if not hasattr(module, a.name) and not _submodule(f"{node.module}.{a.name}")]
+    assert missing == []
+    assert not _submodule("selfeval.synth.dump_suzhou_text") and _submodule("selfeval.batch.portfolio")
+
+
+def _submodule(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # the parent is a module, not a package
+        return False

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from selfeval.assess.findings import finding_counts
 from selfeval.errors import SelfevalError
 from selfeval.files import jsonable
 from selfeval.form.labels import unsettled_reason
 from selfeval.form.values import round_half_up
-
-if TYPE_CHECKING:  # annotations only: the model's display methods reach the views, not the other way
-    from selfeval.assess.evaluation import Evaluation
 
 #: The fields that are exact decimals (None where the form or the review has none).
 DECIMALS = ("full_marks", "self_total", "review_total", "review_low", "review_high", "difference",
@@ -57,8 +54,9 @@ class ProjectRow:
     infos: int
 
     @classmethod
-    def of(cls, ev: Evaluation) -> ProjectRow:
-        """The row of a reviewed form."""
+    def of(cls, ev: Any) -> ProjectRow:
+        """The row of a reviewed form (an `Evaluation`: not imported, not even for the annotation,
+        because the evaluation's display methods reach the views and the views must not reach back)."""
         counts = finding_counts(ev)
         return cls(
             project_name=ev.form.project_name, department=ev.form.department or "", year=ev.form.year,
