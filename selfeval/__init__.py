@@ -31,6 +31,11 @@ by_indicator = selfeval.review_folder("forms", indicators=True)
 A form that cannot be read keeps its row, with the reason in `error`. `lang="zh"` gives the
 Chinese column names of `scores.xlsx`; `to_frame(exact=True)` keeps exact decimals.
 
+## The 复核意见书
+
+`selfeval.write_opinion(ev, "out/greening.docx")` writes the review as a Word document a bureau
+can sign and send (a params file in place of `ev` fills its 文号, 审核人, 负责人 and 整改期限).
+
 ## Charts with Chinese labels
 
 Call `selfeval.use_chinese_font()` once before plotting (it registers the bundled Noto Sans SC),
@@ -52,14 +57,14 @@ from selfeval.version import __version__
 _API = {
     "load": "api", "review": "api", "review_params": "api", "review_file": "api", "review_folder": "api",
     "form_files": "api", "list_rulesets": "api", "use_chinese_font": "api", "show_figure": "api",
-    "example_folder": "api",
+    "example_folder": "api", "write_opinion": "api",
     "Form": "form.model", "Indicator": "form.model", "Evaluation": "assess.evaluation", "Finding": "assess.findings",
     "Ruleset": "assess.rulesets", "SelfevalError": "errors",
 }
 
 __all__ = ["Evaluation", "Finding", "Form", "Indicator", "Ruleset", "SelfevalError", "__version__",
            "example_folder", "form_files", "list_rulesets", "load", "review", "review_file", "review_folder",
-           "review_params", "show_figure", "use_chinese_font"]
+           "review_params", "show_figure", "use_chinese_font", "write_opinion"]
 
 if TYPE_CHECKING:
     from selfeval.api import (
@@ -73,6 +78,7 @@ if TYPE_CHECKING:
         review_params,
         show_figure,
         use_chinese_font,
+        write_opinion,
     )
     from selfeval.assess.evaluation import Evaluation
     from selfeval.assess.findings import Finding

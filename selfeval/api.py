@@ -195,6 +195,20 @@ def example_folder() -> Path:
     return Path(str(resources.files("selfeval").joinpath("examples")))
 
 
+def write_opinion(review: Evaluation | str | Path, path: str | Path) -> Path:
+    """Write the 复核意见书 (.docx) of a review to `path`: an `Evaluation` (from `selfeval.review`),
+    or a params file, whose `document_number`, `checker`, `approver` and `rectify_by` fill the
+    document's 文号, 审核人, 负责人 and 整改期限 (left blank to sign or fill otherwise)."""
+    # imported on first use, so `import selfeval` stays fast
+    from selfeval.assess.evaluation import Evaluation
+    from selfeval.report.context import ReportContext
+    from selfeval.report.notebook import prepare
+    from selfeval.report.opinion import write_opinion as write
+
+    ctx = ReportContext.of(review) if isinstance(review, Evaluation) else prepare(review)
+    return write(ctx, path)
+
+
 def show_figure(fig: Any) -> None:
     """Show a matplotlib figure in a notebook as a PNG that is the same on every run (and close
     it, so it is not shown twice)."""

@@ -215,8 +215,10 @@ def cmd_report(args: argparse.Namespace) -> int:
                             f"not a form; write one such as\n  form: {params.name}\nnext to it, or review the "
                             f"form itself: selfeval review {args.params}")
     warm_font_cache()
-    rendered = render_report(params, Path(args.out))
+    rendered = render_report(params, Path(args.out), docx=args.docx)
     print(rendered.html_path)
+    if args.docx:
+        print(rendered.html_path.with_suffix(".docx"))
     return 0
 
 
@@ -225,7 +227,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from selfeval.batch.run import run_batch
 
     summary = run_batch(Path(args.params_dir), Path(args.out), jobs=args.jobs, force=args.force,
-                        dask_address=args.dask, portfolio=not args.no_portfolio)
+                        dask_address=args.dask, portfolio=not args.no_portfolio, docx=args.docx)
     return 1 if summary.failed or summary.portfolio_error else 0
 
 
@@ -329,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("report", help="render one project's HTML report from a params file")
     sp.add_argument("params", help="the project's params file (YAML naming its form; see params/)")
     sp.add_argument("--out", default="reports", help="folder for the report (default: reports)")
+    sp.add_argument("--docx", action="store_true", help="also write the 复核意见书 as a Word document (.docx)")
     rulesets_arg(sp)
     sp.set_defaults(func=cmd_report)
     sp = sub.add_parser("run", help="render every params file in a folder, plus the index")
@@ -338,6 +341,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--force", action="store_true", help="re-render unchanged projects too")
     sp.add_argument("--dask", metavar="ADDRESS", help="send projects to a Dask cluster")
     sp.add_argument("--no-portfolio", action="store_true", help="do not render portfolio.html")
+    sp.add_argument("--docx", action="store_true", help="also write each project's 复核意见书 (.docx)")
     rulesets_arg(sp)
     sp.set_defaults(func=cmd_run)
     sp = sub.add_parser("portfolio", help="render the portfolio overview of a folder")

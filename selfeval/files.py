@@ -3,11 +3,20 @@ form of exact numbers, for records stored on disk or sent between processes."""
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import tempfile
+import zipfile
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+
+#: The time written into every Office file selfeval makes (so identical content gives identical bytes).
+FIXED_TIME = datetime(2000, 1, 1)
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+CORE_TIMES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 
 
 def atomic_write(path: Path, data: str | bytes) -> None:
@@ -35,3 +44,20 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
     return value
+
+
+def fixed_zip_times(data: bytes) -> bytes:
+    """An Office file (.xlsx, .docx: a zip) whose bytes depend only on its content: every member's
+    time and the document's created/modified times fixed."""
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = CORE_TIMES.sub(lambda m: m.group(1) + stamp + m.group(3), body)
+            member = zipfile.ZipInfo(info.filename, date_time=ZIP_TIME)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = info.external_attr
+            dst.writestr(member, body)
+    return out.getvalue()

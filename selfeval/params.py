@@ -54,11 +54,16 @@ class Params(BaseModel):
     region: StrictStr | None = None
     reviewer: StrictStr | None = None
     review_date: dt.date | None = None
+    # the 复核意见书's fields a person fills (blank lines to sign or fill where absent)
+    document_number: StrictStr | None = None  # 文号
+    checker: StrictStr | None = None  # 审核人
+    approver: StrictStr | None = None  # 负责人
+    rectify_by: dt.date | None = None  # 整改期限
     decisions: StrictStr | dict[str, Any] | None = None
     analyst_notes: StrictStr | None = None
     narrative: NarrativeOverrides = Field(default_factory=NarrativeOverrides)
 
-    @field_validator("review_date", mode="before")
+    @field_validator("review_date", "rectify_by", mode="before")
     @classmethod
     def _date(cls, v: Any) -> Any:
         if isinstance(v, str):
@@ -83,6 +88,10 @@ class ResolvedParams(BaseModel):
     layout: str | None  # a registered layout's name, or a layout file's absolute path
     reviewer: str | None
     review_date: dt.date | None
+    document_number: str | None = None
+    checker: str | None = None
+    approver: str | None = None
+    rectify_by: dt.date | None = None
     decisions: list[Decision]
     analyst_notes: str | None
     narrative: dict[str, Any]
@@ -179,6 +188,7 @@ def load_params(path: str | Path) -> ResolvedParams:
     return ResolvedParams(
         name=p.stem, params_path=p.resolve(), form_path=form_path, decisions_path=decisions_path,
         ruleset=ruleset, region=params.region, sheet=params.sheet, layout=layout, reviewer=params.reviewer,
-        review_date=params.review_date, decisions=decisions, analyst_notes=params.analyst_notes,
+        review_date=params.review_date, document_number=params.document_number, checker=params.checker,
+        approver=params.approver, rectify_by=params.rectify_by, decisions=decisions, analyst_notes=params.analyst_notes,
         narrative=overrides,
     )

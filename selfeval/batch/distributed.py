@@ -56,8 +56,9 @@ def make_payload(params_file: Path) -> Payload:
     return Payload(params_file.stem, params, files, fingerprint(params_file))
 
 
-def render_payload(payload: Payload) -> tuple[Outcome, bytes | None, bytes | None]:
-    """Run on a worker: lay the files out in a temp folder, render, return outcome and bytes."""
+def render_payload(payload: Payload, docx: bool = False) -> tuple[Outcome, bytes | None, bytes | None, bytes | None]:
+    """Run on a worker: lay the files out in a temp folder, render, return the outcome and the
+    bytes of the report, the failed notebook and the 复核意见书 (each None where not written)."""
     with tempfile.TemporaryDirectory(prefix="selfeval-task-") as tmp:
         root = Path(tmp)
         for local, data in payload.files.items():
@@ -67,16 +68,17 @@ def render_payload(payload: Payload) -> tuple[Outcome, bytes | None, bytes | Non
         params = root / f"{payload.name}.yaml"
         params.write_bytes(payload.params)
         out = root / "out"
-        outcome = render_one(str(params), str(out))
+        outcome = render_one(str(params), str(out), docx)
         outcome.fingerprint = payload.fingerprint if outcome.status != "failed" else ""
         outcome.reason = outcome.reason.replace(str(root) + "/", "")  # the task folder is the worker's
         html = out / f"{payload.name}.html"
         failed_nb = out / "_failed" / f"{payload.name}.ipynb"
+        opinion = out / f"{payload.name}.docx"
         return (outcome, html.read_bytes() if html.exists() else None,
-                failed_nb.read_bytes() if failed_nb.exists() else None)
+                failed_nb.read_bytes() if failed_nb.exists() else None, opinion.read_bytes() if opinion.exists() else None)
 
 
-def run_on_dask(address: str, params_files: list[Path], out_dir: Path) -> Iterator[Outcome]:
+def run_on_dask(address: str, params_files: list[Path], out_dir: Path, docx: bool = False) -> Iterator[Outcome]:
     """Send each project to the cluster at `address`; yield outcomes as they complete."""
     from distributed import Client, as_completed
 
@@ -89,17 +91,19 @@ def run_on_dask(address: str, params_files: list[Path], out_dir: Path) -> Iterat
             outcomes.append(Outcome(name=p.stem, status="failed", reason=str(exc)))
     yield from outcomes
     with Client(address) as client:
-        futures = client.map(render_payload, payloads, pure=False)
+        futures = client.map(render_payload, payloads, docx=docx, pure=False)
         names = {fut.key: p.name for fut, p in zip(futures, payloads, strict=True)}
         for fut in as_completed(futures):
             try:
-                outcome, html, notebook = fut.result()
+                outcome, html, notebook, opinion = fut.result()
             except Exception as exc:  # a killed worker (KilledWorker) fails its project, not the batch
                 yield Outcome(name=names[fut.key], status="failed",
                               reason=f"{names[fut.key]}.yaml: the Dask task failed ({type(exc).__name__}: {exc})")
                 continue
             if html is not None:
                 atomic_write(out_dir / f"{outcome.name}.html", html)
+            if opinion is not None:
+                atomic_write(out_dir / f"{outcome.name}.docx", opinion)
             if notebook is not None:
                 atomic_write(out_dir / "_failed" / f"{outcome.name}.ipynb", notebook)
             yield outcome

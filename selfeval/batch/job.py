@@ -62,8 +62,9 @@ def _outcome_from(name: str, rendered, fp: str, seconds: float) -> Outcome:
                    findings=jsonable([finding_dict(f) for f in ev.findings]), seconds=seconds)
 
 
-def render_one(params_file: str, out_dir: str) -> Outcome:
-    """Render one project; never raises (the reason goes into the outcome)."""
+def render_one(params_file: str, out_dir: str, docx: bool = False) -> Outcome:
+    """Render one project (with `docx`, its 复核意见书 too); never raises (the reason goes into the
+    outcome)."""
     # deferred: a batch's skip path computes fingerprints without loading reviews or papermill
     from selfeval.report.render import render_report
 
@@ -71,7 +72,7 @@ def render_one(params_file: str, out_dir: str) -> Outcome:
     path = Path(params_file)
     try:
         fp = fingerprint(path)
-        rendered = render_report(path, Path(out_dir))
+        rendered = render_report(path, Path(out_dir), docx=docx)
         (Path(out_dir) / "_failed" / f"{path.stem}.ipynb").unlink(missing_ok=True)
         return _outcome_from(path.stem, rendered, fp, time.perf_counter() - start)
     except SelfevalError as exc:

@@ -67,7 +67,7 @@ def _warm_worker() -> None:
     from selfeval.execution import execute  # noqa: F401
 
 
-def _in_pool(todo: list[Path], jobs: int, out_dir: Path, done) -> list[Path]:
+def _in_pool(todo: list[Path], jobs: int, out_dir: Path, done, docx: bool = False) -> list[Path]:
     """Render `todo` in a pool of `jobs` workers; the projects left unfinished when a worker died
     (the pool is broken then) are returned, not lost."""
     from concurrent.futures.process import BrokenProcessPool
@@ -75,7 +75,7 @@ def _in_pool(todo: list[Path], jobs: int, out_dir: Path, done) -> list[Path]:
     unfinished: list[Path] = []
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_warm_worker)
     try:
-        futures = {pool.submit(render_one, str(p), str(out_dir)): p for p in todo}
+        futures = {pool.submit(render_one, str(p), str(out_dir), docx): p for p in todo}
         for fut in as_completed(futures):
             try:
                 done(fut.result())
@@ -90,16 +90,16 @@ def _in_pool(todo: list[Path], jobs: int, out_dir: Path, done) -> list[Path]:
     return sorted(unfinished)
 
 
-def _run_local(todo: list[Path], jobs: int, out_dir: Path, done) -> None:
+def _run_local(todo: list[Path], jobs: int, out_dir: Path, done, docx: bool = False) -> None:
     """Every project rendered once; a worker that dies fails only its project. After a death the
     unfinished projects run again, each in a pool of its own, so the one that kills its worker
     twice is recorded as failed and the others render."""
     if jobs <= 1 or len(todo) <= 1:
         for p in todo:
-            done(render_one(str(p), str(out_dir)))
+            done(render_one(str(p), str(out_dir), docx))
         return
-    for p in _in_pool(todo, jobs, out_dir, done):
-        if _in_pool([p], 1, out_dir, done):
+    for p in _in_pool(todo, jobs, out_dir, done, docx):
+        if _in_pool([p], 1, out_dir, done, docx):
             done(Outcome(name=p.stem, status="failed", reason=f"{p}: the worker process rendering it died twice "
                          "(killed, or out of memory); nothing of it was written"))
 
@@ -175,8 +175,9 @@ def _relative(reason: str, params_dir: Path) -> str:
 
 
 def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = False,
-              dask_address: str | None = None, portfolio: bool = True) -> Summary:
-    """Render every `*.yaml` params file in `params_dir` into `out_dir`, plus index and scores."""
+              dask_address: str | None = None, portfolio: bool = True, docx: bool = False) -> Summary:
+    """Render every `*.yaml` params file in `params_dir` into `out_dir`, plus index and scores
+    (with `docx`, each project's 复核意见书 too; a project whose .docx is missing is not skipped)."""
     # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
     from selfeval.batch.index import write_index
 
@@ -206,7 +207,8 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
                 fp = fingerprint(p)
             except Exception:  # whatever is wrong, the project's own run will say it
                 fp = ""
-            if fp and fp == previous.get("fingerprint") and (out_dir / f"{p.stem}.html").exists():
+            if fp and fp == previous.get("fingerprint") and (out_dir / f"{p.stem}.html").exists() \
+                    and (not docx or (out_dir / f"{p.stem}.docx").exists()):
                 outcomes[p.stem] = Outcome(**{**previous, "status": "skipped", "seconds": 0.0})
                 continue
         todo.append(p)
@@ -234,7 +236,7 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
         # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
         from selfeval.batch.distributed import run_on_dask
 
-        for o in run_on_dask(dask_address, todo, out_dir):
+        for o in run_on_dask(dask_address, todo, out_dir, docx):
             done(o)
     elif todo:
         # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
@@ -245,7 +247,7 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
         # that is not available (not Linux, SELFEVAL_FORK=0) or the server does not come up.
         server = start_fork_server()
         try:
-            _run_local(todo, jobs, out_dir, done)
+            _run_local(todo, jobs, out_dir, done, docx)
         finally:
             if server is not None:
                 server.close()

@@ -20,6 +20,11 @@ class ReportContext:
     review_date: str | None = None
     analyst_notes: str | None = None
     params_path: str = ""  # the params file it was made from (absolute); "" for an evaluation alone
+    # the 复核意见书's fields a person fills (params keys of the same names); None: a blank to fill
+    document_number: str | None = None
+    checker: str | None = None
+    approver: str | None = None
+    rectify_by: str | None = None  # YYYY-MM-DD
 
     @classmethod
     def of(cls, ev: Evaluation) -> ReportContext:

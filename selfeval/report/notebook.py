@@ -51,6 +51,10 @@ def prepare(params_file: str | Path | None = None) -> ReportContext:
         review_date=rp.review_date.isoformat() if rp.review_date else None,
         analyst_notes=rp.analyst_notes,
         params_path=str(path),
+        document_number=rp.document_number,
+        checker=rp.checker,
+        approver=rp.approver,
+        rectify_by=rp.rectify_by.isoformat() if rp.rectify_by else None,
     )
 
 

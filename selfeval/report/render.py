@@ -74,8 +74,9 @@ def notebook_html(nb: nbformat.NotebookNode, title: str, source: str) -> str:
     return notebook_to_html(nb, title=title)
 
 
-def render_report(params_file: Path, out_dir: Path, failed_dir: Path | None = None) -> Rendered:
-    """Render `out_dir/<params stem>.html` from a params file; raise `SelfevalError` on failure.
+def render_report(params_file: Path, out_dir: Path, failed_dir: Path | None = None, docx: bool = False) -> Rendered:
+    """Render `out_dir/<params stem>.html` from a params file (and, with `docx`, the 复核意见书
+    `out_dir/<params stem>.docx` from the same review); raise `SelfevalError` on failure.
 
     On a notebook failure the executed notebook is kept in `failed_dir` (default
     `out_dir/_failed`) for diagnosis.
@@ -101,4 +102,9 @@ def render_report(params_file: Path, out_dir: Path, failed_dir: Path | None = No
         html = notebook_html(nb, ctx.evaluation.form.project_name, str(params_file))
     target = out_dir / f"{params_file.stem}.html"
     atomic_write(target, html)
+    if docx:
+        # deferred: python-docx loads only when a 复核意见书 is asked for
+        from selfeval.report.opinion import write_opinion
+
+        write_opinion(ctx, out_dir / f"{params_file.stem}.docx")
     return Rendered(target, ctx.evaluation, html)

@@ -16,24 +16,19 @@ from __future__ import annotations
 import csv
 import io
 import math
-import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from selfeval.errors import SelfevalError
-from selfeval.files import atomic_write
+from selfeval.files import atomic_write, fixed_zip_times
 
 # Excel evaluates a cell that starts with one of these (OWASP, "CSV Injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 # Workbooks carry this time wherever a format needs one: a run's output must not differ by when it ran.
-FIXED_TIME = datetime(2000, 1, 1)
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-_CORE_TIMES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 
 
 def text_width(text: object) -> int:
@@ -110,22 +105,7 @@ def workbook_bytes(wb) -> bytes:
     """The workbook as .xlsx bytes that depend only on its content (fixed times inside)."""
     buf = io.BytesIO()
     wb.save(buf)
-    return _fix_times(buf.getvalue())
-
-
-def _fix_times(data: bytes) -> bytes:
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = _CORE_TIMES.sub(lambda m: m.group(1) + stamp + m.group(3), body)
-            member = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.external_attr = info.external_attr
-            dst.writestr(member, body)
-    return out.getvalue()
+    return fixed_zip_times(buf.getvalue())
 
 
 def csv_cell(value: Any) -> Any:
