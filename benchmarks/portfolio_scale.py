@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 
 def generate(folder: Path, n: int) -> dict[str, int]:
-    from selfeval.loaders import dump_yaml, load_form
     from selfeval.layouts.suzhou import dump_suzhou_text
+    from selfeval.loaders import dump_yaml, load_form
     from selfeval.synth import vary
 
     seed = load_form(ROOT / "selfeval" / "examples" / "seed.txt")
