@@ -6,6 +6,7 @@ files (a project called `<script>…`) appears as text. The notebook cells only 
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -50,9 +51,25 @@ def _env() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["place"] = reviewer_places
     env.globals.update(d=show_number, s=show_score, pct=show_rate, signed=show_signed, rate_names=LABELS["rate_names"],
                        severity_names=SEVERITY_WORDS)
     return env
+
+
+_PLACE = re.compile(r"\b(line|row) (\d+)(?:, column (\d+))?|\bcolumn (\d+)")
+
+
+def reviewer_places(text: str) -> str:
+    """A place in a form as a reviewer reads it: `line 17, column 3` → 第17行第3列 (loaders name
+    places in English for the command line; the report speaks Chinese)."""
+
+    def chinese(m: re.Match) -> str:
+        if m.group(4):
+            return f"第{m.group(4)}列"
+        return f"第{m.group(2)}行" + (f"第{m.group(3)}列" if m.group(3) else "")
+
+    return _PLACE.sub(chinese, text)
 
 
 def _render(name: str, **ctx) -> str:
@@ -236,8 +253,8 @@ def rate_names() -> dict[str, str]:
 
 @_section
 def findings_html(ctx: ReportContext) -> str:
-    """Findings grouped by root cause (most severe first); each keeps its code and severity, and
-    a dismissed one is marked with the reviewer's decision."""
+    """Findings grouped by root cause (most severe first), each with its severity, and a dismissed
+    one marked with the reviewer's decision; their codes are listed in the appendix."""
 
     ev = ctx.evaluation
     return _render("findings.html.j2", findings=ev.findings, causes=causes(ev), counts=finding_counts(ev),
@@ -321,6 +338,7 @@ def appendix_html(ctx: ReportContext) -> str:
         loader=names["loader"].get(prov.loader, prov.loader), encoding=prov.encoding, sheet=prov.sheet,
         table=prov.table, sha256=prov.sha256,
         notes=prov.notes, version=__version__, reviewer=ctx.reviewer, review_date=ctx.review_date,
+        codes=[(f.code, f.title) for f in ctx.evaluation.findings],
     )
 
 
