@@ -13,6 +13,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from selfeval.errors import SelfevalError
+
 #: The time written into every Office file selfeval makes (so identical content gives identical bytes).
 FIXED_TIME = datetime(2000, 1, 1)
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -33,6 +35,19 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_document(path: str | Path, data: bytes, suffix: str, what: str) -> Path:
+    """Write a document a person opens (`what`: a workbook, the 复核意见书) to `path`, whole or not
+    at all; a wrong suffix or a failed write is a `SelfevalError` that names the file."""
+    p = Path(path)
+    if p.suffix.lower() != suffix:
+        raise SelfevalError(f"{p}: {what} is written as {suffix}; name the output file *{suffix}")
+    try:
+        atomic_write(p, data)
+    except OSError as exc:
+        raise SelfevalError(f"{p}: cannot write {what}: {exc.strerror or exc}") from None
+    return p
 
 
 def jsonable(value: Any) -> Any:

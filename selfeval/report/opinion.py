@@ -26,8 +26,7 @@ from pathlib import Path
 from bs4 import BeautifulSoup
 
 from selfeval.assess.evaluation import Evaluation
-from selfeval.errors import SelfevalError
-from selfeval.files import FIXED_TIME, atomic_write, fixed_zip_times
+from selfeval.files import FIXED_TIME, fixed_zip_times, write_document
 from selfeval.form.labels import category_name
 from selfeval.form.values import show_number, show_range, show_score, show_signed
 from selfeval.report import conclusion, sections
@@ -244,14 +243,7 @@ def opinion_bytes(ctx: ReportContext) -> bytes:
 
 def write_opinion(ctx: ReportContext, path: str | Path) -> Path:
     """Write the 复核意见书 to `path` (.docx), whole or not at all."""
-    p = Path(path)
-    if p.suffix.lower() != ".docx":
-        raise SelfevalError(f"{p}: the 复核意见书 is written as .docx; name the output file *.docx")
-    try:
-        atomic_write(p, opinion_bytes(ctx))
-    except OSError as exc:
-        raise SelfevalError(f"{p}: cannot write the 复核意见书: {exc.strerror or exc}") from None
-    return p
+    return write_document(path, opinion_bytes(ctx), ".docx", "the 复核意见书")
 
 
 __all__ = ["opinion_bytes", "verdict_text", "write_opinion"]

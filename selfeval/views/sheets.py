@@ -23,8 +23,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from selfeval.errors import SelfevalError
-from selfeval.files import atomic_write, fixed_zip_times
+from selfeval.files import fixed_zip_times, write_document
 
 # Excel evaluates a cell that starts with one of these (OWASP, "CSV Injection").
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
@@ -157,14 +156,7 @@ def print_layout(ws, landscape: bool = True) -> None:
 
 def save_workbook(wb, path: str | Path) -> Path:
     """Write `wb` to `path` (.xlsx) whole or not at all; an error names the file."""
-    p = Path(path)
-    if p.suffix.lower() != ".xlsx":
-        raise SelfevalError(f"{p}: a workbook is written as .xlsx; name the output file *.xlsx")
-    try:
-        atomic_write(p, workbook_bytes(wb))
-    except OSError as exc:
-        raise SelfevalError(f"{p}: cannot write the workbook: {exc.strerror or exc}") from None
-    return p
+    return write_document(path, workbook_bytes(wb), ".xlsx", "a workbook")
 
 
 __all__ = [
