@@ -1115,7 +1115,7 @@ def test_a_narrative_that_denies_what_the_table_counts(suzhou):
 
 
 def test_no_cost_indicator_from_its_year(national):
-    from test_national import national_form
+    from builders import national_form
 
     form = national_form()  # 人均培训成本 under 成本指标
     assert "SE-QUAL-NO-COST" not in codes(review(form, national))

@@ -83,7 +83,7 @@ def test_a_pending_item_counts_from_zero_to_its_weight(suzhou):
 
 
 def test_a_pending_item_that_cannot_change_the_band_keeps_it(national):
-    from test_national import national_form
+    from builders import national_form
 
     # 学员满意度 (10 of 100) waits: 90.00–100.00 lies in 优 whatever it scores
     form = with_indicator(national_form(), "学员满意度", actual="样本不足")
@@ -114,7 +114,7 @@ def test_the_report_leads_with_the_open_rating(suzhou):
 
 
 def test_default_weights_are_named_and_keep_the_rating_open(national):
-    from test_national import national_form
+    from builders import national_form
 
     form = no_weights(with_indicator(national_form(stated_total=None), "培训人次", actual="800人次"))
     ev = review(form, national)
@@ -135,7 +135,7 @@ def test_default_weights_are_named_and_keep_the_rating_open(national):
 
 
 def test_printed_category_points_are_the_forms_own(national):
-    from test_national import national_form
+    from builders import national_form
 
     form = national_form()
     points = {"output": "产出指标(50分)", "outcome": "效益指标(30分)", "satisfaction": "满意度指标(10分)"}

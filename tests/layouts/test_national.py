@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from builders import replace_fields, with_indicator, with_narrative
+from builders import national_form, replace_fields, with_indicator, with_narrative
 
 from selfeval.assess.checks import review
 from selfeval.assess.checks.indicators import notes_possible
@@ -26,7 +26,7 @@ from selfeval.assess.rulesets import available_rulesets, load_ruleset
 from selfeval.assess.scoring import assess, rating_for, resolve_weights, score_form
 from selfeval.cli import main
 from selfeval.errors import DecisionsError, FormError, RulesetError
-from selfeval.form.model import Form, Indicator, MoneyBlock, Narrative, Provenance, SubItem
+from selfeval.form.model import Form, Indicator, MoneyBlock, Provenance, SubItem
 from selfeval.form.values import parse_actual
 from selfeval.layouts.national import detect as detect_national
 from selfeval.layouts.national import dump_national_text
@@ -43,48 +43,6 @@ VARIANTS = ["template", "common"]
 @pytest.fixture(scope="module")
 def national():
     return load_ruleset("national-2020")
-
-
-# --- a clean national form ------------------------------------------------------------------------
-
-CLEAN_INDICATORS: list[dict[str, Any]] = [
-    dict(category="output", level1="产出指标", level2="数量指标", name="培训人次", target="≥1000人次",
-         weight="25", actual="1200人次", self_score="25"),
-    dict(category="output", level1="产出指标", level2="成本指标", name="人均培训成本", target="≤800元",
-         weight="25", actual="760元", self_score="25"),
-    dict(category="outcome", level1="效益指标", level2="社会效益指标", name="培训合格率", target="≥90%",
-         weight="15", actual="95%", self_score="15"),
-    dict(category="outcome", level1="效益指标", level2="可持续影响指标", name="培训管理机制", target="健全",
-         weight="15", actual="达成年度指标", self_score="15"),
-    dict(category="satisfaction", level1="满意度指标", level2="服务对象满意度指标", name="学员满意度",
-         target="≥90%", weight="10", actual="85%", self_score="9.44",
-         deviation_note="部分学员对课程安排不满意，次年调整授课时间"),
-]
-
-
-def national_form(**overrides: Any) -> Form:
-    """A national form whose review raises nothing: budget 100 fully executed (10 points), five
-    indicators worth 90, one below its weight with a 偏差原因, total 99.44 of 100."""
-    data: dict[str, Any] = {
-        "project_name": "职业技能培训补助资金",
-        "year": 2023,
-        "department": "某省人力资源和社会保障厅",
-        "implementing_unit": "某省职业技能鉴定中心",
-        "layout": "national",
-        "full_marks": "100",
-        "stated_total": "99.44",
-        "money": MoneyBlock(initial_budget="100", full_year_budget="100", executed="100",
-                            stated_execution_rate="100"),
-        "sub_items": [SubItem(name="本年财政拨款", initial_budget="100", budget="100", actual="100"),
-                      SubItem(name="上年结转资金"), SubItem(name="其他资金")],
-        "budget_weight": "10",
-        "budget_self_score": "10",
-        "indicators": [Indicator(**i) for i in CLEAN_INDICATORS],
-        "narrative": Narrative(annual_goal="全年培训1000人次以上。", implementation="全年培训1200人次，结业时发放学员满意度问卷。"),
-        "provenance": Provenance(loader="text"),
-    }
-    data.update(overrides)
-    return Form(**data)
 
 
 def with_funds(form: Form, total: dict[str, str | None] | None = None,
