@@ -89,6 +89,12 @@ class IndicatorResult:
         return self.review.score is None
 
     @property
+    def difference(self) -> Decimal | None:
+        """Review score minus self-score; None while either is missing."""
+        own = self.indicator.self_score
+        return None if self.review.score is None or own is None else self.review.score - own
+
+    @property
     def bounds(self) -> tuple[Decimal, Decimal]:
         """The lowest and highest review score this indicator can still take."""
         if self.review.score is not None:

@@ -127,21 +127,21 @@ def _keep_together(table) -> None:
 
 
 def _score_rows(ev: Evaluation) -> list[list[str]]:
-    claimed = ev.self_claimed
+    claimed, words = ev.self_claimed, _words()["table"]
+    pending = words["pending"]
     rows = []
     if ev.budget_score is not None:
         bs, own = ev.budget_score, ev.form.budget_self_score
         weight = ev.ruleset.budget_score.weight if ev.ruleset.budget_score is not None else None
-        rows.append(["预算执行", "预算执行率", show_score(weight) if weight is not None else "—",
-                     show_score(own) if claimed else "—", "待评" if bs.score is None else show_score(bs.score),
+        rows.append([*words["budget"], show_score(weight) if weight is not None else "—",
+                     show_score(own) if claimed else "—", pending if bs.score is None else show_score(bs.score),
                      show_signed(bs.score - own) if bs.score is not None and own is not None else ""])
     for r in ev.indicators:
-        own = r.indicator.self_score
-        review = r.review.score
+        own, review = r.indicator.self_score, r.review.score
         rows.append([category_name(r.indicator.category.value), r.indicator.name, show_score(r.indicator.weight),
-                     show_score(own) if own is not None else "—", "待评" if review is None else show_score(review),
-                     show_signed(review - own) if review is not None and own is not None and review != own else ""])
-    rows.append(["合计", "", show_score(ev.full_marks), show_score(ev.self_total) if claimed else "—",
+                     show_score(own) if own is not None else "—", pending if review is None else show_score(review),
+                     show_signed(r.difference) if r.difference else ""])
+    rows.append([words["total"], "", show_score(ev.full_marks), show_score(ev.self_total) if claimed else "—",
                  show_range(ev.review_low, ev.review_high), show_signed(ev.difference) if claimed and ev.difference
                  else ""])
     return rows
@@ -175,9 +175,11 @@ def opinion_bytes(ctx: ReportContext) -> bytes:
     number.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     title = _heading(doc, w["title"].format(project=f.project_name, year=f.year), level=0)
     title.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _table(doc, ["项目", "内容"], [
-        ["项目名称", f.project_name], ["主管部门", f.department or "—"], ["实施单位", f.implementing_unit or "—"],
-        ["评价年度", f"{f.year}年度"], ["复核日期", ctx.review_date or BLANK],
+    cover = w["cover"]
+    _table(doc, cover["header"], [
+        [cover["project"], f.project_name], [cover["department"], f.department or "—"],
+        [cover["unit"], f.implementing_unit or "—"], [cover["year"], cover["year_text"].format(year=f.year)],
+        [cover["date"], ctx.review_date or BLANK],
     ], widths=[3.5, 11.9])
 
     _heading(doc, w["basis"]["heading"])
@@ -190,7 +192,7 @@ def opinion_bytes(ctx: ReportContext) -> bytes:
     doc.add_paragraph(conclusion.result_use(ev))
 
     _heading(doc, w["scores"]["heading"])
-    _table(doc, ["类别", "指标", "权重", "自评分", "复核分", "差异"], _score_rows(ev), widths=[2.0, 5.0, 2.0, 1.8, 2.9, 1.7])
+    _table(doc, w["table"]["header"], _score_rows(ev), widths=[2.0, 5.0, 2.0, 1.8, 2.9, 1.7])
 
     _heading(doc, w["problems"]["heading"])
     problems = conclusion.key_problems(ev)
@@ -225,10 +227,11 @@ def opinion_bytes(ctx: ReportContext) -> bytes:
                 doc.add_paragraph(text.strip())
 
     _heading(doc, w["approval"]["heading"])
-    approval = _table(doc, ["", "姓名", "签字", "日期"], [
-        ["复核人", ctx.reviewer or "", "", ctx.review_date or ""],
-        ["审核人", ctx.checker or "", "", ""],
-        ["负责人", ctx.approver or "", "", ""],
+    reviewer, checker, approver = w["approval"]["roles"]
+    approval = _table(doc, w["approval"]["header"], [
+        [reviewer, ctx.reviewer or "", "", ctx.review_date or ""],
+        [checker, ctx.checker or "", "", ""],
+        [approver, ctx.approver or "", "", ""],
     ], widths=[2.4, 4.2, 4.6, 4.2])
     for row in approval.rows[1:]:
         for cell in row.cells[1:]:

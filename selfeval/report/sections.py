@@ -189,7 +189,7 @@ def indicators_html(ctx: ReportContext) -> str:
     groups: dict[str, dict] = {}
     for r in ev.indicators:
         ind = r.indicator
-        diff = None if r.review.score is None or ind.self_score is None else r.review.score - ind.self_score
+        diff = r.difference
         cat = category_name(ind.category)
         g = groups.setdefault(cat, {"weight": ZERO, "self": ZERO, "review": ZERO, "pending": 0, "change": ZERO,
                                     "rows": []})

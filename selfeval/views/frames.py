@@ -67,8 +67,7 @@ def indicator_rows(ev) -> list[dict[str, Any]]:
             "rescore": r.rescore.score,
             "review_score": r.review.score,
             "pending": r.pending,
-            "difference": None if r.review.score is None or ind.self_score is None
-            else r.review.score - ind.self_score,
+            "difference": r.difference,
             "completion": rounded(r.rescore.completion, 4),
             "rescore_reason": r.rescore.reason,
             "review_source": r.review_source,
