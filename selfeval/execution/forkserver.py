@@ -30,11 +30,14 @@ import contextlib
 import importlib
 import json
 import os
+import select
 import selectors
 import signal
 import socket
 import struct
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -279,7 +282,6 @@ def _reap(kernels: dict[int, socket.socket], sel: selectors.BaseSelector) -> Non
 class Server:
     """A running fork server (see `start_server`); `close()` stops it and its kernels and takes its
     variables out of this process's environment again."""
-
     def __init__(self, proc, path: str, tmp, saved: dict[str, str | None]) -> None:
         self.proc, self.path, self._tmp, self._saved = proc, path, tmp, saved
 
@@ -308,9 +310,6 @@ def start_server(preload_names: list[str], timeout: float = 30, env: dict[str, s
     """Start a fork server for this process and its workers (its socket in `ENV`, and `env` set
     too, until `Server.close`) that preloads `preload_names` (see `preload`); None where forked
     kernels are not available or it did not come up (ordinary kernels are used then)."""
-    import subprocess
-    import tempfile
-
     if not available():
         return None
     tmp = tempfile.TemporaryDirectory(prefix="selfeval-fork-", dir="/tmp" if os.path.isdir("/tmp") else None)
@@ -320,8 +319,6 @@ def start_server(preload_names: list[str], timeout: float = 30, env: dict[str, s
                              json.dumps(list(preload_names))],
                             pass_fds=(ready_w,), stdin=subprocess.DEVNULL, env={**os.environ, **ONE_THREAD})
     os.close(ready_w)
-    import select
-
     ok, _, _ = select.select([ready_r], [], [], timeout)
     got = os.read(ready_r, 16) if ok else b""
     os.close(ready_r)
@@ -346,8 +343,6 @@ def running() -> str | None:
 def _stream(value: Any, default: int, opened: list[int]) -> int | None:
     """A launch keyword for a standard stream (None, a descriptor, a file, DEVNULL) as a
     descriptor to send; None for what a forked kernel cannot take (PIPE)."""
-    import subprocess
-
     if value is None:
         return default
     if value == subprocess.DEVNULL:
@@ -366,7 +361,6 @@ class ForkedKernel:
     """A kernel the server forked, held as `subprocess.Popen` holds a child: `pid`, `returncode`,
     `poll()`, `wait()`, `send_signal()`, `kill()`, `terminate()`. Its exit status comes from the
     server over the connection; a closed connection means the server died, and the kernel with it."""
-
     stdin = stdout = stderr = None  # nothing to close: the kernel's streams were sent, not piped
 
     def __init__(self, pid: int, sock: socket.socket) -> None:
@@ -380,8 +374,6 @@ class ForkedKernel:
 
     def poll(self) -> int | None:
         if self.returncode is None:
-            import select
-
             ready, _, _ = select.select([self._sock], [], [], 0)
             if ready:
                 return self._finished(_receive(self._sock)[0])
@@ -389,12 +381,8 @@ class ForkedKernel:
 
     def wait(self, timeout: float | None = None) -> int:
         if self.returncode is None:
-            import select
-
             ready, _, _ = select.select([self._sock], [], [], timeout)
             if not ready:
-                import subprocess
-
                 raise subprocess.TimeoutExpired(f"forked kernel {self.pid}", timeout or 0)
             return self._finished(_receive(self._sock)[0])
         return self.returncode
@@ -421,7 +409,7 @@ def request_kernel(path: str, args: list[str], *, env: dict[str, str] | None = N
     opened: list[int] = []
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        fds = [_stream(stdin if stdin is not None else __import__("subprocess").DEVNULL, 0, opened),
+        fds = [_stream(stdin if stdin is not None else subprocess.DEVNULL, 0, opened),
                _stream(stdout, 1, opened), _stream(stderr, 2, opened)]
         if None in fds:
             raise OSError("a standard stream the fork server cannot take")
