@@ -14,8 +14,8 @@ from typing import Any, Literal
 
 from selfeval.errors import SelfevalError
 from selfeval.form.labels import category_name
-from selfeval.form.values import format_decimal, round_half_up, show_range
-from selfeval.views.row import ProjectRow
+from selfeval.form.values import format_decimal, show_range
+from selfeval.views.row import DECIMALS, ProjectRow, rounded
 
 Lang = Literal["en", "zh"]
 NUMERIC = ("weight", "self_score", "rescore", "review_score", "difference", "completion")
@@ -25,8 +25,7 @@ INDICATOR_FIELDS = ["category", "category_name", "name", "target", "weight", "we
 PROJECT_FIELDS = ["project_name", "department", "year", "ruleset", "full_marks", "self_total", "review_total",
                   "review_low", "review_high", "difference", "self_rating", "rating", "rating_settled", "rating_bands",
                   "provisional", "execution_rate", "funding_rate", "budget", "paid", "errors", "warnings", "infos"]
-PROJECT_NUMERIC = ("full_marks", "self_total", "review_total", "review_low", "review_high", "difference",
-                   "execution_rate", "funding_rate", "budget", "paid")
+PROJECT_NUMERIC = DECIMALS  # the project row's exact decimals: float columns in a frame
 ZH = {
     "file": "文件", "params": "参数文件", "status": "状态", "project_name": "项目名称", "department": "主管部门",
     "year": "年度", "ruleset": "评分规则", "full_marks": "满分", "self_total": "自评总分", "review_total": "复核总分",
@@ -41,13 +40,6 @@ ZH = {
     "level1": "一级指标", "level2": "二级指标", "deviation_note": "偏差原因", "code": "代码", "severity": "级别",
     "title": "标题", "message": "说明", "dismissed": "已撤销",
 }
-
-
-def rounded(d: Decimal | None, places: int | None = None) -> Decimal | None:
-    """`d` rounded half up to `places` (None: as it is); None stays None."""
-    if d is None:
-        return None
-    return round_half_up(d, places) if places is not None else d
 
 
 def indicator_rows(ev) -> list[dict[str, Any]]:

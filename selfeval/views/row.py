@@ -20,8 +20,11 @@ DECIMALS = ("full_marks", "self_total", "review_total", "review_low", "review_hi
             "execution_rate", "funding_rate", "budget", "paid")
 
 
-def _rounded(d: Decimal | None, places: int) -> Decimal | None:
-    return None if d is None else round_half_up(d, places)
+def rounded(d: Decimal | None, places: int | None = None) -> Decimal | None:
+    """`d` rounded half up to `places` (None: as it is); None stays None."""
+    if d is None:
+        return None
+    return round_half_up(d, places) if places is not None else d
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ class ProjectRow:
             rating_settled=ev.rating_settled, rating_bands="/".join(ev.rating_bands), rating_text=ev.rating_text,
             unsettled="；".join(unsettled_reason(u) for u in ev.unsettled) if ev.rating is None else "",
             provisional=ev.provisional,
-            execution_rate=_rounded(ev.rates.execution_rate, 4), funding_rate=_rounded(ev.rates.funding_rate, 4),
+            execution_rate=rounded(ev.rates.execution_rate, 4), funding_rate=rounded(ev.rates.funding_rate, 4),
             budget=ev.form.money.budget, paid=ev.form.money.paid,
             errors=counts["error"], warnings=counts["warning"], infos=counts["info"],
         )
@@ -96,4 +99,4 @@ class ProjectRow:
         return cls(**values)
 
 
-__all__ = ["DECIMALS", "ProjectRow"]
+__all__ = ["DECIMALS", "ProjectRow", "rounded"]
