@@ -109,14 +109,18 @@ class Browser:
 MEASURE = """(() => {
   const d = document.documentElement, iw = window.innerWidth;
   const v = document.getElementById("se-verdict"), r = v && v.getBoundingClientRect();
-  const over = [];
+  const over = [], scrolls = [];
+  const name = e => e.tagName + (e.className ? "." + String(e.className).split(" ")[0] : "");
   document.querySelectorAll("body *").forEach(e => {
     const b = e.getBoundingClientRect();
-    if (b.width && b.right > iw + 1 && !e.closest(".se-scroll, .scroll, .jp-OutputArea-output"))
-      over.push(e.tagName + (e.className ? "." + String(e.className).split(" ")[0] : ""));
+    if (b.width && b.right > iw + 1) over.push(name(e));
+    // a box of its own that scrolls sideways is sideways scrolling too
+    const x = getComputedStyle(e).overflowX;
+    if ((x === "auto" || x === "scroll") && e.scrollWidth > e.clientWidth + 1) scrolls.push(name(e));
   });
   return {scrollWidth: d.scrollWidth, width: iw, height: window.innerHeight,
-          verdictTop: r ? r.top : null, verdictBottom: r ? r.bottom : null, overflowing: over.slice(0, 8)};
+          verdictTop: r ? r.top : null, verdictBottom: r ? r.bottom : null, overflowing: over.slice(0, 8),
+          scrolling: scrolls.slice(0, 8)};
 })()"""
 
 

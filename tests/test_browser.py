@@ -96,9 +96,11 @@ def test_the_layout_check_can_fail(tmp_path, browser):
 
     page = tmp_path / "wide.html"
     page.write_text('<html><head><meta name="viewport" content="width=device-width"></head><body><div style="width:900px">x</div><div style="height:2000px"></div>'
-                    '<p id="se-verdict">结论</p></body></html>', encoding="utf-8")
+                    '<p id="se-verdict">结论</p><div style="overflow-x:auto"><table><tr><td style="min-width:800px">宽</td></tr></table></div>'
+                    '</body></html>', encoding="utf-8")
     m = browser.evaluate(browser.open(page.as_uri(), 390, 844, True), MEASURE)
     assert m["scrollWidth"] > 390 and m["verdictTop"] > 844  # (a phone widens its viewport to the content)
+    assert m["scrolling"] == ["DIV"]  # a box that scrolls sideways by itself is caught too
 
 
 @pytest.mark.parametrize(("width", "height", "mobile"), VIEWPORTS, ids=["desktop", "phone"])
@@ -111,7 +113,7 @@ def test_every_page_fits_the_width_and_the_conclusion_is_on_the_first_screen(bun
     for page in pages:
         m = browser.evaluate(browser.open(page.as_uri(), width, height, mobile), MEASURE)
         assert m["width"] == width and m["height"] == height
-        assert m["scrollWidth"] <= width and not m["overflowing"], (page.name, m)
+        assert m["scrollWidth"] <= width and not m["overflowing"] and not m["scrolling"], (page.name, m)
         if page.stem not in ("index", "portfolio"):
             assert m["verdictTop"] is not None and 0 < m["verdictBottom"] <= height, (page.name, m)
 
@@ -164,3 +166,88 @@ def test_an_unsettled_rating_leads_the_first_screen(unsettled, browser, width, h
     assert 0 < verdict["bottom"] <= height, verdict
     body = browser.evaluate(session, "document.body.innerText")
     assert "下调" not in body and "上调" not in body and "暂计0分" not in body
+
+
+# The text of the first and last body rows of every table of at most KEEP_ROWS rows, to find on the
+# printed pages (a row whose text is not found once, as one run, in the printed text is left out).
+SMALL_TABLES = """(() => Array.from(document.querySelectorAll("table.se-table")).filter(t => t.tBodies.length
+  && t.tBodies[0].rows.length <= %d).map(t => { const rows = t.tBodies[0].rows;
+  const cell = r => (r.innerText || "").replace(/\\s+/g, "");
+  return [cell(rows[0]), cell(rows[rows.length - 1])]; }))()"""
+
+
+def _pages(pdf: Path) -> list[str]:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    count = int(re.search(r"Pages:\s+(\d+)", info).group(1))
+    return [re.sub(r"\s+", "", subprocess.run(["pdftotext", "-f", str(n), "-l", str(n), str(pdf), "-"],
+                                              capture_output=True, text=True, check=True).stdout)
+            for n in range(1, count + 1)]
+
+
+def test_printed_small_tables_stay_whole_and_the_approval_block_is_on_the_last_page(bundled, browser, tmp_path):
+    import shutil as sh
+
+    from selfeval.report.wording import KEEP_ROWS
+
+    if sh.which("pdftotext") is None:
+        pytest.skip("poppler-utils is not installed (.ci/run installs it)")
+    checked = 0
+    for page in sorted(bundled.glob("*.html")):
+        if page.stem in ("index", "portfolio"):
+            continue
+        session = browser.open(page.as_uri(), 1280, 800)
+        tables = browser.evaluate(session, SMALL_TABLES % KEEP_ROWS)
+        pdf = tmp_path / f"{page.stem}.pdf"
+        pdf.write_bytes(browser.pdf(session))
+        pages = _pages(pdf)
+        whole = "".join(pages)
+        for first, last in tables:
+            if len(first) < 2 or len(last) < 2 or whole.count(first) != 1 or whole.count(last) != 1:
+                continue
+            on = [i for i, text in enumerate(pages) if first in text], [i for i, text in enumerate(pages) if last in text]
+            assert on[0] == on[1], (page.name, first, last, on)
+            checked += 1
+        assert "审批" in pages[-1] and "审核人" in pages[-1] and "负责人" in pages[-1], page.name
+        assert "审核人" not in "".join(pages[:-1]), page.name
+    assert checked >= 10  # the check saw real tables, not none
+
+
+def test_the_split_table_check_can_fail(browser, tmp_path):
+    # Positive control: a 12-row table pushed to the foot of a page without the keep class splits.
+    rows = "".join(f"<tr><td>行{i:02d}甲</td><td>{i}</td></tr>" for i in range(12))
+    page = tmp_path / "split.html"
+    page.write_text(f'<html><body><div style="height:900px"></div><table class="se-table"><tbody>{rows}</tbody>'
+                    '</table></body></html>', encoding="utf-8")
+    pages = _pages(_print(browser, page, tmp_path))
+    assert [i for i, t in enumerate(pages) if "行00甲" in t] != [i for i, t in enumerate(pages) if "行11甲" in t]
+
+
+def _print(browser, page: Path, tmp_path: Path) -> Path:
+    pdf = tmp_path / f"{page.stem}.pdf"
+    pdf.write_bytes(browser.pdf(browser.open(page.as_uri(), 1280, 800)))
+    return pdf
+
+
+FILTER = """(() => { const pick = (col, value) => { const c = document.querySelector('#filters [data-col="' + col + '"]');
+  c.value = value; c.dispatchEvent(new Event("change")); };
+  const seen = () => Array.from(document.querySelectorAll("#projects tbody tr")).filter(r => !r.hidden)
+    .map(r => r.cells[7] ? r.cells[7].innerText.trim() : "");
+  pick("rating", "优"); const best = seen();
+  pick("rating", ""); pick("settled", "待定"); const open = seen();
+  pick("settled", ""); const all = seen();
+  return {best, open, all, shown: document.getElementById("shown").innerText}; })()"""
+
+
+def test_the_index_filters_by_column_and_counts_ratings(bundled, browser):
+    session = browser.open((bundled / "index.html").as_uri(), 1280, 800)
+    got = browser.evaluate(session, FILTER)
+    dist = browser.evaluate(session, """Array.from(document.querySelectorAll("#distribution tbody tr"))
+        .map(r => Array.from(r.cells).map(c => c.innerText.trim()))""")
+    review = dict(zip(["", "优", "良", "中", "差", "待定", "未评级"], dist[0], strict=False))
+    # "优" picks the projects the review rated 优, not every row with a 优 somewhere (a self-rated 优)
+    assert got["best"] and all(r == "优" for r in got["best"]) and len(got["best"]) == int(review["优"])
+    assert got["open"] and all(r.startswith("待定") for r in got["open"]) and len(got["open"]) == int(review["待定"])
+    assert len(got["all"]) == len(list((ROOT / "params").glob("*.yaml"))) and got["shown"] == ""
+    dates = browser.evaluate(session, """Array.from(document.querySelectorAll("#projects tbody tr"))
+        .map(r => r.cells[10].innerText.trim())""")
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in dates), dates  # every bundled params file has one

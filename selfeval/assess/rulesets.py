@@ -145,6 +145,8 @@ class ReviewThresholds(_Strict):
     reason_below_execution: Decimal | None = None
     # forms of this year on must carry a 成本指标 (SE-QUAL-NO-COST); None: no check
     cost_indicator_from: int | None = None
+    # 整改期限 when the params file gives no `rectify_by`: this many days from receiving the 复核意见
+    rectify_days: int = Field(default=30, ge=1)
 
 
 class BudgetScore(_Strict):
@@ -190,6 +192,8 @@ class Ruleset(_Strict):
 
     name: str
     title: str
+    # the published documents the rules come from, as the 复核意见书's 复核依据 cites them
+    sources: list[str] = Field(default_factory=list)
     applies_to: AppliesTo
     full_marks: Decimal
     categories: dict[Category, CategoryRule]

@@ -122,7 +122,7 @@ def _assess_quantitative(
         raw, basis = _band_score(weight, rule, completion, shortfall, over_ok=False)
         score = _clamp(raw, weight)
         return Assessment(score, "scored", basis,
-                          _shortfall_reason(a, t, target.unit, completion, shortfall, rule, "高", is_pct),
+                          _shortfall_reason(a, t, target.unit, completion, shortfall, rule, "高", is_pct, weight - score),
                           completion)
     # at_least / above / equal
     if t == 0:
@@ -143,25 +143,25 @@ def _assess_quantitative(
     if basis == "met":
         reason = f"完成率{show_rate(completion)}，在满分区间内"
     elif basis == "over":
-        over = (completion - rule.full_to) * rule.over_deduction
         reason = (f"完成率{show_rate(completion)}，超过{format_decimal(rule.full_to)}%的部分"
-                  f"扣减权重{format_decimal(round_half_up(over))}%")
+                  f"扣{show_number(weight - score)}分")
     else:
-        reason = _shortfall_reason(a, t, target.unit, completion, shortfall, rule, "低", is_pct)
+        reason = _shortfall_reason(a, t, target.unit, completion, shortfall, rule, "低", is_pct, weight - score)
     return Assessment(score, "scored", basis, reason, completion)
 
 
 def _shortfall_reason(a: Decimal, t: Decimal, unit: str, completion: Decimal, shortfall: Decimal,
-                      rule: BandRule, side: str, is_pct: bool) -> str:
-    """What was measured and what it cost, e.g. '实际88.9%，较目标99%低10.1个百分点，扣减权重50.5%'."""
-    deduct = format_decimal(round_half_up(min(HUNDRED, shortfall * rule.shortfall_deduction)))
+                      rule: BandRule, side: str, is_pct: bool, lost: Decimal) -> str:
+    """What was measured and what it cost in points, e.g. '实际88.9%，较目标99%低10.1个百分点，扣2.53分'
+    (the points, not a share of the weight: a reviewer checks a score, not a percentage of one)."""
+    deduct = f"扣{show_number(lost)}分"
     sep = "" if unit == "%" else " "
     actual, target = f"{show_number(a)}{sep}{unit}", f"{show_number(t)}{sep}{unit}"
     if rule.shortfall_basis == "literal" and is_pct:
         gap = f"较目标{target}{side}{format_decimal(round_half_up(shortfall))}个百分点"
-        return f"实际{actual}，{gap}，扣减权重{deduct}%"
+        return f"实际{actual}，{gap}，{deduct}"
     where = f"低于目标{target}" if side == "低" else f"超出目标上限{target}"
-    return f"实际{actual}，{where}，完成率{show_rate(completion)}，扣减权重{deduct}%"
+    return f"实际{actual}，{where}，完成率{show_rate(completion)}，{deduct}"
 
 
 def _grade_factor(actual: Actual, target: Target, ruleset: Ruleset) -> tuple[str, Decimal] | None:
@@ -562,12 +562,12 @@ def apply_weight_decisions(form: Form, origins: list[WeightOrigin],
     return form.model_copy(update={"indicators": inds}), out
 
 
-def weight_note(origin: WeightOrigin, ruleset_name: str) -> str:
+def weight_note(origin: WeightOrigin, ruleset_title: str) -> str:
     """Where a weight the form does not state came from, in a reviewer's words."""
     if origin.source == "printed":
         return f"表中“{origin.pool}”标明{format_decimal(origin.points)}分，在其下{origin.members}项间平均分配（平均分配为本工具所作）"
     if origin.source == "ruleset":
-        return (f"按评分规则{ruleset_name}的默认分配：{origin.pool}{format_decimal(origin.points)}分，"
+        return (f"按评分规则“{ruleset_title}”的默认分配：{origin.pool}{format_decimal(origin.points)}分，"
                 f"在{origin.members}项间平均分配")
     if origin.source == "siblings":
         return f"表中未填，取同类（{origin.pool}）其他指标的分值{format_decimal(origin.points)}分（同类平均分配）"

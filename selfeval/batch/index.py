@@ -45,7 +45,8 @@ def index_rows(outcomes: list) -> list[dict[str, Any]]:
     rows = []
     for o in outcomes:
         if o.status == "failed":
-            rows.append({"name": o.name, "failed": True, "reason": o.reason.splitlines()[0] if o.reason else ""})
+            rows.append({"name": o.name, "failed": True, "reason": o.reason.splitlines()[0] if o.reason else "",
+                         "status": "失败"})
             continue
         r = ProjectRow.from_json(o.row)
         full, low, high = r.full_marks, r.review_low, r.review_high
@@ -71,6 +72,10 @@ def index_rows(outcomes: list) -> list[dict[str, Any]]:
             "execution_rate": show_rate(r.execution_rate), "execution_rate_v": r.execution_rate or -1,
             "funding_rate": show_rate(r.funding_rate), "funding_rate_v": r.funding_rate or -1,
             "errors": r.errors, "warnings": r.warnings, "infos": r.infos,
+            "review_date": o.review_date or "—",
+            # what the column filters match: one value per row, never a substring of another cell
+            "rating_key": r.rating if settled and r.rating else "待定",
+            "status": "评级待定" if not settled else "临时" if r.provisional else "最终",
         })
     # failed projects first (they need attention), then unsettled ones (a reviewer must decide),
     # then the settled ones, lowest review share first
@@ -131,6 +136,18 @@ def _xlsx_bytes(projects, indicators) -> bytes:
     return workbook_bytes(wb)
 
 
+def rating_counts(rows: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """How many projects the review and the self-evaluation put in each rating (优/良/中/差), with
+    the review's 待定 and the self-evaluation's 未评级 (no self-score, or a row left unscored)."""
+    order = [w for w in LABELS["rating_order"] if w != "待定"]
+    done = [r for r in rows if not r["failed"]]
+    review = {w: sum(1 for r in done if r["rating_key"] == w) for w in order}
+    review["待定"] = sum(1 for r in done if r["rating_key"] == "待定")
+    own = {w: sum(1 for r in done if r["self_rating"] == w) for w in order}
+    own["未评级"] = sum(1 for r in done if r["self_rating"] not in order)
+    return {"复核": review, "自评": own}
+
+
 def write_index(outcomes: list, out_dir: Path, portfolio: bool = False) -> None:
     """Write index.html, scores.csv and scores.xlsx for a run's outcomes."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("selfeval", "templates/index"), autoescape=True,
@@ -138,7 +155,8 @@ def write_index(outcomes: list, out_dir: Path, portfolio: bool = False) -> None:
     rows = index_rows(outcomes)
     html = env.get_template("index.html.j2").render(
         rows=rows, ok=sum(not r["failed"] for r in rows), failed=sum(r["failed"] for r in rows),
-        portfolio=portfolio)
+        portfolio=portfolio, counts=rating_counts(rows), rate_names=LABELS["rate_names"],
+        departments=sorted({r["department"] for r in rows if not r["failed"] and r["department"]}))
     atomic_write(out_dir / "index.html", html)
     projects, indicators = score_tables(outcomes)
     atomic_write(out_dir / "scores.csv", frame_csv_bytes(projects))

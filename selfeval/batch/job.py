@@ -30,6 +30,7 @@ class Outcome:
     indicators: list[dict[str, Any]] = field(default_factory=list)
     findings: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
+    review_date: str = ""  # the params file's review_date (YYYY-MM-DD), "" where it gives none
 
 
 def fingerprint(params_file: Path) -> str:
@@ -50,7 +51,7 @@ def fingerprint(params_file: Path) -> str:
     return h.hexdigest()
 
 
-def _outcome_from(name: str, rendered, fp: str, seconds: float) -> Outcome:
+def _outcome_from(name: str, rendered, fp: str, seconds: float, review_date: str = "") -> Outcome:
     # deferred: a batch's skip path computes fingerprints without loading reviews or papermill
     from selfeval.views.document import finding_dict
     from selfeval.views.frames import indicator_rows
@@ -59,13 +60,15 @@ def _outcome_from(name: str, rendered, fp: str, seconds: float) -> Outcome:
     ev = rendered.evaluation
     return Outcome(name=name, status="rendered", fingerprint=fp,
                    row=ProjectRow.of(ev).to_json(), indicators=jsonable(indicator_rows(ev)),
-                   findings=jsonable([finding_dict(f) for f in ev.findings]), seconds=seconds)
+                   findings=jsonable([finding_dict(f) for f in ev.findings]), seconds=seconds,
+                   review_date=review_date)
 
 
 def render_one(params_file: str, out_dir: str, docx: bool = False) -> Outcome:
     """Render one project (with `docx`, its 复核意见书 too); never raises (the reason goes into the
     outcome)."""
     # deferred: a batch's skip path computes fingerprints without loading reviews or papermill
+    from selfeval.params import load_params
     from selfeval.report.render import render_report
 
     start = time.perf_counter()
@@ -74,7 +77,9 @@ def render_one(params_file: str, out_dir: str, docx: bool = False) -> Outcome:
         fp = fingerprint(path)
         rendered = render_report(path, Path(out_dir), docx=docx)
         (Path(out_dir) / "_failed" / f"{path.stem}.ipynb").unlink(missing_ok=True)
-        return _outcome_from(path.stem, rendered, fp, time.perf_counter() - start)
+        when = load_params(path).review_date
+        return _outcome_from(path.stem, rendered, fp, time.perf_counter() - start,
+                             when.isoformat() if when else "")
     except SelfevalError as exc:
         reason = str(exc)
     except Exception as exc:  # a bug must not take the batch down either; keep its type

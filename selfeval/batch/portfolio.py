@@ -18,7 +18,7 @@ from selfeval.assess.findings import SEVERITY_WORDS
 from selfeval.batch.index import report_href
 from selfeval.errors import SelfevalError
 from selfeval.files import atomic_write, jsonable
-from selfeval.form.values import round_half_up, show_rate
+from selfeval.form.values import round_half_up, show_number, show_rate
 from selfeval.views.document import finding_dict
 from selfeval.views.row import ProjectRow
 
@@ -185,8 +185,8 @@ def summary(records: list[dict[str, Any]]) -> dict[str, Any]:
         "provisional": sum(r["provisional"] for r in records),
         "with_errors": sum(any(s == "error" for _, s, _ in r["findings"]) for r in records),
         "low_spending_full_marks": len(full_marks_on_low_spending(records)),
-        "budget": sum(r["budget"] or 0 for r in records),
-        "paid": sum(r["paid"] or 0 for r in records),
+        "budget": round(sum(r["budget"] or 0 for r in records), 6),
+        "paid": round(sum(r["paid"] or 0 for r in records), 6),
     }
 
 
@@ -284,6 +284,8 @@ def _env():
     # the report's and the index's rounding (四舍五入 on the exact value), so all agree
     env.filters["n"] = lambda v, places=2: "—" if v is None else format(round_half_up(Decimal(str(v)), places), ",f")
     env.filters["p"] = lambda v: "—" if v is None else show_rate(Decimal(str(v)))
+    # money as the forms state it (a sum of stated amounts keeps their decimals: 2343.7, not 2,343.70)
+    env.filters["m"] = lambda v: "—" if v is None else show_number(Decimal(str(round(v, 6))))
     env.globals["severity_words"] = SEVERITY_WORDS
     return env
 

@@ -200,15 +200,32 @@ ALL_CHARTS = {
 # --- portfolio charts (records are plain dicts, see selfeval.batch.portfolio) --------------------------
 
 
+def unique_names(records: list[dict], width: int = 16) -> list[str]:
+    """A label per project that tells equal names apart (the department, then the params file's
+    name, is added where the shortened name repeats), so no two projects share one bar."""
+    short = [r["project_name"][:width] for r in records]
+    out = []
+    for r, name in zip(records, short, strict=True):
+        if short.count(name) > 1:
+            name = f"{name}（{r['department']}）"
+        out.append(name)
+    return [f"{n}·{r['name']}" if out.count(n) > 1 else n for r, n in zip(records, out, strict=True)]
+
+
+def _edge(value: float, low: float, high: float) -> float:
+    return min(max(value, low), high)
+
+
 def share_distribution(records: list[dict]) -> Figure:
-    """Distribution of self and review totals as shares of each form's full marks."""
+    """Distribution of self and review totals as shares of each form's full marks (a share above
+    100 %, an over-full form, is counted in the last bin and named in the description)."""
     fig = Figure(figsize=(7.5, 3.2))
     ax = fig.add_subplot()
     claimed = [r for r in records if r["self_share"] is not None]
     low = min([r["review_share"] for r in records] + [r["self_share"] for r in claimed], default=0.0)
     start = max(0, int(low // 5) * 5 - 5)
     step = 5 if start < 50 else 2
-    bins = [*range(start, 100, step), 100.001]  # the last bin closes at 100 %: nothing drawn beyond
+    bins = [*range(start, 100, step), 100.001]  # the last bin closes at 100 %: above is drawn there
     ax.hist([min(r["self_share"], 100.0) for r in claimed], bins=bins, color=SELF_COLOR, alpha=0.85,
             label="自评得分率")
     ax.hist([min(r["review_share"], 100.0) for r in records], bins=bins, color=REVIEW_COLOR, alpha=0.7,
@@ -220,50 +237,85 @@ def share_distribution(records: list[dict]) -> Figure:
     ax.legend(fontsize=8, frameon=False, loc="upper left")
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    return fig
+    over = [r for r in records if max(r["review_share"], r["self_share"] or 0) > 100]
+    text = (f"自评与复核得分率分布：{len(records)}个项目，{len(claimed)}个填报自评分；"
+            f"复核得分率{_span([r['review_share'] for r in records])}")
+    if claimed:
+        text += f"，自评得分率{_span([r['self_share'] for r in claimed])}"
+    if over:
+        text += "；得分率超过100%、计入最后一组：" + "、".join(
+            f"{n}（{max(r['review_share'], r['self_share'] or 0):.2f}%）" for r, n in zip(over, unique_names(over), strict=True))
+    return _describe(fig, text + "。")
+
+
+def _span(values: list[float]) -> str:
+    return f"{min(values):.2f}%至{max(values):.2f}%" if values else "—"
 
 
 def execution_vs_score(records: list[dict], claim: float = 95.0, low: float = 80.0) -> Figure:
-    """Execution rate against self-score share: full marks on low spending stand out."""
+    """Execution rate against self-score share: full marks on low spending stand out. A project
+    outside the axes (a rate or share above 100 %) is drawn on the edge as a triangle and named."""
     fig = Figure(figsize=(7.5, 4.2))
     ax = fig.add_subplot()
     pts = [r for r in records if r["execution_rate"] is not None and r["self_share"] is not None]
     flagged = [r for r in pts if r["self_share"] >= claim and r["execution_rate"] < low]
-    others = [r for r in pts if r not in flagged]
+    top = 105.0
+    outside = [r for r in pts if r["execution_rate"] > top or r["self_share"] > top]
+    inside = [r for r in pts if r not in outside]
     # Shade exactly the flagged corner: high self-score on low spending.
-    ax.fill_between([0, low], claim, 102, color="#fbeaea", zorder=0)
+    ax.fill_between([0, low], claim, top, color="#fbeaea", zorder=0)
+    others = [r for r in inside if r not in flagged]
     ax.scatter([r["execution_rate"] for r in others], [r["self_share"] for r in others], s=18,
                color=REVIEW_COLOR, alpha=0.6, label="项目")
-    ax.scatter([r["execution_rate"] for r in flagged], [r["self_share"] for r in flagged], s=30,
-               color=WARN_COLOR, label=f"自评≥{claim:g}%且执行率<{low:g}%")
+    ax.scatter([r["execution_rate"] for r in flagged if r in inside], [r["self_share"] for r in flagged if r in inside],
+               s=30, color=WARN_COLOR, label=f"自评≥{claim:g}%且执行率<{low:g}%")
+    if outside:
+        ax.scatter([_edge(r["execution_rate"], 0, top) for r in outside], [_edge(r["self_share"], 0, top) for r in outside],
+                   s=40, marker="^", color="#6c3483", label="超出坐标范围（画在边缘）", clip_on=False, zorder=3)
+    names = dict(zip((r["name"] for r in pts), unique_names(pts), strict=True))
     if len(flagged) <= 12:
         for r in flagged:
-            ax.annotate(r["project_name"], (r["execution_rate"], r["self_share"]), fontsize=7,
-                        xytext=(-4, -9), textcoords="offset points", ha="right")
-    ax.set_xlim(max(0.0, min([r["execution_rate"] for r in pts], default=50.0) - 5), 102)
-    ax.set_ylim(max(0.0, min([r["self_share"] for r in pts], default=50.0) - 5), 102)
+            ax.annotate(names[r["name"]], (_edge(r["execution_rate"], 0, top), _edge(r["self_share"], 0, top)),
+                        fontsize=7, xytext=(-4, -9), textcoords="offset points", ha="right")
+    for r in outside[:12]:
+        ax.annotate(names[r["name"]], (_edge(r["execution_rate"], 0, top), _edge(r["self_share"], 0, top)),
+                    fontsize=7, xytext=(-4, -9), textcoords="offset points", ha="right", color="#6c3483")
+    ax.set_xlim(max(0.0, min([r["execution_rate"] for r in pts], default=50.0) - 5), top)
+    ax.set_ylim(max(0.0, min([r["self_share"] for r in pts], default=50.0) - 5), top)
     ax.set_xlabel("预算执行率 %")
     ax.set_ylabel("自评得分率 %")
     ax.set_title("预算执行率与自评得分率", fontsize=11, loc="left")
     ax.legend(fontsize=8, frameon=False, loc="lower right")
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    return fig
+    text = f"预算执行率与自评得分率：{len(pts)}个项目"
+    if flagged:
+        text += f"，其中{len(flagged)}个自评≥{claim:g}%且执行率<{low:g}%：" + "、".join(
+            f"{names[r['name']]}（执行率{r['execution_rate']:.2f}%）" for r in flagged)
+    if outside:
+        text += f"；{len(outside)}个超出坐标范围、画在边缘：" + "、".join(
+            f"{names[r['name']]}（执行率{r['execution_rate']:.2f}%，自评得分率{r['self_share']:.2f}%）" for r in outside)
+    if len(pts) < len(records):
+        text += f"；{len(records) - len(pts)}个项目缺少执行率或自评分，未画出"
+    return _describe(fig, text + "。")
 
 
 def gap_bars(records: list[dict], limit: int = 15) -> Figure:
-    """The projects whose review falls furthest below their self-score (share points)."""
+    """The projects whose review falls furthest below their self-score (share points), one bar
+    per project (equal names told apart)."""
     ranked = sorted((r for r in records if r["gap"] is not None), key=lambda r: -r["gap"])[:limit][::-1]
     fig = Figure(figsize=(7.5, 0.32 * max(len(ranked), 1) + 1.3))
     ax = fig.add_subplot()
-    ax.barh([r["project_name"][:16] for r in ranked], [r["gap"] for r in ranked],
-            color=WARN_COLOR, height=0.6)
+    labels = unique_names(ranked)
+    ax.barh(range(len(ranked)), [r["gap"] for r in ranked], color=WARN_COLOR, height=0.6)
+    ax.set_yticks(range(len(ranked)), labels)
     ax.set_xlabel("自评得分率 − 复核得分率（百分点）")
     ax.set_title(f"差距最大的{len(ranked)}个项目", fontsize=11, loc="left")
     ax.tick_params(axis="y", labelsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    return fig
+    return _describe(fig, f"差距最大的{len(ranked)}个项目（自评得分率−复核得分率，百分点）：" + "、".join(
+        f"{n} {r['gap']:.2f}" for r, n in zip(ranked[::-1], labels[::-1], strict=True)) + "。")
 
 
 def findings_bars(codes: list[dict], limit: int = 12) -> Figure:
@@ -272,11 +324,12 @@ def findings_bars(codes: list[dict], limit: int = 12) -> Figure:
     fig = Figure(figsize=(7.5, 0.32 * max(len(top), 1) + 1.3))
     ax = fig.add_subplot()
     colors = {"error": WARN_COLOR, "warning": "#d68910", "info": SELF_COLOR}
-    ax.barh([c["title"] for c in top], [c["projects"] for c in top], color=[colors[c["severity"]] for c in top],
-            height=0.6)
+    ax.barh(range(len(top)), [c["projects"] for c in top], color=[colors[c["severity"]] for c in top], height=0.6)
+    ax.set_yticks(range(len(top)), [c["title"] for c in top])
     ax.set_xlabel("项目数")
     ax.set_title("复核发现（按项目数）", fontsize=11, loc="left")
     ax.tick_params(axis="y", labelsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    return fig
+    return _describe(fig, "复核发现（按项目数）：" + "、".join(
+        f"{c['title']} {c['projects']}个项目" for c in codes[:limit]) + "。")

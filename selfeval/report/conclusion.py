@@ -15,7 +15,7 @@ from typing import Any
 
 from selfeval.assess.evaluation import HUNDRED, Evaluation
 from selfeval.assess.findings import SEVERITIES, Finding
-from selfeval.report.wording import spec
+from selfeval.report.wording import reviewer_places, spec
 
 
 def _open(ev: Evaluation) -> list[Finding]:
@@ -64,7 +64,8 @@ def key_problems(ev: Evaluation, limit: int = 5) -> list[Cause]:
 
 def rating_change(ev: Evaluation) -> str:
     """How the review rating compares with the self rating: 未变, 下调一档, 上调两档, or ''."""
-    if not ev.self_claimed or ev.rating is None:  # an unsettled rating is neither up nor down
+    # an unsettled rating is neither up nor down; a self total with a row unscored rates nothing
+    if not ev.self_claimed or ev.rating is None or ev.self_rating is None:
         return ""
     ranks = [b.rating for b in ev.ruleset.rating_bands]
     if ev.rating not in ranks or ev.self_rating not in ranks:
@@ -142,9 +143,63 @@ def evidence(ev: Evaluation) -> list[dict[str, str]]:
     return _per_finding(ev, "evidence")
 
 
-def rectification(ev: Evaluation) -> list[dict[str, str]]:
-    """整改要求: what the department must correct in this form, per open error or warning."""
-    return _per_finding(ev, "rectify")
+@dataclass(frozen=True)
+class Demand:
+    """One 整改要求: a root cause of open errors or warnings, what it concerns (indicators or money
+    rows), the figures at fault (its findings' messages), what to do, by when, what to send back."""
+
+    cause: str
+    subject: str
+    problem: str
+    action: str
+    deadline: str
+    report_back: str
+    titles: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The demand as one paragraph, as the 复核意见书 prints it."""
+        w = spec()["demands"]["labels"]
+        return (f"{self.cause}。{w['subject']}{self.subject}。{w['problem']}{self.problem}"
+                f"{w['action']}{self.action}{w['deadline']}{self.deadline}。{w['report_back']}{self.report_back}。")
+
+
+def deadline_text(ev: Evaluation, rectify_by: str | None = None) -> str:
+    """By when: the params file's `rectify_by` (a date), else the ruleset's `rectify_days` counted
+    from receiving the 复核意见."""
+    w = spec()["demands"]
+    if rectify_by:
+        y, m, d = (int(x) for x in rectify_by.split("-"))
+        return w["by_date"].format(date=f"{y}年{m}月{d}日")
+    return w["by_days"].format(days=ev.ruleset.review.rectify_days)
+
+
+def rectification(ev: Evaluation, rectify_by: str | None = None) -> list[Demand]:
+    """整改要求, one per root cause of open errors and warnings that has something to correct, most
+    severe first: each names its indicators or money rows, the figures at fault, what to do, the
+    deadline and what to send back. A finding the review's own result does not bear out (every
+    score full in the review too) demands nothing."""
+    w = spec()["demands"]
+    actions, proofs = spec()["rectify"], spec()["evidence"]
+    deadline = deadline_text(ev, rectify_by)
+    out = []
+    for cause in key_problems(ev, limit=len(spec()["causes"]) + 1):
+        found = [f for f in cause.findings if f.dismissed is None and f.severity in ("error", "warning")
+                 and not f.evidence.get("review_agrees") and f.code in actions]
+        if not found:
+            continue
+        names = list(dict.fromkeys(n for f in found for n in f.indicators))
+        proof = list(dict.fromkeys(_fill(proofs[f.code], f).rstrip("。") for f in found if f.code in proofs))
+        subject = "、".join(f"“{n}”" for n in names) if names else w["subjects"].get(cause.id, cause.title)
+        out.append(Demand(
+            cause=cause.title, subject=subject,
+            problem=reviewer_places("".join(dict.fromkeys(f.message for f in found))),
+            action="".join(dict.fromkeys(_fill(actions[f.code], f) for f in found)),
+            deadline=deadline,
+            report_back=w["report_back"] + ("" if not proof else w["with"].format(proof="；".join(proof))),
+            titles=tuple(dict.fromkeys(f.title for f in found)),
+        ))
+    return out
 
 
 def advice(ev: Evaluation) -> list[dict[str, str]]:
@@ -164,8 +219,10 @@ def result_use(ev: Evaluation) -> str:
 
 __all__ = [
     "Cause",
+    "Demand",
     "advice",
     "causes",
+    "deadline_text",
     "evidence",
     "key_problems",
     "quality",

@@ -19,7 +19,7 @@ from selfeval.assess.scoring import at_threshold as _at_threshold
 from selfeval.assess.scoring import project_results, round_half_up
 from selfeval.form.labels import LABELS
 from selfeval.form.values import canonical, show_number, show_range, show_rate
-from selfeval.report.conclusion import advice
+from selfeval.report.conclusion import advice, key_problems
 from selfeval.report.wording import spec as _spec
 
 
@@ -67,7 +67,6 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
     # a pending indicator is neither gain nor loss: it stays out of the moves and the gap, and is
     # named with the range it leaves open
     moves.sort(key=lambda m: m[1])
-    open_findings = [x for x in ev.findings if x.dismissed is None]
     gap = ev.difference or ZERO
     return {
         "project_name": f.project_name,
@@ -120,7 +119,8 @@ def narrative_context(ev: Evaluation) -> dict[str, Any]:
         "counts": counts,
         "finding_total": sum(counts.values()),
         "dismissed": sum(1 for x in ev.findings if x.dismissed is not None),
-        "top_titles": [x.title for x in open_findings if x.severity in ("error", "warning")][:5],
+        # the conclusion box's list, so the two never differ
+        "top_titles": [c.title for c in key_problems(ev)],
         "advice": advice(ev),
     }
 

@@ -31,7 +31,7 @@ from selfeval.form.labels import category_name
 from selfeval.form.values import show_number, show_range, show_score, show_signed
 from selfeval.report import conclusion, sections
 from selfeval.report.context import ReportContext
-from selfeval.report.wording import spec
+from selfeval.report.wording import KEEP_ROWS, spec
 
 BLANK = "＿＿＿＿＿＿"  # a place to fill by hand
 BODY_FONT, HEADING_FONT = "宋体", "黑体"
@@ -113,10 +113,6 @@ def _table(doc, header: list[str], rows: list[list[str]], widths: list[float] | 
     return table
 
 
-#: A table of at most this many rows is never split across pages; a longer one may break.
-KEEP_ROWS = 15
-
-
 def _keep_together(table) -> None:
     """A small table stays on one page: each of its rows is kept with the next."""
     if len(table.rows) <= KEEP_ROWS:
@@ -183,7 +179,8 @@ def opinion_bytes(ctx: ReportContext) -> bytes:
     ], widths=[3.5, 11.9])
 
     _heading(doc, w["basis"]["heading"])
-    doc.add_paragraph(w["basis"]["text"].format(ruleset=ev.ruleset.title, name=ev.ruleset.name))
+    sources = "".join(w["basis"]["source"].format(source=s) for s in ev.ruleset.sources)
+    doc.add_paragraph(w["basis"]["text"].format(ruleset=ev.ruleset.title, sources=sources))
     _heading(doc, w["method"]["heading"])
     doc.add_paragraph(w["method"]["text"])
 
@@ -205,13 +202,11 @@ def opinion_bytes(ctx: ReportContext) -> bytes:
                 doc.add_paragraph(f"{finding.title}：{finding.message}", style="List Bullet")
 
     _heading(doc, w["rectify"]["heading"])
-    demands = conclusion.rectification(ev)
+    demands = conclusion.rectification(ev, ctx.rectify_by)
     if not demands:
         doc.add_paragraph(w["rectify"]["none"])
     for i, item in enumerate(demands, 1):
-        doc.add_paragraph(f"{i}. {item['text']}")
-    if demands:
-        doc.add_paragraph(w["rectify"]["report_back"].format(deadline=ctx.rectify_by or f"{BLANK}"))
+        doc.add_paragraph(f"{i}. {item.text}")
 
     _heading(doc, w["decided"]["heading"])
     decided = _decisions(ev)

@@ -6,7 +6,6 @@ files (a project called `<script>…`) appears as text. The notebook cells only 
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
@@ -28,6 +27,7 @@ from selfeval.form.values import (
 from selfeval.report import conclusion
 from selfeval.report.conclusion import causes
 from selfeval.report.context import ReportContext
+from selfeval.report.wording import keep, reviewer_places, spec
 from selfeval.version import __version__
 
 
@@ -52,24 +52,10 @@ def _env() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["place"] = reviewer_places
+    env.globals["keep"] = keep
     env.globals.update(d=show_number, s=show_score, pct=show_rate, signed=show_signed, rate_names=LABELS["rate_names"],
                        severity_names=SEVERITY_WORDS)
     return env
-
-
-_PLACE = re.compile(r"\b(line|row) (\d+)(?:, column (\d+))?|\bcolumn (\d+)")
-
-
-def reviewer_places(text: str) -> str:
-    """A place in a form as a reviewer reads it: `line 17, column 3` → 第17行第3列 (loaders name
-    places in English for the command line; the report speaks Chinese)."""
-
-    def chinese(m: re.Match) -> str:
-        if m.group(4):
-            return f"第{m.group(4)}列"
-        return f"第{m.group(2)}行" + (f"第{m.group(3)}列" if m.group(3) else "")
-
-    return _PLACE.sub(chinese, text)
 
 
 def _render(name: str, **ctx) -> str:
@@ -207,7 +193,7 @@ def indicators_html(ctx: ReportContext) -> str:
             "difference": show_signed(diff) if diff else "", "diff_flag": bool(diff) or r.review.score is None,
             # With a decision, the rule's own reading stays visible and the decision follows it once.
             "reason": (r.rescore.reason if r.decision else r.review.reason)
-            + ("" if r.weight_origin.stated else f"（权重{weight_note(r.weight_origin, ev.ruleset.name)}）"),
+            + ("" if r.weight_origin.stated else f"（权重{weight_note(r.weight_origin, ev.ruleset.title)}）"),
             "decision": r.decision,
             "note": ind.deviation_note or ind.explanation,
         })
@@ -269,7 +255,7 @@ def assessment_html(ctx: ReportContext) -> str:
     ev = ctx.evaluation
     q = conclusion.quality(ev)
     return _render("assessment.html.j2", quality=q, gap_share=show_rate(q["gap_share"]) if q["gap_share"] is not None
-                   else None, evidence=conclusion.evidence(ev), rectify=conclusion.rectification(ev),
+                   else None, evidence=conclusion.evidence(ev), rectify=conclusion.rectification(ev, ctx.rectify_by),
                    result_use=conclusion.result_use(ev))
 
 
@@ -338,6 +324,7 @@ def appendix_html(ctx: ReportContext) -> str:
         loader=names["loader"].get(prov.loader, prov.loader), encoding=prov.encoding, sheet=prov.sheet,
         table=prov.table, sha256=prov.sha256,
         notes=prov.notes, version=__version__, reviewer=ctx.reviewer, review_date=ctx.review_date,
+        checker=ctx.checker, approver=ctx.approver, approval=spec()["opinion"]["approval"],
         codes=[(f.code, f.title) for f in ctx.evaluation.findings],
     )
 

@@ -735,7 +735,8 @@ def test_form_year_outside_the_ruleset(suzhou):
     assert codes(ev) == {"SE-PLAUS-YEAR"}
     f = only(ev, "SE-PLAUS-YEAR")
     assert f.severity == "warning"
-    assert f.evidence == {"year": 2022, "ruleset": "suzhou-2023", "years": "2023"}
+    assert f.evidence == {"year": 2022, "ruleset": "suzhou-2023", "ruleset_title": "2023年度苏州市级财政支出项目绩效自评",
+                          "years": "2023"}
     assert "表格年度2022" in f.message
 
 
@@ -756,7 +757,7 @@ def test_empty_recommendations_and_low_execution(suzhou):
     form = with_narrative(with_spending(clean_form(), paid="79"), recommendations="暂无")
     f = only(run(form, suzhou), "SE-NARR-EMPTY")
     assert "进一步加强项目管理的建议”填写为“暂无" in f.message
-    assert "预算执行率仅79.00%" in f.message
+    assert "预算执行率为79.00%" in f.message
 
 
 def test_empty_problems_with_nothing_lost_is_fine(suzhou):

@@ -156,3 +156,61 @@ def test_unsettled_results_are_ranked_apart_never_as_the_best():
     assert "项目u" not in html  # the gap ranking holds settled results only
     html = pf.page_html(ctx, "projects")
     assert "待定：分值或得分超过满分" in html
+
+
+# --- every project drawn: above 100 %, and equal names -------------------------------------------
+
+def _twins_and_overfull():
+    a = rec("a", "民政局", 100.0, 90.0, 60.0, 100.0, 60.0)
+    b = rec("b", "教育局", 98.0, 80.0, 70.0, 100.0, 70.0)
+    b["project_name"] = a["project_name"]  # two departments, one project name
+    over = rec("over", "财政局", 112.5, 104.0, 130.0, 100.0, 130.0)  # an over-full form, paid above budget
+    return [a, b, over]
+
+
+def test_the_gap_chart_draws_one_bar_per_project_with_equal_names_told_apart():
+    from selfeval.report.charts import gap_bars, unique_names
+
+    records = _twins_and_overfull()
+    fig = gap_bars(records)
+    ax = fig.axes[0]
+    assert len(ax.patches) == 3
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(set(labels)) == 3 and "项目a（民政局）" in labels and "项目a（教育局）" in labels
+    same = [rec("x", "民政局", 90.0, 80.0, 90.0, 1.0, 1.0), rec("y", "民政局", 90.0, 70.0, 90.0, 1.0, 1.0)]
+    same[1]["project_name"] = same[0]["project_name"]
+    assert unique_names(same) == ["项目x（民政局）·x", "项目x（民政局）·y"]  # same department too: the params name
+    from selfeval.report.charts import ALT_ATTRIBUTE
+
+    assert "项目a（教育局） 18.00" in getattr(fig, ALT_ATTRIBUTE)
+
+
+def test_a_project_above_100_percent_is_drawn_on_the_edge_and_named():
+    from selfeval.report.charts import ALT_ATTRIBUTE, execution_vs_score, share_distribution
+
+    records = _twins_and_overfull()
+    fig = execution_vs_score(records)
+    ax = fig.axes[0]
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    from matplotlib.collections import PathCollection
+
+    drawn = [tuple(p) for c in ax.collections if isinstance(c, PathCollection) for p in c.get_offsets()]
+    assert len(drawn) == 3  # nobody dropped
+    assert all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in drawn), (drawn, (x0, x1, y0, y1))
+    alt = getattr(fig, ALT_ATTRIBUTE)
+    assert "超出坐标范围" in alt and "项目over（执行率130.00%，自评得分率112.50%）" in alt
+    hist = share_distribution(records)
+    assert "项目over（112.50%）" in getattr(hist, ALT_ATTRIBUTE)
+    heights = sum(p.get_height() for p in hist.axes[0].patches)
+    assert heights == 6  # three self shares and three review shares, the over-full one in the last bin
+
+
+def test_every_portfolio_chart_says_what_it_shows():
+    from selfeval.report import charts
+
+    records = _twins_and_overfull()
+    for fig in (charts.share_distribution(records), charts.execution_vs_score(records), charts.gap_bars(records),
+                charts.findings_bars(pf.findings_by_code(RECORDS))):
+        alt = getattr(fig, charts.ALT_ATTRIBUTE)
+        assert len(alt) > 20 and alt != "图表"

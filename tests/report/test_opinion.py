@@ -15,7 +15,8 @@ import selfeval
 from selfeval.report import conclusion, sections
 from selfeval.report.context import ReportContext
 from selfeval.report.notebook import prepare
-from selfeval.report.opinion import BLANK, KEEP_ROWS, opinion_bytes, verdict_text
+from selfeval.report.opinion import BLANK, opinion_bytes, verdict_text
+from selfeval.report.wording import KEEP_ROWS
 
 ROOT = Path(__file__).resolve().parents[2]
 SIGNED = """document_number: 苏财绩复〔2024〕17号
@@ -66,8 +67,11 @@ def test_it_says_what_the_html_report_says(seed):
     assert verdict in text and "79.43 / 80.00" in verdict and "评级 优" in verdict
     for cause in conclusion.key_problems(ev):
         assert cause.title in text
-    demands = conclusion.rectification(ev)
-    assert demands and all(d["text"] in text for d in demands)
+    demands = conclusion.rectification(ev, ctx.rectify_by)
+    assert demands and all(d.text in text for d in demands)
+    # the HTML report's 整改要求 are the same demands, part by part
+    html_text = BeautifulSoup(sections.assessment_html(ctx), "html.parser").get_text()
+    assert all(part in html_text for d in demands for part in (d.cause, d.problem, d.action, d.deadline, d.report_back))
     assert "合计 |  | 80.00 | 80.00 | 79.43 | -0.57" in text  # the score table's total row
     assert conclusion.result_use(ev) in text
 
@@ -75,16 +79,18 @@ def test_it_says_what_the_html_report_says(seed):
 def test_the_fields_a_person_fills_come_from_the_params_file(seed):
     _, text = seed
     assert "苏财绩复〔2024〕17号" in text
-    assert "请于2024-06-30前完成整改" in text
+    assert "期限：2024年6月30日前完成。" in text
     assert "复核人 | 示例复核人 | \u3000 | 2024-03-15" in text  # a full-width space keeps a signing cell tall
     assert "审核人 | 李审核" in text and "负责人 | 王负责" in text
     assert "关于电子政务项目运行维护资金2023年度绩效自评的复核意见" in text
-    assert "《2023年度苏州市级财政支出项目绩效自评》（评分规则suzhou-2023）" in text.replace(" ", "")
+    assert ("《2023年度苏州市级财政支出项目绩效自评表》填表说明；《2023年度苏州市级财政支出项目绩效评价共性指标》；"
+            "“2023年度苏州市级财政支出项目绩效自评”评分规则") in text
 
 
 def test_absent_fields_are_blanks_to_fill(tmp_path):
     text = _text(opinion_bytes(prepare(_params(tmp_path, extra=""))), tmp_path)
-    assert f"文号：{BLANK}" in text and f"请于{BLANK}前完成整改" in text
+    # no date in the params: the ruleset's default period, counted from receiving the document
+    assert f"文号：{BLANK}" in text and "期限：自收到本意见之日起30日内完成。" in text
     assert "审核人 | \u3000 | \u3000 | \u3000" in text and "负责人 | \u3000 | \u3000 | \u3000" in text
 
 

@@ -36,11 +36,11 @@ def unstated_weights(ev: Evaluation) -> Iterator[Finding]:
         return
     settled = ev.all_met
     status = ("全部指标均得满分，无论如何分配权重得分率都相同，评级不受影响。" if settled else
-              "复核得分按上述权重计算；在复核人确定这些权重（决定中的weights）或认可上述分配（撤销本条）之前，评级待定。")
+              "复核得分按上述权重计算；在复核人确定这些权重或认可上述分配（撤销本条）之前，评级待定。")
     yield make_finding(
         UNSTATED_WEIGHTS, tuple(r.indicator.name for r in derived),
         variant="settled" if settled else None, kind="warning" if settled else None,
-        items=joined([f"{r.indicator.name}（{format_decimal(r.indicator.weight)}分：{weight_note(r.weight_origin, ev.ruleset.name)}）"
+        items=joined([f"{r.indicator.name}（{format_decimal(r.indicator.weight)}分：{weight_note(r.weight_origin, ev.ruleset.title)}）"
                       for r in derived]), status=status)
 
 

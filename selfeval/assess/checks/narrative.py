@@ -22,7 +22,7 @@ def empty_problems(ev: Evaluation) -> Iterator[Finding]:
         reasons.append(f"复核得分{format_decimal(round_half_up(ev.review_total))}分低于满分")
     rate = ev.rates.execution_rate
     if rate is not None and rate < ev.ruleset.review.low_execution:
-        reasons.append(f"预算执行率仅{show_rate(rate)}")
+        reasons.append(f"预算执行率为{show_rate(rate)}")
     if not reasons:
         return
     n = ev.form.narrative

@@ -88,5 +88,5 @@ def duplicates(ev: Evaluation) -> Iterator[Finding]:
 @raises("SE-PLAUS-YEAR")
 def year_covered(ev: Evaluation) -> Iterator[Finding]:
     if ev.form.year not in ev.ruleset.years:
-        yield make_finding("SE-PLAUS-YEAR", year=ev.form.year, ruleset=ev.ruleset.name,
+        yield make_finding("SE-PLAUS-YEAR", year=ev.form.year, ruleset=ev.ruleset.name, ruleset_title=ev.ruleset.title,
                            years="、".join(str(y) for y in ev.ruleset.years))
