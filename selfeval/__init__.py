@@ -36,6 +36,15 @@ Chinese column names of `scores.xlsx`; `to_frame(exact=True)` keeps exact decima
 `selfeval.write_opinion(ev, "out/greening.docx")` writes the review as a Word document a bureau
 can sign and send (a params file in place of `ev` fills its 文号, 审核人, 负责人 and 整改期限).
 
+## Year over year
+```python
+h = selfeval.history("reports/selfeval.db")   # every project-year a batch stored (or a folder of forms)
+h.pivot(index="project_name", columns="year", values="review_share")
+selfeval.history("reports/selfeval.db", indicators=True)   # one row per indicator and year
+```
+A batch keeps every review in `selfeval.db` in its output folder; `selfeval history add FOLDER`
+back-fills earlier years. Each report compares its project with the year before it.
+
 ## Charts with Chinese labels
 
 Call `selfeval.use_chinese_font()` once before plotting (it registers the bundled Noto Sans SC),
@@ -57,13 +66,13 @@ from selfeval.version import __version__
 _API = {
     "load": "api", "review": "api", "review_params": "api", "review_file": "api", "review_folder": "api",
     "form_files": "api", "list_rulesets": "api", "use_chinese_font": "api", "show_figure": "api",
-    "example_folder": "api", "write_opinion": "api",
+    "example_folder": "api", "write_opinion": "api", "history": "record.frames",
     "Form": "form.model", "Indicator": "form.model", "Evaluation": "assess.evaluation", "Finding": "assess.findings",
     "Ruleset": "assess.rulesets", "SelfevalError": "errors",
 }
 
 __all__ = ["Evaluation", "Finding", "Form", "Indicator", "Ruleset", "SelfevalError", "__version__",
-           "example_folder", "form_files", "list_rulesets", "load", "review", "review_file", "review_folder",
+           "example_folder", "form_files", "history", "list_rulesets", "load", "review", "review_file", "review_folder",
            "review_params", "show_figure", "use_chinese_font", "write_opinion"]
 
 if TYPE_CHECKING:
@@ -85,6 +94,7 @@ if TYPE_CHECKING:
     from selfeval.assess.rulesets import Ruleset
     from selfeval.errors import SelfevalError
     from selfeval.form.model import Form, Indicator
+    from selfeval.record.frames import history
 
 
 def __getattr__(name: str) -> Any:

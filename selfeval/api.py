@@ -89,18 +89,10 @@ def form_files(folder: str | Path) -> list[Path]:
 
 def is_params_file(path: Path) -> bool:
     """Whether a YAML file is a params file (it names a `form`) rather than a form."""
-    import yaml
-
     # imported on first use, so `import selfeval` stays fast
-    from selfeval.yamlio import load_yaml
+    from selfeval.params import is_params_file as names_a_form
 
-    if path.suffix.lower() not in (".yaml", ".yml"):
-        return False
-    try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
-    except (SelfevalError, yaml.YAMLError, UnicodeDecodeError, OSError, ValueError):
-        return False
-    return isinstance(data, dict) and "form" in data and "project_name" not in data
+    return names_a_form(Path(path))
 
 
 def review_file(path: str | Path, *, ruleset: str | Path | Ruleset | None = None,

@@ -214,8 +214,20 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise SelfevalError(f"{params}: report takes a params file (a YAML file whose form: names the form), "
                             f"not a form; write one such as\n  form: {params.name}\nnext to it, or review the "
                             f"form itself: selfeval review {args.params}")
+    previous = None
+    if args.db:  # the review is stored, and compared with the year before it in the record
+        # imported when the command runs, so every command (and --help) starts fast
+        from selfeval.form.keys import load_aliases
+        from selfeval.record.backfill import add_files
+        from selfeval.record.store import Record
+
+        with Record(args.db) as rec:
+            added = add_files(rec, [params], load_aliases(args.aliases))[0]
+            if added.error:
+                raise SelfevalError(added.error)
+            previous = rec.prior(added.prior_ref) if added.prior_ref else None
     warm_font_cache()
-    rendered = render_report(params, Path(args.out), docx=args.docx)
+    rendered = render_report(params, Path(args.out), docx=args.docx, previous=previous)
     print(rendered.html_path)
     if args.docx:
         print(rendered.html_path.with_suffix(".docx"))
@@ -227,8 +239,71 @@ def cmd_run(args: argparse.Namespace) -> int:
     from selfeval.batch.run import run_batch
 
     summary = run_batch(Path(args.params_dir), Path(args.out), jobs=args.jobs, force=args.force,
-                        dask_address=args.dask, portfolio=not args.no_portfolio, docx=args.docx)
+                        dask_address=args.dask, portfolio=not args.no_portfolio, docx=args.docx,
+                        db=False if args.no_db else (args.db or True), aliases=args.aliases)
     return 1 if summary.failed or summary.portfolio_error else 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    # imported when the command runs, so every command (and --help) starts fast
+    from selfeval.record.store import Record
+
+    with Record(args.db) as rec:
+        if args.action == "add":
+            return _history_add(rec, args)
+        if args.action == "show":
+            return _history_show(rec, args.project)
+        return _history_render(rec, args)
+
+
+def _history_add(rec, args: argparse.Namespace) -> int:
+    # imported when the command runs, so every command (and --help) starts fast
+    from selfeval.api import form_files
+    from selfeval.form.keys import load_aliases
+    from selfeval.record.backfill import add_files
+
+    failed = 0
+    for a in add_files(rec, form_files(args.folder), load_aliases(args.aliases), args.year):
+        if a.error:
+            failed += 1
+            print(_plain(f"selfeval: FAILED {a.path.name}: {a.error}"), file=sys.stderr)
+        else:
+            s = a.stored
+            what = f"added revision {s.revision}" if s.added else f"unchanged (revision {s.revision})"
+            print(_plain(f"{s.year} {s.project_key}: {what} ← {a.path.name}"))
+    return 1 if failed else 0
+
+
+def _history_show(rec, project: str) -> int:
+    rows = rec.reviews(project)
+    if not rows:
+        raise SelfevalError(f"{rec.where}: no project matches {project!r} (a key, or part of a project name)")
+    for key in dict.fromkeys(r["project_key"] for r in rows):
+        mine = [r for r in rows if r["project_key"] == key]
+        print(_plain(f"{mine[-1]['current_name']}（{mine[-1]['department']}）  key {key}"))
+        print("  年度  修订  复核得分            评级            执行率    错误/警告  复核人  复核日期    selfeval")
+        for r in mine:
+            total = r["review_total"] if r["review_low"] == r["review_high"] else f"{r['review_low']}–{r['review_high']}"
+            rate = "—" if r["execution_rate"] is None else f"{float(r['execution_rate']):.2f}%"
+            print(_plain(f"  {r['year']}  {r['revision']:>4}  {total:>8} / {r['full_marks']:<6}  "
+                         f"{r['rating_text']:<12}  {rate:>8}  {r['errors']:>4}/{r['warnings']:<4}  "
+                         f"{r['reviewer'] or '—'}  {r['review_date'] or '—'}  {r['selfeval_version']}"))
+    return 0
+
+
+def _history_render(rec, args: argparse.Namespace) -> int:
+    # imported when the command runs, so every command (and --help) starts fast
+    from selfeval.report.fonts import warm_font_cache
+    from selfeval.report.stored import render_stored
+
+    rows = [r for r in rec.reviews(args.project) if r["year"] == args.year]
+    if len(rows) != 1:
+        raise SelfevalError(f"{rec.where}: {len(rows)} projects match {args.project!r} in {args.year}; "
+                            "give the project key (selfeval history show)")
+    warm_font_cache()
+    rendered = render_stored(rec, rows[0]["id"], Path(args.out), f"{args.year}-{rows[0]['project_name']}", args.docx)
+    print(rendered.html_path)
+    return 0
 
 
 def cmd_portfolio(args: argparse.Namespace) -> int:
@@ -257,7 +332,11 @@ EXAMPLES = {
     "schema": ["selfeval schema > form.schema.json"],
     "convert": ["selfeval convert form.txt --to yaml --out form.yaml",
                 "selfeval convert form.pdf --to xlsx --out form.xlsx"],
-    "report": ["selfeval report params/greening.yaml --out reports"],
+    "report": ["selfeval report params/greening.yaml --out reports",
+               "selfeval report params/greening.yaml --out reports --db reports/selfeval.db"],
+    "history": ["selfeval history add forms2022 --year 2022 --db reports/selfeval.db",
+                "selfeval history show 高标准农田 --db reports/selfeval.db",
+                "selfeval history render 高标准农田 2022 --db reports/selfeval.db --out old"],
     "run": ["selfeval run params --out reports", "selfeval run params --out reports --jobs 4 --force",
             "selfeval run params --out reports --dask tcp://scheduler:8786"],
     "portfolio": ["selfeval portfolio params --out reports/portfolio.html",
@@ -332,6 +411,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("params", help="the project's params file (YAML naming its form; see params/)")
     sp.add_argument("--out", default="reports", help="folder for the report (default: reports)")
     sp.add_argument("--docx", action="store_true", help="also write the 复核意见书 as a Word document (.docx)")
+    sp.add_argument("--db", metavar="PATH|URL", help="store the review in this record and compare it with the "
+                                                     "year before (an SQLite file or postgresql://…)")
+    sp.add_argument("--aliases", metavar="FILE", help="renamed projects: new name → old names (docs/record.md)")
     rulesets_arg(sp)
     sp.set_defaults(func=cmd_report)
     sp = sub.add_parser("run", help="render every params file in a folder, plus the index")
@@ -342,8 +424,29 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--dask", metavar="ADDRESS", help="send projects to a Dask cluster")
     sp.add_argument("--no-portfolio", action="store_true", help="do not render portfolio.html")
     sp.add_argument("--docx", action="store_true", help="also write each project's 复核意见书 (.docx)")
+    sp.add_argument("--db", metavar="PATH|URL", help="the record across years (default: OUT/selfeval.db; "
+                                                     "postgresql://… for a shared server)")
+    sp.add_argument("--no-db", action="store_true", help="keep no record (and compare with no earlier year)")
+    sp.add_argument("--aliases", metavar="FILE", help="renamed projects: new name → old names (docs/record.md)")
     rulesets_arg(sp)
     sp.set_defaults(func=cmd_run)
+    sp = sub.add_parser("history", help="the record across years: back-fill earlier years, show a project")
+    hist = sp.add_subparsers(dest="action", required=True, metavar="add|show|render")
+    h = hist.add_parser("add", help="review and store a folder of forms or params files (earlier years)")
+    h.add_argument("folder", help="folder of forms or params files")
+    h.add_argument("--year", type=int, help="the year these forms are for (a form stating another is refused)")
+    h.add_argument("--aliases", metavar="FILE", help="renamed projects: new name → old names")
+    h = hist.add_parser("show", help="a project's years: scores, ratings, revisions")
+    h.add_argument("project", help="a project key or part of a project name")
+    h = hist.add_parser("render", help="render a stored year's report again")
+    h.add_argument("project", help="a project key or part of a project name")
+    h.add_argument("year", type=int)
+    h.add_argument("--out", default="reports", help="folder for the report (default: reports)")
+    h.add_argument("--docx", action="store_true", help="also write the 复核意见书 (.docx)")
+    for h in hist.choices.values():
+        h.add_argument("--db", required=True, metavar="PATH|URL", help="the record (an SQLite file or postgresql://…)")
+        rulesets_arg(h)
+    sp.set_defaults(func=cmd_history)
     sp = sub.add_parser("portfolio", help="render the portfolio overview of a folder")
     sp.add_argument("source", help="folder of forms or params files")
     sp.add_argument("--out", default="reports/portfolio.html", help="the page to write")

@@ -61,3 +61,7 @@ class ParamsError(SelfevalError):
 
 class DecisionsError(SelfevalError):
     """A reviewer decisions file is malformed or refers to unknown indicators/findings."""
+
+
+class RecordError(SelfevalError):
+    """The record across years (its database) cannot be opened, read or written."""

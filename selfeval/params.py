@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError, field_validator
 
 from selfeval.assess.decisions import Decision, load_decisions, parse_decisions
@@ -18,7 +19,7 @@ from selfeval.assess.rulesets import load_ruleset
 from selfeval.errors import ParamsError, SelfevalError
 from selfeval.layouts import get, resolve
 from selfeval.report.wording import section_ids
-from selfeval.yamlio import read_yaml
+from selfeval.yamlio import load_yaml, read_yaml
 
 
 class ExtraParagraph(BaseModel):
@@ -59,6 +60,8 @@ class Params(BaseModel):
     checker: StrictStr | None = None  # 审核人
     approver: StrictStr | None = None  # 负责人
     rectify_by: dt.date | None = None  # 整改期限
+    # the key that links this project's years in the record (default: 主管部门 + project name)
+    project_id: StrictStr | None = None
     decisions: StrictStr | dict[str, Any] | None = None
     analyst_notes: StrictStr | None = None
     narrative: NarrativeOverrides = Field(default_factory=NarrativeOverrides)
@@ -92,9 +95,15 @@ class ResolvedParams(BaseModel):
     checker: str | None = None
     approver: str | None = None
     rectify_by: dt.date | None = None
+    project_id: str | None = None
     decisions: list[Decision]
     analyst_notes: str | None
     narrative: dict[str, Any]
+
+    def signoff(self) -> dict[str, str | None]:
+        """Who signs and when: 复核人, 复核日期, 审核人, 负责人 (the record keeps them)."""
+        return {"reviewer": self.reviewer, "review_date": self.review_date.isoformat() if self.review_date else None,
+                "checker": self.checker, "approver": self.approver}
 
     def notebook_parameters(self) -> dict[str, Any]:
         """Parameters for papermill: plain JSON-able values only."""
@@ -189,6 +198,18 @@ def load_params(path: str | Path) -> ResolvedParams:
         name=p.stem, params_path=p.resolve(), form_path=form_path, decisions_path=decisions_path,
         ruleset=ruleset, region=params.region, sheet=params.sheet, layout=layout, reviewer=params.reviewer,
         review_date=params.review_date, document_number=params.document_number, checker=params.checker,
-        approver=params.approver, rectify_by=params.rectify_by, decisions=decisions, analyst_notes=params.analyst_notes,
+        approver=params.approver, rectify_by=params.rectify_by, project_id=params.project_id, decisions=decisions,
+        analyst_notes=params.analyst_notes,
         narrative=overrides,
     )
+
+
+def is_params_file(path: Path) -> bool:
+    """Whether a YAML file is a params file (it names a `form`) rather than a form."""
+    if path.suffix.lower() not in (".yaml", ".yml"):
+        return False
+    try:
+        data = load_yaml(path.read_text(encoding="utf-8"))
+    except (SelfevalError, yaml.YAMLError, UnicodeDecodeError, OSError, ValueError):
+        return False
+    return isinstance(data, dict) and "form" in data and "project_name" not in data

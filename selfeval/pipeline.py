@@ -13,6 +13,7 @@ from selfeval.assess.checks import review
 from selfeval.assess.choice import ruleset_for
 from selfeval.assess.decisions import Decision, load_decisions
 from selfeval.assess.evaluation import Evaluation
+from selfeval.assess.history import PriorYear
 from selfeval.assess.rulesets import Ruleset, RulesetError, load_ruleset
 from selfeval.form.model import Form
 from selfeval.layouts import Layout
@@ -32,8 +33,10 @@ def evaluate(form: str | Path, *, ruleset: str | Path | Ruleset | None = None, r
 
 
 def review_form(form: Form, *, ruleset: str | Path | Ruleset | None = None, region: str | None = None,
-                decisions: str | Path | list[Decision] | None = None, decisions_source: str = "") -> Evaluation:
-    """Choose a loaded form's ruleset (as `evaluate` does) and review it."""
+                decisions: str | Path | list[Decision] | None = None, decisions_source: str = "",
+                previous: PriorYear | None = None) -> Evaluation:
+    """Choose a loaded form's ruleset (as `evaluate` does) and review it; `previous` is the
+    project's previous year from the record (the review compares the two)."""
     if ruleset is None:
         chosen = ruleset_for(form, region)
     else:
@@ -47,15 +50,27 @@ def review_form(form: Form, *, ruleset: str | Path | Ruleset | None = None, regi
     if isinstance(decisions, str | Path):
         decisions_source = decisions_source or str(decisions)
         decisions = load_decisions(decisions)
-    return review(form, chosen, decisions or [], decisions_source=decisions_source)
+    return review(form, chosen, decisions or [], decisions_source=decisions_source, previous=previous)
 
 
-def evaluate_params(params: str | Path | ResolvedParams) -> tuple[ResolvedParams, Evaluation]:
-    """A params file's project, evaluated: its form, layout, ruleset (or region), decisions."""
+def load_params_form(params: str | Path | ResolvedParams) -> tuple[ResolvedParams, Form]:
+    """A params file, validated, and the form it names, loaded (not yet reviewed)."""
     rp = params if isinstance(params, ResolvedParams) else load_params(params)
-    ev = evaluate(rp.form_path, ruleset=rp.ruleset, region=rp.region, layout=rp.layout, sheet=rp.sheet,
-                  decisions=rp.decisions, decisions_source=str(rp.decisions_path or rp.params_path))
-    return rp, ev
+    return rp, load_form(rp.form_path, sheet=rp.sheet, layout=rp.layout)
 
 
-__all__ = ["evaluate", "evaluate_params", "review_form"]
+def review_params_form(rp: ResolvedParams, form: Form, previous: PriorYear | None = None) -> Evaluation:
+    """Review a params file's loaded form with its ruleset (or region) and decisions."""
+    return review_form(form, ruleset=rp.ruleset, region=rp.region, decisions=rp.decisions,
+                       decisions_source=str(rp.decisions_path or rp.params_path), previous=previous)
+
+
+def evaluate_params(params: str | Path | ResolvedParams,
+                    previous: PriorYear | None = None) -> tuple[ResolvedParams, Evaluation]:
+    """A params file's project, evaluated: its form, layout, ruleset (or region), decisions, and
+    the previous year the record holds (`previous`, if given)."""
+    rp, form = load_params_form(params)
+    return rp, review_params_form(rp, form, previous)
+
+
+__all__ = ["evaluate", "evaluate_params", "load_params_form", "review_form", "review_params_form"]

@@ -323,8 +323,14 @@ def test_readme_table_lists_every_command_and_option():
     usage = _readme_usage()
     commands = _subparsers()
     assert sorted(usage) == sorted(commands)
+    import argparse
+
     for name, parser in commands.items():
-        options = {o for a in parser._actions for o in a.option_strings if o.startswith("--") and o != "--help"}
+        # a command with actions of its own (history add|show|render): their options too
+        parsers = [parser, *(p for a in parser._actions if isinstance(a, argparse._SubParsersAction)
+                             for p in a.choices.values())]
+        options = {o for p in parsers for a in p._actions for o in a.option_strings
+                   if o.startswith("--") and o != "--help"}
         missing = sorted(o for o in options if f"[{o}" not in usage[name] and f" {o} " not in usage[name])
         assert not missing, f"README row for {name} lacks {missing}"
         for word in usage[name].replace("\\|", "|").split():

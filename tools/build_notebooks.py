@@ -33,6 +33,7 @@ PROJECT_REPORT = [
     ("", "show_figure(charts.money_flow(ev))\nshow_figure(charts.sub_items(ev))"),
     ("", "sections.show(sections.indicators_html(ctx))"),
     ("", "show_figure(charts.category_scores(ev))\nshow_figure(charts.completion(ev))"),
+    ("", "sections.show(sections.history_html(ctx))"),
     ("", "sections.show(sections.findings_html(ctx))"),
     ("", "sections.show(sections.assessment_html(ctx))"),
     ("", "sections.show(sections.narrative_html(ctx))"),

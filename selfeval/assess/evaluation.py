@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from selfeval.assess.decisions import Decision
 from selfeval.assess.rulesets import Ruleset
@@ -129,6 +129,7 @@ class Evaluation:
     review_high: Decimal = ZERO
     rating_bands: tuple[str, ...] = ()  # the bands the range reaches, best first (none over full marks)
     unsettled: tuple[str, ...] = ()  # why the rating is not settled: pending, weights, over_full, findings
+    previous: Any = None  # history.PriorYear: the project's previous year from the record, if any
 
     @property
     def rating_settled(self) -> bool:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from selfeval.assess.history import PriorYear
 from selfeval.batch.job import Outcome, fingerprint, render_one
 from selfeval.errors import SelfevalError
 from selfeval.files import atomic_write
@@ -29,9 +30,10 @@ class Payload:
     params: bytes
     files: dict[str, bytes]  # path relative to the task folder → bytes
     fingerprint: str
+    previous: PriorYear | None = None  # the previous year from the record (read here, not there)
 
 
-def make_payload(params_file: Path) -> Payload:
+def make_payload(params_file: Path, previous: PriorYear | None = None) -> Payload:
     """Read a project's files into a self-contained payload (paths rewritten to local names)."""
     # deferred: Dask's workers unpickle this module's functions before any project arrives
     from selfeval.params import load_params
@@ -53,7 +55,8 @@ def make_payload(params_file: Path) -> Payload:
     if rp.ruleset and Path(rp.ruleset).is_absolute():
         data["ruleset"] = carry("ruleset", Path(rp.ruleset))
     params = yaml.safe_dump(data, allow_unicode=True, sort_keys=False).encode("utf-8")
-    return Payload(params_file.stem, params, files, fingerprint(params_file))
+    return Payload(params_file.stem, params, files, fingerprint(params_file, previous.ref if previous else ""),
+                   previous)
 
 
 def render_payload(payload: Payload, docx: bool = False) -> tuple[Outcome, bytes | None, bytes | None, bytes | None]:
@@ -68,7 +71,7 @@ def render_payload(payload: Payload, docx: bool = False) -> tuple[Outcome, bytes
         params = root / f"{payload.name}.yaml"
         params.write_bytes(payload.params)
         out = root / "out"
-        outcome = render_one(str(params), str(out), docx)
+        outcome = render_one(str(params), str(out), docx, payload.previous)
         outcome.fingerprint = payload.fingerprint if outcome.status != "failed" else ""
         outcome.reason = outcome.reason.replace(str(root) + "/", "")  # the task folder is the worker's
         html = out / f"{payload.name}.html"
@@ -78,15 +81,17 @@ def render_payload(payload: Payload, docx: bool = False) -> tuple[Outcome, bytes
                 failed_nb.read_bytes() if failed_nb.exists() else None, opinion.read_bytes() if opinion.exists() else None)
 
 
-def run_on_dask(address: str, params_files: list[Path], out_dir: Path, docx: bool = False) -> Iterator[Outcome]:
-    """Send each project to the cluster at `address`; yield outcomes as they complete."""
+def run_on_dask(address: str, params_files: list[Path], out_dir: Path, docx: bool = False,
+                previous: dict[str, PriorYear] | None = None) -> Iterator[Outcome]:
+    """Send each project to the cluster at `address` (with its previous year from the record,
+    `previous` by params name); yield outcomes as they complete."""
     from distributed import Client, as_completed
 
 
     payloads, outcomes = [], []
     for p in params_files:
         try:
-            payloads.append(make_payload(p))
+            payloads.append(make_payload(p, (previous or {}).get(p.stem)))
         except SelfevalError as exc:  # invalid here means invalid there: fail it without a trip
             outcomes.append(Outcome(name=p.stem, status="failed", reason=str(exc)))
     yield from outcomes

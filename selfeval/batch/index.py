@@ -10,7 +10,15 @@ import jinja2
 
 from selfeval.files import atomic_write
 from selfeval.form.labels import LABELS
-from selfeval.form.values import canonical, round_half_up, show_number, show_range, show_rate, show_score
+from selfeval.form.values import (
+    canonical,
+    round_half_up,
+    show_number,
+    show_range,
+    show_rate,
+    show_score,
+    show_signed,
+)
 from selfeval.views.frames import PROJECT_FIELDS as FRAME_PROJECT_FIELDS
 from selfeval.views.frames import ZH
 from selfeval.views.row import ProjectRow
@@ -73,6 +81,11 @@ def index_rows(outcomes: list) -> list[dict[str, Any]]:
             "funding_rate": show_rate(r.funding_rate), "funding_rate_v": r.funding_rate or -1,
             "errors": r.errors, "warnings": r.warnings, "infos": r.infos,
             "review_date": o.review_date or "—",
+            # the previous year the record holds: its share and rating, and the change in points
+            "previous": "—" if r.previous_year is None else
+            f"{r.previous_year}：{show_rate(r.previous_share)}（{r.previous_rating}）",
+            "change": "—" if r.share_change is None else show_signed(r.share_change),
+            "change_v": "" if r.share_change is None else r.share_change,
             # what the column filters match: one value per row, never a substring of another cell
             "rating_key": r.rating if settled and r.rating else "待定",
             "status": "评级待定" if not settled else "临时" if r.provisional else "最终",
@@ -92,7 +105,7 @@ INDICATOR_COLUMNS = {k: ZH[k] for k in INDICATOR_FIELDS}
 #: Reviewer-facing sheets hold numbers as the report shows them (2 decimals, 四舍五入); the exact
 #: decimals stay in `--json` and the API.
 ROUNDED = ("full_marks", "self_total", "review_total", "difference", "execution_rate", "funding_rate", "weight",
-           "self_score", "rescore", "review_score")
+           "self_score", "rescore", "review_score", "previous_share", "share_change")
 
 
 def _rounded(row: dict[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from selfeval.assess.history import PriorYear
 from selfeval.errors import SelfevalError
 from selfeval.files import jsonable
 from selfeval.version import __version__
@@ -33,8 +34,9 @@ class Outcome:
     review_date: str = ""  # the params file's review_date (YYYY-MM-DD), "" where it gives none
 
 
-def fingerprint(params_file: Path) -> str:
-    """Hash of everything a report depends on; raises SelfevalError for an invalid params file."""
+def fingerprint(params_file: Path, prior_ref: str = "") -> str:
+    """Hash of everything a report depends on (the previous year it is compared with, `prior_ref`,
+    among them); raises SelfevalError for an invalid params file."""
     # deferred: a batch's skip path computes fingerprints without loading reviews or papermill
     from selfeval.assess.rulesets import ruleset_files
     from selfeval.params import load_params
@@ -42,6 +44,7 @@ def fingerprint(params_file: Path) -> str:
 
     rp = load_params(params_file)
     h = hashlib.sha256(__version__.encode())
+    h.update(prior_ref.encode())
     for path in [*rp.input_files(), notebooks_dir() / REPORT_NOTEBOOK]:
         h.update(path.name.encode())
         h.update(path.read_bytes())
@@ -64,9 +67,10 @@ def _outcome_from(name: str, rendered, fp: str, seconds: float, review_date: str
                    review_date=review_date)
 
 
-def render_one(params_file: str, out_dir: str, docx: bool = False) -> Outcome:
-    """Render one project (with `docx`, its 复核意见书 too); never raises (the reason goes into the
-    outcome)."""
+def render_one(params_file: str, out_dir: str, docx: bool = False, previous: PriorYear | None = None) -> Outcome:
+    """Render one project (with `docx`, its 复核意见书 too), compared with its `previous` year from
+    the record (read by the batch, so a worker never opens the database); never raises (the
+    reason goes into the outcome)."""
     # deferred: a batch's skip path computes fingerprints without loading reviews or papermill
     from selfeval.params import load_params
     from selfeval.report.render import render_report
@@ -74,8 +78,8 @@ def render_one(params_file: str, out_dir: str, docx: bool = False) -> Outcome:
     start = time.perf_counter()
     path = Path(params_file)
     try:
-        fp = fingerprint(path)
-        rendered = render_report(path, Path(out_dir), docx=docx)
+        fp = fingerprint(path, previous.ref if previous else "")
+        rendered = render_report(path, Path(out_dir), docx=docx, previous=previous)
         (Path(out_dir) / "_failed" / f"{path.stem}.ipynb").unlink(missing_ok=True)
         when = load_params(path).review_date
         return _outcome_from(path.stem, rendered, fp, time.perf_counter() - start,

@@ -53,6 +53,9 @@ def _record(name: str, r: ProjectRow, findings: list[dict[str, Any]]) -> dict[st
         "execution_rate": _f(r.execution_rate), "funding_rate": _f(r.funding_rate),
         "budget": _f(r.budget), "paid": _f(r.paid),
         "findings": [[f["code"], f["severity"], f["title"]] for f in findings if not f.get("dismissed")],
+        # the previous year the record holds (None without one)
+        "previous_year": r.previous_year, "previous_share": _f(r.previous_share),
+        "previous_rating": r.previous_rating, "share_change": _f(r.share_change),
     }
 
 

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from selfeval.assess.history import PriorYear
 from selfeval.batch.job import Outcome, fingerprint, render_one
 from selfeval.errors import SelfevalError
 from selfeval.files import (
@@ -25,6 +26,7 @@ from selfeval.files import (
     jsonable,  # noqa: F401  (the batch API)
 )
 from selfeval.form.values import terminal_safe
+from selfeval.record.names import RESERVED as RECORD_FILES
 from selfeval.startup import skip_unused_imports
 
 log = logging.getLogger("selfeval.batch.run")
@@ -67,7 +69,8 @@ def _warm_worker() -> None:
     from selfeval.execution import execute  # noqa: F401
 
 
-def _in_pool(todo: list[Path], jobs: int, out_dir: Path, done, docx: bool = False) -> list[Path]:
+def _in_pool(todo: list[Path], jobs: int, out_dir: Path, done, docx: bool = False,
+             previous: dict[str, PriorYear] | None = None) -> list[Path]:
     """Render `todo` in a pool of `jobs` workers; the projects left unfinished when a worker died
     (the pool is broken then) are returned, not lost."""
     from concurrent.futures.process import BrokenProcessPool
@@ -75,7 +78,7 @@ def _in_pool(todo: list[Path], jobs: int, out_dir: Path, done, docx: bool = Fals
     unfinished: list[Path] = []
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_warm_worker)
     try:
-        futures = {pool.submit(render_one, str(p), str(out_dir), docx): p for p in todo}
+        futures = {pool.submit(render_one, str(p), str(out_dir), docx, (previous or {}).get(p.stem)): p for p in todo}
         for fut in as_completed(futures):
             try:
                 done(fut.result())
@@ -90,16 +93,18 @@ def _in_pool(todo: list[Path], jobs: int, out_dir: Path, done, docx: bool = Fals
     return sorted(unfinished)
 
 
-def _run_local(todo: list[Path], jobs: int, out_dir: Path, done, docx: bool = False) -> None:
+def _run_local(todo: list[Path], jobs: int, out_dir: Path, done, docx: bool = False,
+               previous: dict[str, PriorYear] | None = None) -> None:
     """Every project rendered once; a worker that dies fails only its project. After a death the
     unfinished projects run again, each in a pool of its own, so the one that kills its worker
     twice is recorded as failed and the others render."""
+    previous = previous or {}
     if jobs <= 1 or len(todo) <= 1:
         for p in todo:
-            done(render_one(str(p), str(out_dir), docx))
+            done(render_one(str(p), str(out_dir), docx, previous.get(p.stem)))
         return
-    for p in _in_pool(todo, jobs, out_dir, done, docx):
-        if _in_pool([p], 1, out_dir, done, docx):
+    for p in _in_pool(todo, jobs, out_dir, done, docx, previous):
+        if _in_pool([p], 1, out_dir, done, docx, previous):
             done(Outcome(name=p.stem, status="failed", reason=f"{p}: the worker process rendering it died twice "
                          "(killed, or out of memory); nothing of it was written"))
 
@@ -119,7 +124,7 @@ def _check_writable(out_dir: Path) -> None:
 
 # The files a batch writes besides the reports: no params file may be named as one, and no input
 # of the params folder may be overwritten by one.
-BATCH_OUTPUTS = frozenset({"index.html", "portfolio.html", "scores.csv", "scores.xlsx"})
+BATCH_OUTPUTS = frozenset({"index.html", "portfolio.html", "scores.csv", "scores.xlsx", *RECORD_FILES})  # the record and SQLite's -wal, -shm
 
 
 def _refuse_overwriting_inputs(params_dir: Path, out_dir: Path, params_files: list[Path],
@@ -174,10 +179,32 @@ def _relative(reason: str, params_dir: Path) -> str:
     return reason
 
 
+def _store(params_files: list[Path], out_dir: Path, db: str | Path | bool,
+           aliases: str | Path | None) -> dict[str, PriorYear]:
+    """Review and store every project in the record, oldest year first, before any renders; the
+    previous year each is compared with, by params name."""
+    # deferred: the record's database libraries load only when a batch keeps a record
+    from selfeval.form.keys import load_aliases
+    from selfeval.record.backfill import add_files
+    from selfeval.record.names import DEFAULT_NAME
+    from selfeval.record.store import Record
+
+    links = load_aliases(aliases)
+    with Record(out_dir / DEFAULT_NAME if db is True else db) as rec:
+        return {a.path.stem: prior for a in add_files(rec, params_files, links)
+                if a.prior_ref and (prior := rec.prior(a.prior_ref)) is not None}
+
+
 def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = False,
-              dask_address: str | None = None, portfolio: bool = True, docx: bool = False) -> Summary:
+              dask_address: str | None = None, portfolio: bool = True, docx: bool = False,
+              db: str | Path | bool = True, aliases: str | Path | None = None) -> Summary:
     """Render every `*.yaml` params file in `params_dir` into `out_dir`, plus index and scores
-    (with `docx`, each project's 复核意见书 too; a project whose .docx is missing is not skipped)."""
+    (with `docx`, each project's 复核意见书 too; a project whose .docx is missing is not skipped).
+
+    Every project is first reviewed and stored in the record across years (`db`: True for
+    `out_dir/selfeval.db`, a path or a database URL, False for none), oldest year first, so a
+    report sees the year before it even when both are in this run; `aliases` links renamed
+    projects."""
     # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
     from selfeval.batch.index import write_index
 
@@ -195,6 +222,8 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
     _refuse_overwriting_inputs(params_dir, out_dir, params_files, manifest)
     outcomes: dict[str, Outcome] = {}
     todo: list[Path] = []
+    own = [p for p in params_files if f"{p.stem}.html" not in BATCH_OUTPUTS]
+    priors = _store(own, out_dir, db, aliases) if db is not False and own else {}
     for p in params_files:
         if f"{p.stem}.html" in BATCH_OUTPUTS:  # its report would be overwritten by the batch's own page
             outcomes[p.stem] = Outcome(p.stem, "failed", f"{p.name}: the name {p.stem} is the batch's own "
@@ -204,7 +233,7 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
         previous = manifest.get(p.stem)
         if not force and previous and previous.get("status") in ("rendered", "skipped"):
             try:
-                fp = fingerprint(p)
+                fp = fingerprint(p, priors[p.stem].ref if p.stem in priors else "")
             except Exception:  # whatever is wrong, the project's own run will say it
                 fp = ""
             if fp and fp == previous.get("fingerprint") and (out_dir / f"{p.stem}.html").exists() \
@@ -236,7 +265,7 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
         # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
         from selfeval.batch.distributed import run_on_dask
 
-        for o in run_on_dask(dask_address, todo, out_dir, docx):
+        for o in run_on_dask(dask_address, todo, out_dir, docx, priors):
             done(o)
     elif todo:
         # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
@@ -247,7 +276,7 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
         # that is not available (not Linux, SELFEVAL_FORK=0) or the server does not come up.
         server = start_fork_server()
         try:
-            _run_local(todo, jobs, out_dir, done, docx)
+            _run_local(todo, jobs, out_dir, done, docx, priors)
         finally:
             if server is not None:
                 server.close()

@@ -15,6 +15,9 @@ from typing import Any
 
 from selfeval.assess.evaluation import HUNDRED, Evaluation
 from selfeval.assess.findings import SEVERITIES, Finding
+from selfeval.assess.history import compare
+from selfeval.form.labels import LABELS
+from selfeval.form.values import show_rate, show_signed
 from selfeval.report.wording import reviewer_places, spec
 
 
@@ -208,6 +211,32 @@ def advice(ev: Evaluation) -> list[dict[str, str]]:
     return _per_finding(ev, "advice", SEVERITIES)
 
 
+def year_over_year(ev: Evaluation) -> str:
+    """This year against the previous one in one sentence (share of full marks, rating, 执行率),
+    or "" when the record holds no previous year."""
+    cmp = compare(ev)
+    if cmp is None:
+        return ""
+    w = spec()["history"]
+
+    def moved(before: Decimal | None, now: Decimal | None) -> str:
+        shown_b, shown_n = show_rate(before), show_rate(now)
+        if before is None or now is None:
+            return w["unknown"].format(before=shown_b, now=shown_n)
+        if before == now:
+            return w["same"].format(now=shown_n)
+        return w["change"].format(before=shown_b, now=shown_n, delta=show_signed(now - before))
+
+    rating = (w["same"].format(now=cmp.rating_text) if cmp.rating_text == cmp.before_rating_text
+              else w["unknown"].format(before=cmp.before_rating_text, now=cmp.rating_text))
+    text = w["sentence"].format(before_year=cmp.before_year, share=moved(cmp.before_share, cmp.share), rating=rating,
+                                rate_name=LABELS["rate_names"]["execution_rate"],
+                                rate=moved(cmp.before_execution_rate, cmp.execution_rate))
+    if cmp.dropped:
+        text += w["dropped"].format(names="、".join(cmp.dropped))
+    return text
+
+
 def result_use(ev: Evaluation) -> str:
     """How the result is used, by the review rating (待定 while scores are pending)."""
     uses = spec()["result_use"]
@@ -231,4 +260,5 @@ __all__ = [
     "result_use",
     "spec",
     "to_decide",
+    "year_over_year",
 ]

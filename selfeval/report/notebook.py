@@ -6,6 +6,7 @@ import os
 from importlib import resources
 from pathlib import Path
 
+from selfeval.assess.history import PriorYear
 from selfeval.errors import ParamsError
 from selfeval.pipeline import evaluate_params
 from selfeval.report.context import ReportContext
@@ -38,11 +39,12 @@ def _params_path(params_file: str | Path | None) -> Path:
     return path.resolve()
 
 
-def prepare(params_file: str | Path | None = None) -> ReportContext:
-    """Load, score and review the project a params file names (the bundled seed by default)."""
+def prepare(params_file: str | Path | None = None, previous: PriorYear | None = None) -> ReportContext:
+    """Load, score and review the project a params file names (the bundled seed by default);
+    `previous` is its previous year from the record, which the report compares with."""
 
     path = _params_path(params_file)
-    rp, ev = evaluate_params(path)
+    rp, ev = evaluate_params(path, previous)
     return ReportContext(
         evaluation=ev,
         narrative=build_narrative(ev, rp.narrative),

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from selfeval.assess.evaluation import Evaluation
+from selfeval.assess.history import PriorYear
 from selfeval.errors import SelfevalError
 from selfeval.files import atomic_write
 
@@ -74,9 +75,11 @@ def notebook_html(nb: nbformat.NotebookNode, title: str, source: str) -> str:
     return notebook_to_html(nb, title=title)
 
 
-def render_report(params_file: Path, out_dir: Path, failed_dir: Path | None = None, docx: bool = False) -> Rendered:
+def render_report(params_file: Path, out_dir: Path, failed_dir: Path | None = None, docx: bool = False,
+                  previous: PriorYear | None = None) -> Rendered:
     """Render `out_dir/<params stem>.html` from a params file (and, with `docx`, the 复核意见书
     `out_dir/<params stem>.docx` from the same review); raise `SelfevalError` on failure.
+    `previous` is the project's previous year from the record (the report compares the two).
 
     On a notebook failure the executed notebook is kept in `failed_dir` (default
     `out_dir/_failed`) for diagnosis.
@@ -86,7 +89,7 @@ def render_report(params_file: Path, out_dir: Path, failed_dir: Path | None = No
 
     # Read and review the project here, once: bad input fails before a kernel starts, and the
     # kernel shows this very evaluation (it is handed over, not made again).
-    ctx = prepare(params_file)
+    ctx = prepare(params_file, previous)
     failed_dir = failed_dir or out_dir / "_failed"
     with tempfile.TemporaryDirectory(prefix="selfeval-") as tmp:
         executed = Path(tmp) / f"{params_file.stem}.ipynb"

@@ -14,6 +14,7 @@ import jinja2
 
 from selfeval.assess.evaluation import HUNDRED, ZERO, Evaluation
 from selfeval.assess.findings import SEVERITY_WORDS, finding_counts
+from selfeval.assess.history import compare
 from selfeval.assess.scoring import weight_note
 from selfeval.form.labels import LABELS, category_name, money_name, unsettled_reason
 from selfeval.form.values import (
@@ -103,6 +104,7 @@ def summary_html(ctx: ReportContext) -> str:
                    difference=ev.difference, unsettled=[unsettled_reason(u) for u in ev.unsettled],
                    claimed=ev.self_claimed, change=conclusion.rating_change(ev),
                    problems=conclusion.key_problems(ev), decide=conclusion.to_decide(ev),
+                   history=conclusion.year_over_year(ev),
                    notes=_paragraphs(ctx.analyst_notes), reviewer=ctx.reviewer, review_date=ctx.review_date)
 
 
@@ -238,6 +240,17 @@ def rate_names() -> dict[str, str]:
 
 
 @_section
+def history_html(ctx: ReportContext) -> str:
+    """与上年对比, when the record holds the project's previous year ("" otherwise): the change in
+    score share, rating and 执行率, and each indicator's target, actual and score against last year."""
+    ev = ctx.evaluation
+    cmp = compare(ev)
+    if cmp is None:
+        return ""
+    return _render("history.html.j2", cmp=cmp, w=spec()["history"], sentence=conclusion.year_over_year(ev))
+
+
+@_section
 def findings_html(ctx: ReportContext) -> str:
     """Findings grouped by root cause (most severe first), each with its severity, and a dismissed
     one marked with the reviewer's decision; their codes are listed in the appendix."""
@@ -330,13 +343,15 @@ def appendix_html(ctx: ReportContext) -> str:
 
 
 def show(html: str) -> None:
-    """Display an HTML fragment in the notebook."""
+    """Display an HTML fragment in the notebook (an empty one, a section with nothing to say,
+    shows nothing)."""
     from IPython.display import HTML, display
 
-    display(HTML(html))
+    if html.strip():
+        display(HTML(html))
 
 
 __all__ = [
-    "appendix_html", "assessment_html", "findings_html", "goals_html", "indicators_html", "money_html",
+    "appendix_html", "assessment_html", "findings_html", "goals_html", "history_html", "indicators_html", "money_html",
     "narrative_html", "show", "summary_html",
 ]

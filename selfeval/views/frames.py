@@ -24,7 +24,8 @@ INDICATOR_FIELDS = ["category", "category_name", "name", "target", "weight", "we
 #: One project's columns (`selfeval.review_folder`, the batch's scores.csv), and which are numbers.
 PROJECT_FIELDS = ["project_name", "department", "year", "ruleset", "full_marks", "self_total", "review_total",
                   "review_low", "review_high", "difference", "self_rating", "rating", "rating_settled", "rating_bands",
-                  "provisional", "execution_rate", "funding_rate", "budget", "paid", "errors", "warnings", "infos"]
+                  "provisional", "execution_rate", "funding_rate", "budget", "paid", "errors", "warnings", "infos",
+                  "previous_year", "previous_share", "previous_rating", "share_change"]
 PROJECT_NUMERIC = DECIMALS  # the project row's exact decimals: float columns in a frame
 ZH = {
     "file": "文件", "params": "参数文件", "status": "状态", "project_name": "项目名称", "department": "主管部门",
@@ -39,6 +40,8 @@ ZH = {
     "difference": "差异", "completion": "完成率(%)", "review_source": "复核依据", "review_reason": "复核说明",
     "level1": "一级指标", "level2": "二级指标", "deviation_note": "偏差原因", "code": "代码", "severity": "级别",
     "title": "标题", "message": "说明", "dismissed": "已撤销",
+    "previous_year": "上年年度", "previous_share": "上年复核得分率(%)", "previous_rating": "上年复核评级",
+    "share_change": "得分率变化(百分点)",
 }
 
 

@@ -5,11 +5,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import MISSING, asdict, dataclass, fields
 from decimal import Decimal
 from typing import Any
 
 from selfeval.assess.findings import finding_counts
+from selfeval.assess.history import compare
 from selfeval.errors import SelfevalError
 from selfeval.files import jsonable
 from selfeval.form.labels import unsettled_reason
@@ -17,7 +18,7 @@ from selfeval.form.values import round_half_up
 
 #: The fields that are exact decimals (None where the form or the review has none).
 DECIMALS = ("full_marks", "self_total", "review_total", "review_low", "review_high", "difference",
-            "execution_rate", "funding_rate", "budget", "paid")
+            "execution_rate", "funding_rate", "budget", "paid", "previous_share", "share_change")
 
 
 def rounded(d: Decimal | None, places: int | None = None) -> Decimal | None:
@@ -55,6 +56,12 @@ class ProjectRow:
     errors: int
     warnings: int
     infos: int
+    # the previous year the record holds (None / "" without one): its review share of full marks
+    # (settled results only), its rating, and this year's share minus it, in points
+    previous_year: int | None = None
+    previous_share: Decimal | None = None
+    previous_rating: str = ""
+    share_change: Decimal | None = None
 
     @classmethod
     def of(cls, ev: Any) -> ProjectRow:
@@ -73,6 +80,7 @@ class ProjectRow:
             execution_rate=rounded(ev.rates.execution_rate, 4), funding_rate=rounded(ev.rates.funding_rate, 4),
             budget=ev.form.money.budget, paid=ev.form.money.paid,
             errors=counts["error"], warnings=counts["warning"], infos=counts["info"],
+            **_previous(ev),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -88,15 +96,25 @@ class ProjectRow:
     def from_json(cls, data: dict[str, Any]) -> ProjectRow:
         """The row `to_json` wrote, decimals exact again."""
         known = [f.name for f in fields(cls)]
-        missing = [k for k in known if k not in data]
+        # a field with a default (the previous year's) may be absent: a row without a record
+        missing = [f.name for f in fields(cls) if f.name not in data and f.default is MISSING]
         if missing:
             raise SelfevalError(f"project row of {data.get('project_name', '?')!r}: missing {', '.join(missing)} "
                                 "(written by another version of selfeval?)")
-        values = {k: data[k] for k in known}
+        values = {k: data[k] for k in known if k in data}
         for k in DECIMALS:
             v = values.get(k)
             values[k] = None if v is None or v == "" else Decimal(str(v))
         return cls(**values)
+
+
+def _previous(ev: Any) -> dict[str, Any]:
+    cmp = compare(ev)
+    if cmp is None:
+        return {}
+    change = None if cmp.share is None or cmp.before_share is None else cmp.share - cmp.before_share
+    return {"previous_year": cmp.before_year, "previous_share": rounded(cmp.before_share, 4),
+            "previous_rating": cmp.before_rating_text, "share_change": rounded(change, 4)}
 
 
 __all__ = ["DECIMALS", "ProjectRow", "rounded"]

@@ -14,6 +14,7 @@ from dataclasses import replace
 from selfeval.assess.checks import (
     arithmetic,
     execution,
+    history,
     indicators,
     narrative,
     plausibility,
@@ -25,6 +26,7 @@ from selfeval.assess.checks.common import Check
 from selfeval.assess.decisions import Decision
 from selfeval.assess.evaluation import ZERO, Evaluation
 from selfeval.assess.findings import CATALOGUE, SEVERITIES, Finding
+from selfeval.assess.history import PriorYear
 from selfeval.assess.rulesets import Ruleset
 from selfeval.assess.scoring import is_budget_row, score_form
 from selfeval.errors import DecisionsError
@@ -80,6 +82,8 @@ CHECKS: tuple[Check, ...] = (
     quality.money_in_goals,
     quality.filled_too_early,
     quality.narrative_denies,
+    history.target_lowered,
+    history.unfixed,  # last: it reads what the others found
 )
 
 
@@ -121,11 +125,14 @@ def validate_decisions(form: Form, decisions: list[Decision], raised: list[Findi
 
 
 def review(form: Form, ruleset: Ruleset, decisions: list[Decision] | None = None,
-           decisions_source: str = "") -> Evaluation:
-    """Score the form, run every check, and apply the reviewer's decisions."""
+           decisions_source: str = "", previous: PriorYear | None = None) -> Evaluation:
+    """Score the form, run every check, and apply the reviewer's decisions; `previous` is the
+    project's previous year from the record (its checks compare the two)."""
     decisions = list(decisions or [])
-    ev = score_form(form, ruleset, decisions)
-    findings = [f for chk in CHECKS for f in _run(chk, ev)]
+    ev = replace(score_form(form, ruleset, decisions), previous=previous)
+    findings: list[Finding] = []
+    for chk in CHECKS:
+        findings += _run(chk, replace(ev, findings=list(findings)) if chk.reads_findings else ev)  # type: ignore[attr-defined]
     validate_decisions(ev.form, decisions, findings, decisions_source, ruleset)
     dismissed = {d.subject: d for d in decisions if d.kind == "dismiss"}
     findings = [replace(f, dismissed=dismissed.get(f.code)) for f in findings]

@@ -13,12 +13,14 @@ from selfeval.form.values import normalize
 Check = Callable[[Evaluation], Iterator[Finding]]
 
 
-def raises(*codes: str) -> Callable[[Check], Check]:
+def raises(*codes: str, reads_findings: bool = False) -> Callable[[Check], Check]:
     """Declare the finding codes a check may raise (`checks.CHECKS` lists the checks; a test proves
-    each catalogue code has exactly one owner, and `review` refuses a finding a check did not declare)."""
+    each catalogue code has exactly one owner, and `review` refuses a finding a check did not declare).
+    `reads_findings`: the check looks at what the checks before it in `CHECKS` found."""
 
     def mark(fn: Check) -> Check:
         fn.codes = codes  # type: ignore[attr-defined]
+        fn.reads_findings = reads_findings  # type: ignore[attr-defined]
         return fn
 
     return mark
