@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import sqlite3
 import time
 from dataclasses import dataclass
 from decimal import Decimal
@@ -61,7 +62,18 @@ def _engine(url: str) -> Engine:
             # readers read while one writes; FULL syncs each commit.
             dbapi_connection.isolation_level = None
             cur = dbapi_connection.cursor()
-            for pragma in ("journal_mode=WAL", "synchronous=FULL", "foreign_keys=ON", "busy_timeout=60000"):
+            cur.execute("PRAGMA busy_timeout=60000")
+            # switching to WAL needs the database to itself, and SQLite answers "locked" at once
+            # (no busy wait) while another process opens it: try again for a while
+            for attempt in range(200):
+                try:
+                    cur.execute("PRAGMA journal_mode=WAL")
+                    break
+                except sqlite3.OperationalError:
+                    if attempt == 199:
+                        raise
+                    time.sleep(0.05)
+            for pragma in ("synchronous=FULL", "foreign_keys=ON"):
                 cur.execute(f"PRAGMA {pragma}")
             cur.close()
 

@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # and the published web pages, Word documents and PDFs
 FORMS = sorted([*(ROOT / "selfeval" / "examples").glob("*.txt"), *(ROOT / "tests" / "corpus").glob("*.txt"),
                 *(p for p in (ROOT / "tests" / "published").iterdir() if p.suffix in (".html", ".docx", ".pdf"))])
-BEFORE_APPENDIX = ("summary_html", "goals_html", "money_html", "indicators_html", "findings_html", "assessment_html",
-                   "narrative_html")
+BEFORE_APPENDIX = ("summary_html", "goals_html", "money_html", "indicators_html", "history_html", "findings_html",
+                   "assessment_html", "narrative_html")
 MACHINE = re.compile(r"\bSE-[A-Z]|\b(line|row|column|page|table) \d+|\bNone\b|national-|suzhou-|hubei-|扣减权重")
 
 
