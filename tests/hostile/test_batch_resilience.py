@@ -73,11 +73,11 @@ def test_fifty_projects_ten_broken_render_forty_and_name_the_ten(tmp_path):
 _REAL_RENDER = batch.render_one
 
 
-def dying_render(params_file: str, out_dir: str, docx: bool = False):
+def dying_render(params_file: str, out_dir: str, docx: bool = False, previous=None):
     """render_one, except that the worker rendering p01 dies as the OOM killer would end it."""
     if Path(params_file).stem == "p01":
         os._exit(9)
-    return _REAL_RENDER(params_file, out_dir, docx)
+    return _REAL_RENDER(params_file, out_dir, docx, previous)
 
 
 def test_a_dead_worker_fails_only_its_project(tmp_path, monkeypatch):
