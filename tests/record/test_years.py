@@ -130,3 +130,22 @@ def test_history_gives_one_row_per_project_year_with_floats_and_year(tmp_path):
         selfeval.history(folder, indicators=True, findings=True)
     with pytest.raises(selfeval.SelfevalError, match="no such record"):
         selfeval.history(tmp_path / "none.db")
+
+
+def test_the_opinion_document_says_the_year_before(tmp_path, suzhou):
+    from docx import Document
+
+    from selfeval.assess.history import prior_year
+    from selfeval.pipeline import evaluate
+    from selfeval.report.context import ReportContext
+    from selfeval.report.opinion import write_opinion
+
+    before = prior_year(evaluate(EXAMPLES / "national_farmland_2022.txt"), ref="r")
+    ev = evaluate(EXAMPLES / "national_farmland.txt")
+    from selfeval.pipeline import review_form
+
+    ev = review_form(ev.form, previous=before)
+    write_opinion(ReportContext.of(ev), tmp_path / "o.docx")
+    text = "\n".join(p.text for p in Document(str(tmp_path / "o.docx")).paragraphs)
+    assert "与2022年相比：复核得分率96.66%→95.83%（-0.83个百分点）" in text
+    assert "上年问题整改与目标设置" in text and "目标设置偏低" in text
