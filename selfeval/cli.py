@@ -199,7 +199,7 @@ def cmd_convert(args: argparse.Namespace) -> int:
         from selfeval.views.form_sheet import write_form_workbook
 
         write_form_workbook(form, out)
-    print(out)
+    print(_plain(str(out)))
     return 0
 
 
@@ -228,9 +228,9 @@ def cmd_report(args: argparse.Namespace) -> int:
             previous = rec.prior(added.prior_ref) if added.prior_ref else None
     warm_font_cache()
     rendered = render_report(params, Path(args.out), docx=args.docx, previous=previous)
-    print(rendered.html_path)
+    print(_plain(str(rendered.html_path)))
     if args.docx:
-        print(rendered.html_path.with_suffix(".docx"))
+        print(_plain(str(rendered.html_path.with_suffix(".docx"))))
     return 0
 
 
@@ -302,7 +302,7 @@ def _history_render(rec, args: argparse.Namespace) -> int:
                             "give the project key (selfeval history show)")
     warm_font_cache()
     rendered = render_stored(rec, rows[0]["id"], Path(args.out), f"{args.year}-{rows[0]['project_name']}", args.docx)
-    print(rendered.html_path)
+    print(_plain(str(rendered.html_path)))
     return 0
 
 
@@ -311,7 +311,7 @@ def cmd_portfolio(args: argparse.Namespace) -> int:
     from selfeval.batch.portfolio import render_portfolio
 
     out = render_portfolio(Path(args.source), Path(args.out), year=args.year, department=args.department)
-    print(out)
+    print(_plain(str(out)))
     return 0
 
 

@@ -12,7 +12,9 @@ import re
 from selfeval.errors import FormError, Problem
 from selfeval.layouts.reader import Grid
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 controls but tab and the line breaks, DEL, and the C1 controls (U+009B, U+009D are a one-byte
+# CSI and OSC to a terminal): no department's text export holds them; they mean binary data
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def decode(data: bytes, source: str) -> tuple[str, str]:

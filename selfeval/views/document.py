@@ -7,6 +7,7 @@ Excel export all show the same numbers.
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -85,8 +86,13 @@ def _json_default(value: Any) -> Any:
 
 
 def to_json(data: Any) -> str:
-    """JSON with exact numbers and Chinese left readable."""
-    return json.dumps(data, default=_json_default, ensure_ascii=False, indent=2)
+    """JSON with exact numbers and Chinese left readable; C1 controls and bidi overrides escaped
+    (`\\u009b`), as JSON escapes C0 ones, so a terminal showing it obeys none of them."""
+    text = json.dumps(data, default=_json_default, ensure_ascii=False, indent=2)
+    return _ESCAPE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+_ESCAPE = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 __all__ = ["evaluation_dict", "finding_dict", "to_json"]

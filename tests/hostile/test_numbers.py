@@ -141,6 +141,32 @@ def test_terminal_escape_sequences_are_not_printed(tmp_path, capsys):
         assert "\x1b" not in out and "\x07" not in out and "电子政务" in out
 
 
+@pytest.mark.parametrize("control", ["\x9b", "\x9d", "\x1b"])
+def test_a_text_export_with_a_c0_or_c1_control_is_refused_as_binary(tmp_path, control):
+    text = SEED.read_text(encoding="utf-8").replace("电子政务", f"电子{control}政务", 1)
+    path = tmp_path / "c1.txt"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(FormError, match=r"c1\.txt: .*binary data \(control characters\)"):
+        load_form(path)
+
+
+@pytest.mark.parametrize("control", ["\x9b2J", "\x9d0;title\x9c", "\u202e"])
+def test_c1_controls_and_bidi_overrides_never_reach_the_terminal(tmp_path, capsys, control):
+    from selfeval.loaders import write_yaml
+
+    path = tmp_path / "c1.yaml"
+    write_yaml(load_form(SEED).model_copy(update={"project_name": f"电子政务{control}资金"}), path)
+    main(["review", str(path)])
+    out = capsys.readouterr().out
+    assert not any(ch in out for ch in "\x9b\x9d\x9c\u202e") and "电子政务" in out
+    main(["review", str(path), "--json"])  # JSON escapes them (\u009b), and reads back the same
+    out = capsys.readouterr().out
+    assert not any(ch in out for ch in "\x9b\x9d\x9c\u202e")
+    import json
+
+    assert json.loads(out)["project_name"] == load_form(path).project_name
+
+
 def test_two_decisions_for_the_budget_row_under_its_two_names_are_refused():
     data = {"reviewer": "甲", "scores": [{"indicator": "年度资金总额", "score": 10, "reason": "a"},
                                         {"indicator": "预算执行", "score": 2, "reason": "b"}]}
