@@ -65,17 +65,38 @@ def paragraph_text(p, seen: Counter) -> str:
     return "".join(out)
 
 
+def _refuse_declarations(data: bytes, source: str) -> None:
+    """Refuse a part that declares a DTD or entities: Word never writes one, and nested entities
+    are how an XML bomb grows (libxml2 stops it, but with a traceback and no place)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():
+                if info.filename.endswith((".xml", ".rels")):
+                    with zf.open(info) as part:
+                        head = part.read(8192)  # a declaration can only stand before the root element
+                    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                        raise FormError([Problem(source, info.filename, "XML", "a DTD or entity declaration",
+                                                 "a Word .docx document (Word writes no DTD)")])
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        return  # python-docx says what is wrong with the package itself
+
+
 def docx_tables(data: bytes, source: str, notes: list[str] | None = None) -> list[Table]:
     """Every table of the document body, in order, as rows of the cell texts Word shows; what
     was accepted or left out is appended to `notes`."""
     import docx
     from docx.opc.exceptions import PackageNotFoundError
+    from lxml import etree
 
+    _refuse_declarations(data, source)
     try:
         document = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as exc:
         raise FormError([Problem(source, "", "file", f"not a readable .docx ({exc})",
                                  "a Word .docx document")]) from None
+    except etree.XMLSyntaxError as exc:  # libxml2 stopped it (a broken part): say where
+        raise FormError([Problem(source, f"line {exc.lineno}, column {exc.offset}", "XML",
+                                 f"not well-formed XML ({exc.msg})", "a Word .docx document")]) from None
     seen: Counter[str] = Counter()
     out: list[Table] = []
     for n, table in enumerate(document.tables, start=1):

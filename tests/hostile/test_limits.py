@@ -66,3 +66,34 @@ def test_a_form_over_the_indicator_limit_is_refused(monkeypatch):
     with pytest.raises(FormError, match=r"9 indicators.*at most 5"):
         load_form(PUBLISHED.parent.parent / "selfeval" / "examples" / "national_farmland.txt")
 
+
+
+def _docx_with(tmp_path: Path, prolog: str, first_text: str = "") -> Path:
+    """The published .docx with `prolog` put after document.xml's XML declaration."""
+    import zipfile
+
+    out = tmp_path / "crafted.docx"
+    with zipfile.ZipFile(PUBLISHED / "yunnan_yongde.docx") as zin, zipfile.ZipFile(out, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                text = data.decode("utf-8")
+                at = text.index("?>") + 2
+                text = text[:at] + prolog + text[at:]
+                data = text.replace("<w:t>", f"<w:t>{first_text}", 1).encode("utf-8")
+            zout.writestr(item, data)
+    return out
+
+
+def test_a_docx_with_nested_entities_is_a_located_error_not_a_traceback(tmp_path):
+    entities = '<!ENTITY a "xxxxxxxxxx">' + "".join(
+        f'<!ENTITY {n} "{("&" + p + ";") * 10}">' for p, n in zip("abcdefg", "bcdefgh", strict=True))
+    bomb = _docx_with(tmp_path, f"<!DOCTYPE w:document [{entities}]>", "&h;")
+    with pytest.raises(FormError, match=r"crafted\.docx: word/document\.xml: XML: saw 'a DTD or entity declaration'"):
+        load_form(bomb)
+
+
+def test_a_docx_part_that_is_not_xml_is_a_located_error(tmp_path):
+    broken = _docx_with(tmp_path, "", "<<<")
+    with pytest.raises(FormError, match=r"crafted\.docx: line \d+, column \d+: XML: saw 'not well-formed XML"):
+        load_form(broken)
