@@ -24,7 +24,9 @@ CORE_TIMES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2
 def atomic_write(path: Path, data: str | bytes) -> None:
     """Write via a temporary file in the same folder and rename, so the file is whole or absent."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # the temporary name is short whatever the target's: a name near the file system's 255-byte
+    # limit must not fail for the bytes a temporary name would add
+    fd, tmp = tempfile.mkstemp(prefix=".selfeval-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data.encode("utf-8") if isinstance(data, str) else data)
@@ -35,6 +37,25 @@ def atomic_write(path: Path, data: str | bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+#: The longest file name (in bytes) the usual Linux, macOS and Windows file systems take.
+NAME_MAX = 255
+
+
+def fit_name(stem: str, suffix: str) -> str:
+    """`stem + suffix`, or, where that passes NAME_MAX bytes (a params file named near the limit
+    gets a longer suffix, .ipynb), the stem cut short on a character boundary with a hash of the
+    whole stem, so two long names never meet."""
+    name = stem + suffix
+    if len(name.encode("utf-8")) <= NAME_MAX:
+        return name
+    import hashlib
+
+    tag = "-" + hashlib.sha256(stem.encode("utf-8")).hexdigest()[:10]
+    room = NAME_MAX - len((tag + suffix).encode("utf-8"))
+    cut = stem.encode("utf-8")[:room].decode("utf-8", errors="ignore")
+    return cut + tag + suffix
 
 
 def write_document(path: str | Path, data: bytes, suffix: str, what: str) -> Path:

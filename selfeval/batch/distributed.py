@@ -17,7 +17,7 @@ import yaml
 from selfeval.assess.history import PriorYear
 from selfeval.batch.job import Outcome, fingerprint, render_one
 from selfeval.errors import SelfevalError
-from selfeval.files import atomic_write
+from selfeval.files import atomic_write, fit_name
 from selfeval.yamlio import load_yaml
 
 
@@ -75,7 +75,7 @@ def render_payload(payload: Payload, docx: bool = False) -> tuple[Outcome, bytes
         outcome.fingerprint = payload.fingerprint if outcome.status != "failed" else ""
         outcome.reason = outcome.reason.replace(str(root) + "/", "")  # the task folder is the worker's
         html = out / f"{payload.name}.html"
-        failed_nb = out / "_failed" / f"{payload.name}.ipynb"
+        failed_nb = out / "_failed" / fit_name(payload.name, ".ipynb")
         opinion = out / f"{payload.name}.docx"
         return (outcome, html.read_bytes() if html.exists() else None,
                 failed_nb.read_bytes() if failed_nb.exists() else None, opinion.read_bytes() if opinion.exists() else None)
@@ -110,5 +110,5 @@ def run_on_dask(address: str, params_files: list[Path], out_dir: Path, docx: boo
             if opinion is not None:
                 atomic_write(out_dir / f"{outcome.name}.docx", opinion)
             if notebook is not None:
-                atomic_write(out_dir / "_failed" / f"{outcome.name}.ipynb", notebook)
+                atomic_write(out_dir / "_failed" / fit_name(outcome.name, ".ipynb"), notebook)
             yield outcome

@@ -15,7 +15,7 @@ from typing import Any
 
 from selfeval.assess.history import PriorYear
 from selfeval.errors import SelfevalError
-from selfeval.files import jsonable
+from selfeval.files import fit_name, jsonable
 from selfeval.version import __version__
 
 
@@ -80,7 +80,7 @@ def render_one(params_file: str, out_dir: str, docx: bool = False, previous: Pri
     try:
         fp = fingerprint(path, previous.ref if previous else "")
         rendered = render_report(path, Path(out_dir), docx=docx, previous=previous)
-        (Path(out_dir) / "_failed" / f"{path.stem}.ipynb").unlink(missing_ok=True)
+        (Path(out_dir) / "_failed" / fit_name(path.stem, ".ipynb")).unlink(missing_ok=True)
         when = load_params(path).review_date
         return _outcome_from(path.stem, rendered, fp, time.perf_counter() - start,
                              when.isoformat() if when else "")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from selfeval.assess.evaluation import Evaluation
 from selfeval.assess.history import PriorYear
 from selfeval.errors import SelfevalError
-from selfeval.files import atomic_write
+from selfeval.files import atomic_write, fit_name
 
 if TYPE_CHECKING:  # nbformat pulls in jsonschema (seconds); the skip path of a batch must not
     import nbformat
@@ -92,7 +92,7 @@ def render_report(params_file: Path, out_dir: Path, failed_dir: Path | None = No
     ctx = prepare(params_file, previous)
     failed_dir = failed_dir or out_dir / "_failed"
     with tempfile.TemporaryDirectory(prefix="selfeval-") as tmp:
-        executed = Path(tmp) / f"{params_file.stem}.ipynb"
+        executed = Path(tmp) / "report.ipynb"  # its own folder: the name needs no project in it
         prepared = Path(tmp) / "prepared.pickle"
         save_prepared(ctx, prepared)
         try:
@@ -100,7 +100,7 @@ def render_report(params_file: Path, out_dir: Path, failed_dir: Path | None = No
         except SelfevalError:
             if executed.exists():
                 failed_dir.mkdir(parents=True, exist_ok=True)
-                atomic_write(failed_dir / executed.name, executed.read_bytes())
+                atomic_write(failed_dir / fit_name(params_file.stem, ".ipynb"), executed.read_bytes())
             raise
         html = notebook_html(nb, ctx.evaluation.form.project_name, str(params_file))
     target = out_dir / f"{params_file.stem}.html"

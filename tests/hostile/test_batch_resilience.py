@@ -277,3 +277,24 @@ def test_one_good_project_links_no_portfolio(tmp_path):
     run_batch(params, tmp_path / "out", jobs=1)
     assert not (tmp_path / "out" / "portfolio.html").exists()
     assert 'href="portfolio.html"' not in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+
+
+def test_names_at_the_file_system_limit_and_odd_characters_render(tmp_path):
+    """A params file named with 255 bytes (the limit), `$^$` or a CR renders: no temporary or
+    derived name adds bytes past the limit."""
+    from selfeval.files import NAME_MAX, fit_name
+
+    params = tmp_path / "params"
+    params.mkdir()
+    shutil.copy(EXAMPLES / "greening.txt", params / "greening.txt")
+    stems = ["长" * 83 + "x", "a$^$b", "cr\rname"]
+    assert len((stems[0] + ".yaml").encode()) == NAME_MAX
+    for stem in stems:
+        (params / f"{stem}.yaml").write_text("form: greening.txt\n", encoding="utf-8")
+    summary = run_batch(params, tmp_path / "out", jobs=1, portfolio=False)
+    assert summary.failed == 0 and summary.rendered == 3, [o.reason for o in summary.outcomes]
+    assert all((tmp_path / "out" / f"{s}.html").is_file() for s in stems)
+    # the failed notebook of the longest name is cut to fit, with a hash so two long names differ
+    long_nb = fit_name(stems[0], ".ipynb")
+    assert len(long_nb.encode()) <= NAME_MAX and long_nb.endswith(".ipynb") and long_nb != fit_name("长" * 84, ".ipynb")
+    assert fit_name("seed", ".ipynb") == "seed.ipynb"
