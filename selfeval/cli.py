@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 from selfeval.errors import SelfevalError
+from selfeval.files import check_writable
 from selfeval.form.labels import category_name
 from selfeval.form.values import format_decimal, show_range, show_score, terminal_safe
 from selfeval.startup import skip_unused_imports
@@ -214,6 +215,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise SelfevalError(f"{params}: report takes a params file (a YAML file whose form: names the form), "
                             f"not a form; write one such as\n  form: {params.name}\nnext to it, or review the "
                             f"form itself: selfeval review {args.params}")
+    check_writable(Path(args.out))  # a read-only or full folder is said now, not after the render
     previous = None
     if args.db:  # the review is stored, and compared with the year before it in the record
         # imported when the command runs, so every command (and --help) starts fast

@@ -34,9 +34,23 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; reports are for everyone to read
         os.replace(tmp, path)
+    except OSError as exc:  # a full disk or a read-only folder: named by the file meant, not the temporary one
+        Path(tmp).unlink(missing_ok=True)
+        raise OSError(exc.errno, exc.strerror, str(path)) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def check_writable(folder: Path) -> None:
+    """Refuse a folder that cannot be written (read-only, not a folder, no room for a file)
+    before any work is done for it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".selfeval-probe-"):
+            pass
+    except OSError as exc:
+        raise SelfevalError(f"{folder}: the output folder cannot be written ({exc.strerror or exc})") from None
 
 
 #: The longest file name (in bytes) the usual Linux, macOS and Windows file systems take.

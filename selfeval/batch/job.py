@@ -86,6 +86,8 @@ def render_one(params_file: str, out_dir: str, docx: bool = False, previous: Pri
                              when.isoformat() if when else "")
     except SelfevalError as exc:
         reason = str(exc)
+    except OSError as exc:  # a full disk, a folder turned read-only: the file it could not write
+        reason = f"{exc.filename or out_dir}: cannot write ({exc.strerror or exc})"
     except Exception as exc:  # a bug must not take the batch down either; keep its type
         reason = f"{type(exc).__name__}: {exc}"
     if str(path) not in reason and path.name not in reason:  # "MemoryError:" alone says not where

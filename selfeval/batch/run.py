@@ -23,6 +23,7 @@ from selfeval.batch.job import Outcome, fingerprint, render_one
 from selfeval.errors import SelfevalError
 from selfeval.files import (
     atomic_write,
+    check_writable,
     jsonable,  # noqa: F401  (the batch API)
 )
 from selfeval.form.values import terminal_safe
@@ -107,19 +108,6 @@ def _run_local(todo: list[Path], jobs: int, out_dir: Path, done, docx: bool = Fa
         if _in_pool([p], 1, out_dir, done, docx, previous):
             done(Outcome(name=p.stem, status="failed", reason=f"{p}: the worker process rendering it died twice "
                          "(killed, or out of memory); nothing of it was written"))
-
-
-def _check_writable(out_dir: Path) -> None:
-    """Refuse an output folder that cannot be written before any project is rendered."""
-    import tempfile
-
-
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=out_dir, prefix=".selfeval-probe-"):
-            pass
-    except OSError as exc:
-        raise SelfevalError(f"{out_dir}: the output folder cannot be written ({exc.strerror or exc})") from None
 
 
 # The files a batch writes besides the reports: no params file may be named as one, and no input
@@ -217,7 +205,7 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
             raise SelfevalError(f"{params_dir}: {stems[p.stem].name} and {p.name} would both render {p.stem}.html; "
                                 "rename one")
         stems[p.stem] = p
-    _check_writable(out_dir)
+    check_writable(out_dir)
     manifest = _load_manifest(out_dir)
     _refuse_overwriting_inputs(params_dir, out_dir, params_files, manifest)
     outcomes: dict[str, Outcome] = {}
@@ -301,23 +289,32 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
     changed = (any(o.status != "skipped" for o in ordered) or stale
                or not all((out_dir / f).exists() for f in expected))
     portfolio_error = ""
+    unwritten = ""  # a full disk or a folder turned read-only while the batch ran: the first path that failed
     if changed:
         made = None
-        if portfolio and len(ordered) >= 2:
-            # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
-            from selfeval.batch.portfolio import render_portfolio_from_outcomes
+        try:
+            if portfolio and len(ordered) >= 2:
+                # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
+                from selfeval.batch.portfolio import render_portfolio_from_outcomes
 
-            try:
-                made = render_portfolio_from_outcomes(ordered, out_dir)  # None: too few projects rendered
-            except SelfevalError as exc:  # the reports stand; say what is missing and exit non-zero
-                portfolio_error = str(exc)
-        # Linked only when this run made it (a stale page from an earlier run is not offered).
-        write_index(ordered, out_dir, portfolio=made is not None)
-        if not portfolio_error:  # a failed overview is tried again next run, not taken as done
-            atomic_write(stamp, digest)
+                try:
+                    made = render_portfolio_from_outcomes(ordered, out_dir)  # None: too few projects rendered
+                except SelfevalError as exc:  # the reports stand; say what is missing and exit non-zero
+                    portfolio_error = str(exc)
+            # Linked only when this run made it (a stale page from an earlier run is not offered).
+            write_index(ordered, out_dir, portfolio=made is not None)
+            if not portfolio_error:  # a failed overview is tried again next run, not taken as done
+                atomic_write(stamp, digest)
+        except OSError as exc:
+            unwritten = f"{exc.filename or out_dir}: {exc.strerror or exc}"
+            stamp.unlink(missing_ok=True)  # what the index shows is not done: the next run redoes it
     # Last: a run killed before this point leaves the old manifest, so the next run redoes (and
-    # re-indexes) rather than trusting outputs it never finished.
-    atomic_write(out_dir / MANIFEST, manifest_text)
+    # re-indexes) rather than trusting outputs it never finished. On a full disk the manifest of
+    # what did render is still written where it fits (a failed write frees its space).
+    try:
+        atomic_write(out_dir / MANIFEST, manifest_text)
+    except OSError as exc:
+        unwritten = unwritten or f"{exc.filename or out_dir}: {exc.strerror or exc}"
     summary = Summary(
         rendered=sum(o.status == "rendered" for o in ordered),
         skipped=sum(o.status == "skipped" for o in ordered),
@@ -332,4 +329,7 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
             print(terminal_safe(f"selfeval: FAILED {o.name}: {o.reason}"), file=sys.stderr)
     if portfolio_error:
         print(terminal_safe(f"selfeval: FAILED portfolio.html: {portfolio_error}"), file=sys.stderr)
+    if unwritten:
+        raise SelfevalError(f"{unwritten}; the reports already written are kept whole, and the next run "
+                            "redoes the rest")
     return summary

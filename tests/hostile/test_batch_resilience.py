@@ -298,3 +298,57 @@ def test_names_at_the_file_system_limit_and_odd_characters_render(tmp_path):
     long_nb = fit_name(stems[0], ".ipynb")
     assert len(long_nb.encode()) <= NAME_MAX and long_nb.endswith(".ipynb") and long_nb != fit_name("长" * 84, ".ipynb")
     assert fit_name("seed", ".ipynb") == "seed.ipynb"
+
+
+def _tmpfs(path: Path, size: str, read_only: bool = False) -> None:
+    """Mount a small tmpfs at `path` (root only; the test skips, saying so, elsewhere)."""
+    path.mkdir(parents=True, exist_ok=True)
+    opts = f"size={size}" + (",ro" if read_only else "")
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", str(path)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({done.stderr.strip() or 'not root'}); .ci/run runs as root")
+
+
+@pytest.fixture
+def mounts():
+    made: list[Path] = []
+    yield made
+    for m in made:
+        subprocess.run(["umount", "-l", str(m)], capture_output=True)
+
+
+def test_a_read_only_output_folder_is_refused_before_the_report_renders(tmp_path, capsys, mounts):
+    ro = tmp_path / "ro"
+    _tmpfs(ro, "1m", read_only=True)
+    mounts.append(ro)
+    start = time.perf_counter()
+    assert main(["report", str(ROOT / "params" / "greening.yaml"), "--out", str(ro)]) == 1
+    err = capsys.readouterr().err
+    assert time.perf_counter() - start < 3  # said at once, not after a render
+    assert f"{ro}: the output folder cannot be written (Read-only file system)" in err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_full_disk_keeps_every_whole_report_and_the_manifest_and_says_where(tmp_path, capsys, mounts):
+    params = tmp_path / "params"
+    params.mkdir()
+    shutil.copy(EXAMPLES / "greening.txt", params / "greening.txt")
+    for i in range(4):
+        (params / f"p{i}.yaml").write_text("form: greening.txt\n", encoding="utf-8")
+    out = tmp_path / "out"
+    _tmpfs(out, "720k")  # the record and about two reports (about 280 KB each)
+    mounts.append(out)
+    assert main(["run", str(params), "--out", str(out), "--jobs", "1", "--no-portfolio"]) == 1
+    err = capsys.readouterr().err
+    assert "No space left on device" in err and "Traceback" not in err
+    written = sorted(p.name for p in out.glob("p*.html"))
+    assert written, err  # some reports fit, and each is whole
+    for page in out.glob("p*.html"):
+        assert page.read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert not list(out.glob(".selfeval-*.tmp"))  # nothing half-written left behind
+    import json
+
+    manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))  # what succeeded is known
+    assert sorted(f"{name}.html" for name in manifest) == written
+    failed = [line for line in err.splitlines() if line.startswith("selfeval: FAILED p")]
+    assert failed and all("cannot write (No space left on device)" in line for line in failed), failed
