@@ -67,6 +67,37 @@ def _outcome_from(name: str, rendered, fp: str, seconds: float, review_date: str
                    review_date=review_date)
 
 
+def _outside(params_file: Path) -> list[Path]:
+    """The files a params file names that lie outside its folder (their content is not the params
+    folder's to show)."""
+    # deferred: a batch's skip path computes fingerprints without loading reviews or papermill
+    from selfeval.params import load_params
+
+    try:
+        rp = load_params(params_file)
+    except SelfevalError:
+        return []
+    folder = params_file.resolve().parent
+    return [p for p in (rp.form_path, rp.decisions_path) if p is not None and folder not in p.resolve().parents]
+
+
+def _unquoted(exc: SelfevalError, params_file: Path) -> str:
+    """The reason a project failed, without quoting the content of a file outside the params
+    folder: the index and scores.csv are read by others, and a form path may point anywhere
+    (a secret in `/etc/…` must not appear there). Such a file is named with its place only."""
+    outside = [str(p) for p in _outside(params_file)]
+    problems = getattr(exc, "problems", None)
+    if not outside or not any(o in str(exc) for o in outside):
+        return str(exc)
+    if problems:
+        return "\n".join(f"{p.source}: {p.where + ': ' if p.where else ''}{p.field}: not readable as {p.expected} "
+                         "(its content is not quoted: the file is outside the params folder)"
+                         if p.source in outside else str(p) for p in problems)
+    hit = next(o for o in outside if o in str(exc))
+    return (f"{hit}: cannot be used (its content is not quoted: the file is outside the params folder; "
+            f"`selfeval review {hit}` says why)")
+
+
 def render_one(params_file: str, out_dir: str, docx: bool = False, previous: PriorYear | None = None) -> Outcome:
     """Render one project (with `docx`, its 复核意见书 too), compared with its `previous` year from
     the record (read by the batch, so a worker never opens the database); never raises (the
@@ -85,7 +116,7 @@ def render_one(params_file: str, out_dir: str, docx: bool = False, previous: Pri
         return _outcome_from(path.stem, rendered, fp, time.perf_counter() - start,
                              when.isoformat() if when else "")
     except SelfevalError as exc:
-        reason = str(exc)
+        reason = _unquoted(exc, path)
     except OSError as exc:  # a full disk, a folder turned read-only: the file it could not write
         reason = f"{exc.filename or out_dir}: cannot write ({exc.strerror or exc})"
     except Exception as exc:  # a bug must not take the batch down either; keep its type

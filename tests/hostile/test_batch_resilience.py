@@ -352,3 +352,26 @@ def test_a_full_disk_keeps_every_whole_report_and_the_manifest_and_says_where(tm
     assert sorted(f"{name}.html" for name in manifest) == written
     failed = [line for line in err.splitlines() if line.startswith("selfeval: FAILED p")]
     assert failed and all("cannot write (No space left on device)" in line for line in failed), failed
+
+
+def test_the_content_of_a_file_outside_the_params_folder_is_never_quoted(tmp_path):
+    secret = tmp_path / "elsewhere" / "credentials.txt"
+    secret.parent.mkdir()
+    secret.write_text("项目名称\tdb_password=hunter2\n年度\tAPI_KEY=sk-123456\n", encoding="utf-8")
+    params = tmp_path / "params"
+    params.mkdir()
+    (params / "leak.yaml").write_text(f"form: {secret}\n", encoding="utf-8")
+    inside = params / "inside.txt"
+    inside.write_text(secret.read_text(encoding="utf-8"), encoding="utf-8")
+    (params / "mine.yaml").write_text("form: inside.txt\n", encoding="utf-8")
+    out = tmp_path / "out"
+    summary = run_batch(params, out, jobs=1, portfolio=False)
+    assert summary.failed == 2
+    leak = next(o for o in summary.outcomes if o.name == "leak")
+    assert str(secret) in leak.reason and "outside the params folder" in leak.reason
+    for page in ("index.html", "scores.csv"):
+        text = (out / page).read_text(encoding="utf-8")
+        assert "hunter2" not in text and "sk-123456" not in text, page
+    # a file inside the params folder is the folder's own: its reason may show what it saw
+    mine = next(o for o in summary.outcomes if o.name == "mine")
+    assert "outside the params folder" not in mine.reason
