@@ -18,8 +18,9 @@ from selfeval.assess.decisions import Decision, load_decisions, parse_decisions
 from selfeval.assess.rulesets import load_ruleset
 from selfeval.errors import ParamsError, SelfevalError
 from selfeval.layouts import get, resolve
+from selfeval.limits import read_input, read_yaml
 from selfeval.report.wording import section_ids
-from selfeval.yamlio import load_yaml, read_yaml
+from selfeval.yamlio import load_yaml
 
 
 class ExtraParagraph(BaseModel):
@@ -209,7 +210,7 @@ def is_params_file(path: Path) -> bool:
     if path.suffix.lower() not in (".yaml", ".yml"):
         return False
     try:
-        data = load_yaml(path.read_text(encoding="utf-8"))
+        data = load_yaml(read_input(path, "params file", SelfevalError).decode("utf-8"))
     except (SelfevalError, yaml.YAMLError, UnicodeDecodeError, OSError, ValueError):
         return False
     return isinstance(data, dict) and "form" in data and "project_name" not in data

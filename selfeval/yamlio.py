@@ -16,12 +16,9 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import yaml
-
-from selfeval.errors import SelfevalError
 
 _BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
@@ -120,19 +117,4 @@ def yaml_problem(exc: yaml.YAMLError) -> tuple[str, str]:
     return where, str(what)
 
 
-def read_yaml(path: Path, error: type[SelfevalError], what: str) -> Any:
-    """Parse a YAML file; a missing file or bad YAML raises `error` naming the file and line."""
-    try:
-        return load_yaml(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise error(f"{path}: {what} not found") from None
-    except IsADirectoryError:
-        raise error(f"{path}: a directory, expected a {what}") from None
-    except UnicodeDecodeError as exc:
-        raise error(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
-    except yaml.YAMLError as exc:
-        where, problem = yaml_problem(exc)
-        raise error(f"{path}: {where + ': ' if where else ''}not valid YAML: {problem}") from None
-
-
-__all__ = ["load_yaml", "read_yaml", "yaml_problem"]
+__all__ = ["load_yaml", "yaml_problem"]

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from selfeval.errors import DecisionsError
 from selfeval.form.values import is_budget_row, normalize, parse_decimal
-from selfeval.yamlio import read_yaml
+from selfeval.limits import read_yaml
 
 
 class Decision(BaseModel):

@@ -29,6 +29,7 @@ from pydantic import (
 from selfeval.errors import RulesetError
 from selfeval.form.model import Category
 from selfeval.form.values import Comparator
+from selfeval.limits import read_input
 from selfeval.yamlio import load_yaml, yaml_problem
 
 
@@ -303,12 +304,11 @@ def read_ruleset(path: Path, by_name: bool = False) -> Ruleset:
     """A ruleset file, parsed again whenever its content changes (an analyst editing it in a live
     kernel sees the edit on the next call). Found `by_name` in a folder, its `name` must be its
     file name (else `--ruleset NAME` and the report would disagree about which file it is)."""
+    data = read_input(path, "ruleset file", RulesetError)  # regular files only, bounded
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise RulesetError(f"{path}: ruleset file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise RulesetError(f"{path}: cannot read the ruleset file ({exc})") from None
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RulesetError(f"{path}: cannot read the ruleset file (not UTF-8: {exc.reason} at byte {exc.start})") from None
     ruleset = _parse_cached(text, str(path))
     if by_name and ruleset.name != path.stem:
         raise RulesetError(f"{path}: name: {ruleset.name!r} differs from the file name {path.stem!r} "

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from selfeval.errors import ParamsError
-from selfeval.yamlio import read_yaml
+from selfeval.limits import read_yaml
 
 _YEAR = re.compile(r"(?:19|20)\d{2}\s*(?:年度|年)?")
 

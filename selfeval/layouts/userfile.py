@@ -26,7 +26,7 @@ from typing import Any
 
 from selfeval.errors import LayoutError
 from selfeval.layouts.registry import Layout, get, layouts
-from selfeval.yamlio import read_yaml
+from selfeval.limits import read_yaml
 
 KEYS = {"layout", "title", "reads_as", "requires", "labels", "description"}
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from selfeval.errors import FormError, Problem
+from selfeval.errors import FormError, Problem, SelfevalError
 from selfeval.form.model import Form, Provenance
 from selfeval.layouts import Layout, resolve
 from selfeval.layouts import parse_grid as _parse_with_layout
 from selfeval.layouts.reader import Grid
+from selfeval.limits import read_input
 from selfeval.loaders.limits import check_indicators, check_size
 from selfeval.loaders.text import decode, text_to_grid
 from selfeval.loaders.yamlform import dump_yaml, parse_yaml_form
@@ -104,12 +105,17 @@ def _load(path: str | Path, sheet: str | None = None, layout: str | Path | Layou
         info = p.stat()
     except FileNotFoundError:
         raise FormError([Problem(source, "", "file", "nothing", "an existing file")]) from None
+    except OSError as exc:  # a name too long, a loop of links: said, not a traceback
+        raise FormError([Problem(source, "", "file", exc.strerror or str(exc), "a readable form file")]) from None
     if p.is_dir():
         raise FormError([Problem(source, "", "file", "a directory", "a form file")])
     if not p.is_file():  # a FIFO or a device (/dev/zero) would hang or never end
         raise FormError([Problem(source, "", "file", "not a regular file (a pipe or a device)", "a form file")])
     check_size(info.st_size, source)
-    data = p.read_bytes()
+    try:  # the one gate every file goes through (it may have changed since the stat above)
+        data = read_input(p, "form file", SelfevalError)
+    except SelfevalError as exc:
+        raise FormError([Problem(source, "", "file", str(exc).removeprefix(f"{source}: "), "a readable form file")]) from None
     sha = hashlib.sha256(data).hexdigest()
     suffix = p.suffix.lower()
     if suffix in YAML_SUFFIXES:

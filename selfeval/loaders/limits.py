@@ -1,17 +1,9 @@
-"""Input limits in one place: what a form file may be before it is refused, not read.
+"""Input limits of what a form may hold before it is refused, not read (the limits themselves,
+their defaults and variables, are `selfeval.limits`, the one place for every file selfeval reads).
 
 A 自评表 is a few hundred cells on one to a few pages. Anything far larger is a mistake or an
 attack (a 12 MB workbook whose `<dimension>` lies, a PDF of a whole year's budget book), and
-reading it would take minutes or gigabytes before failing. Each limit has a default here and can
-be raised by an environment variable for the rare real case.
-
-| limit | default | variable |
-|---|---|---|
-| file size | 20 MiB | `SELFEVAL_MAX_FILE_MB` |
-| cells in a published table (HTML, Word, PDF) | 200 000 | `SELFEVAL_MAX_CELLS` |
-| PDF pages read | 60 | `SELFEVAL_MAX_PAGES` |
-| cells of a workbook sheet's used area (not trusting `<dimension>`) | 1 000 000 | `SELFEVAL_MAX_SHEET_CELLS` |
-| indicators in one form | 2 000 | `SELFEVAL_MAX_INDICATORS` |
+reading it would take minutes or gigabytes before failing.
 
 Scoring and review are linear in the number of indicators (benchmarks/ measures 32 000 in about
 a second), so the indicator limit guards the report, which draws every row.
@@ -19,26 +11,8 @@ a second), so the indicator limit guards the report, which draws every row.
 
 from __future__ import annotations
 
-import os
-
 from selfeval.errors import FormError, Problem
-
-DEFAULTS = {"SELFEVAL_MAX_FILE_MB": 20, "SELFEVAL_MAX_CELLS": 200_000, "SELFEVAL_MAX_PAGES": 60,
-            "SELFEVAL_MAX_SHEET_CELLS": 1_000_000, "SELFEVAL_MAX_INDICATORS": 2_000}
-
-
-def limit(name: str) -> int:
-    """The limit `name` (an environment variable of `DEFAULTS`): its value there, else the default."""
-    raw = os.environ.get(name, "").strip()
-    if not raw:
-        return DEFAULTS[name]
-    try:
-        value = int(raw)
-    except ValueError:
-        raise FormError([Problem(name, "", "limit", raw, "a whole number")]) from None
-    if value <= 0:
-        raise FormError([Problem(name, "", "limit", raw, "a number above 0")])
-    return value
+from selfeval.limits import DEFAULTS, limit
 
 
 def check_size(size: int, source: str) -> None:

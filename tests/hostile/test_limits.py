@@ -97,3 +97,59 @@ def test_a_docx_part_that_is_not_xml_is_a_located_error(tmp_path):
     broken = _docx_with(tmp_path, "", "<<<")
     with pytest.raises(FormError, match=r"crafted\.docx: line \d+, column \d+: XML: saw 'not well-formed XML"):
         load_form(broken)
+
+
+def _params_naming(tmp_path: Path, key: str, target: Path) -> Path:
+    (tmp_path / "seed.txt").write_bytes((PUBLISHED.parent.parent / "selfeval" / "examples" / "seed.txt").read_bytes())
+    p = tmp_path / "p.yaml"
+    p.write_text(f"form: seed.txt\n{key}: {target}\n", encoding="utf-8")
+    return p
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory"])
+@pytest.mark.parametrize("what", ["params", "decisions", "layout", "ruleset", "aliases"])
+def test_every_file_selfeval_reads_goes_through_one_gate(tmp_path, kind, what):
+    """A FIFO, a device or a folder where a params, decisions, layout, ruleset or aliases file
+    should be is refused at once, naming it (a FIFO is never waited on, /dev/zero never read)."""
+    import signal
+
+    from selfeval.errors import SelfevalError
+    from selfeval.form.keys import load_aliases
+    from selfeval.params import load_params
+
+    target = {"fifo": tmp_path / "odd.yaml", "device": Path("/dev/zero"), "directory": tmp_path / "dir.yaml"}[kind]
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "directory":
+        target.mkdir()
+    signal.alarm(10)  # a hang fails the test instead of the suite
+    try:
+        with pytest.raises(SelfevalError, match=r"not a regular file|a directory|not found|neither a \w+ name nor a file") as err:
+            if what == "params":
+                load_params(target)
+            elif what == "aliases":
+                load_aliases(target)
+            else:
+                load_params(_params_naming(tmp_path, what, target))
+    finally:
+        signal.alarm(0)
+    assert str(target) in str(err.value)
+
+
+def test_a_fifo_in_the_params_folder_fails_alone_and_never_hangs_the_batch(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    params = tmp_path / "params"
+    params.mkdir()
+    os.mkfifo(params / "stuck.yaml")
+    (params / "broken.yaml").write_text("form: nowhere.txt\n", encoding="utf-8")
+    signal.alarm(60)
+    try:
+        done = subprocess.run([sys.executable, "-m", "selfeval.cli", "run", str(params), "--out", str(tmp_path / "out"),
+                               "--no-portfolio", "--jobs", "1"], capture_output=True, text=True, timeout=50)
+    finally:
+        signal.alarm(0)
+    assert done.returncode == 1
+    assert "FAILED stuck: stuck.yaml: not a regular file" in done.stderr, done.stderr[-2000:]
