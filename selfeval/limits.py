@@ -10,6 +10,8 @@ Each limit has a default here and can be raised by an environment variable for t
 | PDF pages read | 60 | `SELFEVAL_MAX_PAGES` |
 | cells of a workbook sheet's used area (not trusting `<dimension>`) | 1 000 000 | `SELFEVAL_MAX_SHEET_CELLS` |
 | indicators in one form | 2 000 | `SELFEVAL_MAX_INDICATORS` |
+| bytes a .docx or .xlsx unpacks to, all members together (counted while inflating) | 100 MiB | `SELFEVAL_MAX_UNZIPPED_MB` |
+| tables nested in tables on a web page | 8 | `SELFEVAL_MAX_TABLE_DEPTH` |
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from selfeval.errors import FormError, Problem, SelfevalError
 from selfeval.yamlio import load_yaml, yaml_problem
 
 DEFAULTS = {"SELFEVAL_MAX_FILE_MB": 20, "SELFEVAL_MAX_CELLS": 200_000, "SELFEVAL_MAX_PAGES": 60,
-            "SELFEVAL_MAX_SHEET_CELLS": 1_000_000, "SELFEVAL_MAX_INDICATORS": 2_000}
+            "SELFEVAL_MAX_SHEET_CELLS": 1_000_000, "SELFEVAL_MAX_INDICATORS": 2_000,
+            "SELFEVAL_MAX_UNZIPPED_MB": 100, "SELFEVAL_MAX_TABLE_DEPTH": 8}
 
 
 def limit(name: str) -> int:

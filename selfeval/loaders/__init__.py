@@ -11,7 +11,7 @@ from selfeval.layouts import Layout, resolve
 from selfeval.layouts import parse_grid as _parse_with_layout
 from selfeval.layouts.reader import Grid
 from selfeval.limits import read_input
-from selfeval.loaders.limits import check_indicators, check_size
+from selfeval.loaders.limits import check_indicators, check_size, check_unzipped
 from selfeval.loaders.text import decode, text_to_grid
 from selfeval.loaders.yamlform import dump_yaml, parse_yaml_form
 
@@ -35,7 +35,8 @@ def source_grid(path: str | Path, sheet: str | None = None) -> Grid | None:
     suffix = p.suffix.lower()
     if suffix in YAML_SUFFIXES:
         return None
-    data = p.read_bytes()
+    data = read_input(p, "form file", SelfevalError)  # the one gate, for `inspect` too
+    check_unzipped(data, str(p))
     if suffix in EXCEL_SUFFIXES and _is_html(data):
         return _published(data, str(p), ".html")[0]
     if suffix in EXCEL_SUFFIXES:
@@ -117,6 +118,7 @@ def _load(path: str | Path, sheet: str | None = None, layout: str | Path | Layou
     except SelfevalError as exc:
         raise FormError([Problem(source, "", "file", str(exc).removeprefix(f"{source}: "), "a readable form file")]) from None
     sha = hashlib.sha256(data).hexdigest()
+    check_unzipped(data, source)  # a .docx or .xlsx that packs a bomb is refused before it inflates
     suffix = p.suffix.lower()
     if suffix in YAML_SUFFIXES:
         text, enc = decode(data, source)

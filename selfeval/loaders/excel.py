@@ -160,7 +160,8 @@ def _read(book, name: str, source: str, package: _Package | None) -> list[list[o
     """The values of a sheet from A1 to its last used cell; `_TooLarge` past `_max_cells()`.
 
     calamine makes a dense grid of the used area, so a stray value in XFD1048576 would take all
-    memory: an .xlsx sheet's extent is checked in its XML first (.xls sheets are not checked).
+    memory: an .xlsx sheet's extent is checked in its XML first, and every sheet's (an .xls's
+    too) by the size calamine reports before it builds the grid.
     """
     import python_calamine as pc
 
@@ -169,7 +170,11 @@ def _read(book, name: str, source: str, package: _Package | None) -> list[list[o
         if far is not None:
             raise _TooLarge(f"{_column_letters(far[1])}{far[0] + 1}")
     try:
-        return book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        sh = book.get_sheet_by_name(name)
+        end = sh.end  # the last used cell, 0-based; the grid starts at A1
+        if end is not None and (end[0] + 1) * (end[1] + 1) > _max_cells():
+            raise _TooLarge(f"{_column_letters(end[1])}{end[0] + 1}")
+        return sh.to_python(skip_empty_area=False)
     except pc.CalamineError as exc:
         raise _refuse(f"{source} [sheet {name}]", f"a damaged sheet ({exc})", DAMAGED_EXPECTED) from None
 

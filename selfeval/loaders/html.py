@@ -17,6 +17,7 @@ from collections import Counter
 
 from selfeval.errors import FormError, Problem
 from selfeval.layouts.reader import Grid
+from selfeval.loaders.limits import check_table_depth
 from selfeval.loaders.tables import Span, Table, cell_text, choose_form_table, expand
 
 MAX_SPAN = 200  # a rowspan / colspan larger than any form is hostile or broken: clipped
@@ -84,6 +85,7 @@ def html_tables(text: str, source: str, notes: list[str] | None = None) -> list[
     from bs4 import BeautifulSoup
 
     # lxml parses as browsers do (an omitted </td> or </tr> ends where HTML says it does)
+    check_table_depth(text, source)  # before the parser: deep nesting costs it minutes
     soup = BeautifulSoup(text, "lxml")
     said = drop_unseen(soup)
     if notes is not None:

@@ -11,8 +11,14 @@ a second), so the indicator limit guards the report, which draws every row.
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
+
 from selfeval.errors import FormError, Problem
 from selfeval.limits import DEFAULTS, limit
+
+ZIP_SIGNATURE = b"PK\x03\x04"
 
 
 def check_size(size: int, source: str) -> None:
@@ -39,4 +45,43 @@ def check_indicators(count: int, source: str) -> None:
                                  f"at most {most} (a 自评表 has tens; raise SELFEVAL_MAX_INDICATORS if it is real)")])
 
 
-__all__ = ["DEFAULTS", "check_cells", "check_indicators", "check_size", "limit"]
+def check_unzipped(data: bytes, source: str) -> None:
+    """Refuse a zip package (.docx, .xlsx) whose members unpack past SELFEVAL_MAX_UNZIPPED_MB
+    together, counted while inflating a chunk at a time (a member's stated size may lie, and a
+    900 MB run of spaces packs into under 1 MB)."""
+    if not data.startswith(ZIP_SIGNATURE):
+        return
+    cap = limit("SELFEVAL_MAX_UNZIPPED_MB") * 1024 * 1024
+    total = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():
+                with zf.open(info) as member:
+                    while chunk := member.read(1 << 20):
+                        total += len(chunk)
+                        if total > cap:
+                            raise FormError([Problem(
+                                source, info.filename, "package",
+                                f"more than {limit('SELFEVAL_MAX_UNZIPPED_MB')} MB when unpacked",
+                                "a document that unpacks to less (SELFEVAL_MAX_UNZIPPED_MB)")])
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, NotImplementedError, ValueError):
+        return  # not a package the reader can open: it says so itself
+
+
+_TABLE_TAG = re.compile(r"<(/?)table\b", re.I)
+
+
+def check_table_depth(text: str, source: str) -> None:
+    """Refuse a web page whose tables nest deeper than SELFEVAL_MAX_TABLE_DEPTH (a 自评表 nests
+    none or one; thousands take the HTML parser minutes)."""
+    cap, depth = limit("SELFEVAL_MAX_TABLE_DEPTH"), 0
+    for m in _TABLE_TAG.finditer(text):
+        depth = max(0, depth - 1) if m.group(1) else depth + 1
+        if depth > cap:
+            line = text.count("\n", 0, m.start()) + 1
+            raise FormError([Problem(source, f"line {line}", "table", f"tables nested more than {cap} deep",
+                                     "a page whose tables nest less (SELFEVAL_MAX_TABLE_DEPTH)")])
+
+
+__all__ = ["DEFAULTS", "ZIP_SIGNATURE", "check_cells", "check_indicators", "check_size", "check_table_depth",
+           "check_unzipped", "limit"]

@@ -7,6 +7,7 @@ published tables of absurd size built cell by cell.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,66 @@ def test_a_fifo_in_the_params_folder_fails_alone_and_never_hangs_the_batch(tmp_p
         signal.alarm(0)
     assert done.returncode == 1
     assert "FAILED stuck: stuck.yaml: not a regular file" in done.stderr, done.stderr[-2000:]
+
+
+# --- small files that cost much: each read within 10 s and a 1 GB peak, or refused, located -------
+
+READ_ONE = """
+import json, resource, sys, time
+from selfeval.errors import SelfevalError
+from selfeval.loaders import load_form
+start = time.perf_counter()
+try:
+    load_form(sys.argv[1]); error = ""
+except SelfevalError as exc:
+    error = str(exc)
+print(json.dumps({"seconds": time.perf_counter() - start, "error": error,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def _read_in_a_child(path: Path) -> dict:
+    """Load `path` in a fresh Python and report its time and its own peak RSS (not an address-space
+    limit, which breaks numerical libraries)."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-c", READ_ONE, str(path)], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize(("make", "expected"), [
+    ("docx_zip_bomb", r"bomb\.docx: word/document\.xml: package: saw 'more than 100 MB when unpacked'"),
+    ("nested_tables", r"nested\.html: line 1: table: saw 'tables nested more than 8 deep'"),
+    ("far_xlsx", r"far\.xlsx \[sheet 自评表\]: sheet: saw 'cells used as far as GR1000000'"),
+    ("lying_dimension", ""),  # read as the form it is: the lie is not believed
+])
+def test_small_files_that_cost_much_are_read_or_refused_within_bounds(tmp_path, make, expected):
+    import bombs
+
+    path = {"docx_zip_bomb": lambda: bombs.docx_zip_bomb(tmp_path / "bomb.docx"),
+            "nested_tables": lambda: bombs.nested_tables(tmp_path / "nested.html"),
+            "far_xlsx": lambda: bombs.far_cell_workbook(tmp_path / "far.xlsx", 1_000_000, 200),
+            "lying_dimension": lambda: bombs.lying_dimension(tmp_path / "dimension.xlsx")}[make]()
+    assert path.stat().st_size < 1 << 20
+    got = _read_in_a_child(path)
+    assert got["seconds"] < 10 and got["peak_mb"] < 1024, got
+    if expected:
+        assert re.search(expected, got["error"]), got
+    else:
+        assert got["error"] == "", got
+
+
+@pytest.mark.slow
+def test_an_xls_with_a_far_cell_is_refused_by_its_extent(tmp_path):
+    import shutil
+
+    import bombs
+
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice is not installed (.ci/run installs it)")
+    path = bombs.far_cell_workbook(tmp_path / "far.xls", 65000, 250)
+    got = _read_in_a_child(path)
+    assert "cells used as far as IP65000" in got["error"] and got["seconds"] < 10, got
