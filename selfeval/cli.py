@@ -18,6 +18,7 @@ from selfeval.errors import SelfevalError
 from selfeval.files import check_writable
 from selfeval.form.labels import category_name
 from selfeval.form.values import format_decimal, show_range, show_score, terminal_safe
+from selfeval.limits import ensure_open_files
 from selfeval.startup import skip_unused_imports
 from selfeval.version import __version__
 from selfeval.views.text import render_table
@@ -216,6 +217,7 @@ def cmd_report(args: argparse.Namespace) -> int:
                             f"not a form; write one such as\n  form: {params.name}\nnext to it, or review the "
                             f"form itself: selfeval review {args.params}")
     check_writable(Path(args.out))  # a read-only or full folder is said now, not after the render
+    ensure_open_files(1)
     previous = None
     if args.db:  # the review is stored, and compared with the year before it in the record
         # imported when the command runs, so every command (and --help) starts fast

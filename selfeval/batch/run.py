@@ -27,6 +27,7 @@ from selfeval.files import (
     jsonable,  # noqa: F401  (the batch API)
 )
 from selfeval.form.values import terminal_safe
+from selfeval.limits import ensure_open_files
 from selfeval.record.names import RESERVED as RECORD_FILES
 from selfeval.startup import skip_unused_imports
 
@@ -206,6 +207,8 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
                                 "rename one")
         stems[p.stem] = p
     check_writable(out_dir)
+    if not dask_address:  # kernels run here: enough open files for them, or one line saying so
+        ensure_open_files(min(jobs, len(params_files)))
     manifest = _load_manifest(out_dir)
     _refuse_overwriting_inputs(params_dir, out_dir, params_files, manifest)
     outcomes: dict[str, Outcome] = {}

@@ -375,3 +375,34 @@ def test_the_content_of_a_file_outside_the_params_folder_is_never_quoted(tmp_pat
     # a file inside the params folder is the folder's own: its reason may show what it saw
     mine = next(o for o in summary.outcomes if o.name == "mine")
     assert "outside the params folder" not in mine.reason
+
+
+def _nofile(soft: int, hard: int):
+    import resource
+
+    return lambda: resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_low_open_file_limit_is_raised_or_named(tmp_path):
+    import resource
+
+    params = tmp_path / "params"
+    params.mkdir()
+    shutil.copy(EXAMPLES / "greening.txt", params / "greening.txt")
+    for i in range(2):
+        (params / f"p{i}.yaml").write_text("form: greening.txt\n", encoding="utf-8")
+    run = [*SELFEVAL, "run", str(params), "--jobs", "2", "--no-portfolio", "--out"]
+    # a hard limit too low: one line naming the limit, before any project (not "the kernel died")
+    done = subprocess.run([*run, str(tmp_path / "low")], capture_output=True, text=True, timeout=120,
+                          preexec_fn=_nofile(64, 64))
+    assert done.returncode == 1
+    assert done.stderr.strip() == ("selfeval: error: the open-file limit is 64 (ulimit -n) and cannot be raised past "
+                                   "64; 2 report worker(s) need about 128 open files: raise it (ulimit -n 128) or use "
+                                   "fewer --jobs"), done.stderr
+    # a low soft limit under a higher hard one is raised, and the batch renders
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard != resource.RLIM_INFINITY and hard < 128:
+        pytest.skip(f"this machine's hard open-file limit is {hard}")
+    done = subprocess.run([*run, str(tmp_path / "raised")], capture_output=True, text=True, timeout=300,
+                          preexec_fn=_nofile(64, hard))
+    assert done.returncode == 0, done.stderr[-2000:]
