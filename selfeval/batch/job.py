@@ -15,7 +15,7 @@ from typing import Any
 
 from selfeval.assess.history import PriorYear
 from selfeval.errors import SelfevalError
-from selfeval.files import fit_name, jsonable
+from selfeval.files import atomic_write, fit_name, jsonable
 from selfeval.version import __version__
 
 
@@ -98,6 +98,18 @@ def _unquoted(exc: SelfevalError, params_file: Path) -> str:
             f"`selfeval review {hit}` says why)")
 
 
+def _note_failure(out_dir: Path, stem: str, reason: str) -> None:
+    """Every failed project leaves something in `_failed/`: its executed notebook where one ran,
+    else a note with the reason (a project that failed before its kernel started)."""
+    import contextlib
+
+    failed = out_dir / "_failed"
+    if (failed / fit_name(stem, ".ipynb")).exists():
+        return
+    with contextlib.suppress(OSError):  # a full disk: the reason is still in the index and the log
+        atomic_write(failed / fit_name(stem, ".txt"), reason + "\n")
+
+
 def render_one(params_file: str, out_dir: str, docx: bool = False, previous: PriorYear | None = None) -> Outcome:
     """Render one project (with `docx`, its 复核意见书 too), compared with its `previous` year from
     the record (read by the batch, so a worker never opens the database); never raises (the
@@ -111,7 +123,8 @@ def render_one(params_file: str, out_dir: str, docx: bool = False, previous: Pri
     try:
         fp = fingerprint(path, previous.ref if previous else "")
         rendered = render_report(path, Path(out_dir), docx=docx, previous=previous)
-        (Path(out_dir) / "_failed" / fit_name(path.stem, ".ipynb")).unlink(missing_ok=True)
+        for suffix in (".ipynb", ".txt"):  # what an earlier failure left
+            (Path(out_dir) / "_failed" / fit_name(path.stem, suffix)).unlink(missing_ok=True)
         when = load_params(path).review_date
         return _outcome_from(path.stem, rendered, fp, time.perf_counter() - start,
                              when.isoformat() if when else "")
@@ -123,4 +136,5 @@ def render_one(params_file: str, out_dir: str, docx: bool = False, previous: Pri
         reason = f"{type(exc).__name__}: {exc}"
     if str(path) not in reason and path.name not in reason:  # "MemoryError:" alone says not where
         reason = f"{path}: {reason}"
+    _note_failure(Path(out_dir), path.stem, reason)
     return Outcome(name=path.stem, status="failed", reason=reason, seconds=time.perf_counter() - start)

@@ -68,6 +68,9 @@ def test_fifty_projects_ten_broken_render_forty_and_name_the_ten(tmp_path):
         assert str(tmp_path) not in failed[name]  # relative to the params folder
     index = (out / "index.html").read_text(encoding="utf-8")
     assert all(name in index for name in BROKEN) and str(tmp_path) not in index
+    # every failed project leaves something in _failed/: here, before any kernel, a note
+    for name, (_, says) in BROKEN.items():
+        assert says in (out / "_failed" / f"{name}.txt").read_text(encoding="utf-8"), name
 
 
 _REAL_RENDER = batch.render_one
