@@ -18,7 +18,7 @@ from selfeval.errors import SelfevalError
 from selfeval.files import check_writable
 from selfeval.form.labels import category_name
 from selfeval.form.values import format_decimal, show_range, show_score, terminal_safe
-from selfeval.limits import ensure_open_files
+from selfeval.limits import DEFAULTS, ensure_open_files
 from selfeval.startup import skip_unused_imports
 from selfeval.version import __version__
 from selfeval.views.text import render_table
@@ -373,6 +373,9 @@ def build_parser() -> argparse.ArgumentParser:
                "selfeval COMMAND --help shows each command's options and examples.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"selfeval {__version__}")
+    p.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
+                   help="raise (or lower) an input limit for this run, e.g. --limit FILE_MB=50 "
+                        "(names: " + ", ".join(n.removeprefix("SELFEVAL_MAX_") for n in DEFAULTS) + ")")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def form_args(sp: argparse.ArgumentParser) -> None:
@@ -461,6 +464,20 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _apply_limits(given: list[str]) -> None:
+    """`--limit NAME=VALUE`: set the limit's variable for this run (report kernels inherit it)."""
+    for item in given:
+        name, _, value = item.partition("=")
+        var = name.strip().upper()
+        var = var if var.startswith("SELFEVAL_MAX_") else f"SELFEVAL_MAX_{var}"
+        if var not in DEFAULTS:
+            raise SelfevalError(f"--limit {item}: unknown limit {name!r}; the limits are "
+                                + ", ".join(n.removeprefix("SELFEVAL_MAX_") for n in DEFAULTS))
+        if not value.strip().isdigit() or int(value) <= 0:
+            raise SelfevalError(f"--limit {item}: expected a whole number above 0")
+        os.environ[var] = value.strip()
+
+
 def _terminate(signum, frame) -> None:
     raise KeyboardInterrupt  # SIGTERM (a scheduler stopping the job) ends like Ctrl-C
 
@@ -473,6 +490,11 @@ def main(argv: list[str] | None = None) -> int:
         skip_unused_imports()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
+    try:
+        _apply_limits(args.limit)
+    except SelfevalError as exc:
+        print(_plain(f"selfeval: error: {exc}"), file=sys.stderr)
+        return 2
     if getattr(args, "rulesets", None):  # through the environment, so report kernels see them too
         # imported when the command runs, so every command (and --help) starts fast
         from selfeval.assess.rulesets import ENV

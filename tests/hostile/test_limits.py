@@ -217,3 +217,19 @@ def test_an_xls_with_a_far_cell_is_refused_by_its_extent(tmp_path):
     path = bombs.far_cell_workbook(tmp_path / "far.xls", 65000, 250)
     got = _read_in_a_child(path)
     assert "cells used as far as IP65000" in got["error"] and got["seconds"] < 10, got
+
+
+def test_a_limit_is_set_for_one_run_on_the_command_line(tmp_path, monkeypatch, capsys):
+    from selfeval.cli import main
+
+    monkeypatch.setenv("SELFEVAL_MAX_TABLE_DEPTH", "8")  # the default; undone after the test, whatever main set
+    import bombs
+
+    page = bombs.nested_tables(tmp_path / "nested.html", depth=12)
+    assert main(["review", str(page)]) == 1
+    assert "tables nested more than 8 deep" in capsys.readouterr().err
+    main(["--limit", "TABLE_DEPTH=20", "review", str(page)])  # past the depth check now (no form there)
+    assert "nested more than" not in capsys.readouterr().err
+    assert main(["--limit", "NOSUCH=3", "review", str(page)]) == 2
+    assert "unknown limit 'NOSUCH'; the limits are FILE_MB, CELLS" in capsys.readouterr().err
+    assert main(["--limit", "FILE_MB=-1", "review", str(page)]) == 2
