@@ -12,6 +12,8 @@ Each limit has a default here and can be raised by an environment variable for t
 | indicators in one form | 2 000 | `SELFEVAL_MAX_INDICATORS` |
 | bytes a .docx or .xlsx unpacks to, all members together (counted while inflating) | 100 MiB | `SELFEVAL_MAX_UNZIPPED_MB` |
 | tables nested in tables on a web page | 8 | `SELFEVAL_MAX_TABLE_DEPTH` |
+| a PDF page's drawing and text, unpacked (counted while inflating) | 8 MiB | `SELFEVAL_MAX_PAGE_CONTENT_MB` |
+| lines and boxes on one PDF page (finding tables among them grows faster than their number) | 5 000 | `SELFEVAL_MAX_PAGE_RULINGS` |
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ from selfeval.yamlio import load_yaml, yaml_problem
 
 DEFAULTS = {"SELFEVAL_MAX_FILE_MB": 20, "SELFEVAL_MAX_CELLS": 200_000, "SELFEVAL_MAX_PAGES": 60,
             "SELFEVAL_MAX_SHEET_CELLS": 1_000_000, "SELFEVAL_MAX_INDICATORS": 2_000,
-            "SELFEVAL_MAX_UNZIPPED_MB": 100, "SELFEVAL_MAX_TABLE_DEPTH": 8}
+            "SELFEVAL_MAX_UNZIPPED_MB": 100, "SELFEVAL_MAX_TABLE_DEPTH": 8, "SELFEVAL_MAX_PAGE_CONTENT_MB": 8,
+            "SELFEVAL_MAX_PAGE_RULINGS": 5_000}
 
 
 def limit(name: str) -> int:

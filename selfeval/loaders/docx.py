@@ -13,6 +13,7 @@ hidden runs (`w:vanish`) are not; what was accepted or left out is noted.
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections import Counter
 
@@ -65,6 +66,10 @@ def paragraph_text(p, seen: Counter) -> str:
     return "".join(out)
 
 
+MAX_WORD_COLUMNS = 63  # Word's own limit on a table's columns
+_GRID_SPAN = re.compile(rb'<w:gridSpan\s+w:val="(\d{1,12})"')
+
+
 def _refuse_declarations(data: bytes, source: str) -> None:
     """Refuse a part that declares a DTD or entities: Word never writes one, and nested entities
     are how an XML bomb grows (libxml2 stops it, but with a traceback and no place)."""
@@ -77,6 +82,13 @@ def _refuse_declarations(data: bytes, source: str) -> None:
                     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                         raise FormError([Problem(source, info.filename, "XML", "a DTD or entity declaration",
                                                  "a Word .docx document (Word writes no DTD)")])
+                if info.filename == "word/document.xml":
+                    # python-docx walks a cell's span one grid column at a time: a span of a million
+                    # takes seconds per cell; Word's tables have at most 63 columns
+                    spans = [int(v) for v in _GRID_SPAN.findall(zf.read(info))]
+                    if spans and max(spans) > MAX_WORD_COLUMNS:
+                        raise FormError([Problem(source, info.filename, "table", f"a cell spanning {max(spans)} columns",
+                                                 f"a Word table of at most {MAX_WORD_COLUMNS} columns")])
     except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
         return  # python-docx says what is wrong with the package itself
 

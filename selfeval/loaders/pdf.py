@@ -10,11 +10,55 @@ does no OCR.
 from __future__ import annotations
 
 import io
+import re
 
 from selfeval.errors import FormError, Problem
 from selfeval.layouts.reader import Grid
 from selfeval.loaders.limits import check_cells, limit
 from selfeval.loaders.tables import Table, cell_text, choose_form_table, drop_repeated_headers
+
+
+def _check_content(page, source: str, number: int) -> None:
+    """Refuse a page whose content streams unpack past SELFEVAL_MAX_PAGE_CONTENT_MB, inflating no
+    further than that (a few KB of packed text can unpack to millions of characters, which take
+    minutes and gigabytes to lay out). A form's page holds well under a megabyte."""
+    import zlib
+
+    from pdfminer.pdftypes import PDFStream, resolve1
+
+    cap = limit("SELFEVAL_MAX_PAGE_CONTENT_MB") * 1024 * 1024
+    total, paths = 0, 0
+    for ref in page.page_obj.contents or []:
+        stream = resolve1(ref)
+        if not isinstance(stream, PDFStream):
+            continue
+        raw = stream.rawdata if stream.rawdata is not None else stream.data or b""
+        filters = resolve1(stream.attrs.get("Filter")) or []
+        filters = filters if isinstance(filters, list) else [filters]
+        names = [getattr(f, "name", str(f)) for f in filters]
+        if names[:1] == ["FlateDecode"]:
+            inflate = zlib.decompressobj()
+            try:
+                content = inflate.decompress(raw, cap - total + 1)
+            except zlib.error:
+                continue  # a broken stream: pdfminer says what it makes of it
+        else:
+            content = raw
+        total += len(content)
+        paths += len(_PATH_OPERATOR.findall(content))
+        if total > cap:
+            raise FormError([Problem(source, f"page {number}", "content",
+                                     f"more than {limit('SELFEVAL_MAX_PAGE_CONTENT_MB')} MB of drawing and text",
+                                     "a form's page (SELFEVAL_MAX_PAGE_CONTENT_MB)")])
+    # counted in the bytes, before pdfminer lays them out (which takes far longer per line)
+    if paths > 2 * limit("SELFEVAL_MAX_PAGE_RULINGS"):  # a box or a line is one operator, a curve a few
+        raise FormError([Problem(source, f"page {number}", "ruling", f"{paths} line and box drawing operations",
+                                 f"a form's page of at most {limit('SELFEVAL_MAX_PAGE_RULINGS')} lines and boxes "
+                                 "(SELFEVAL_MAX_PAGE_RULINGS)")])
+
+
+# a path-drawing operator (a box, a line, a curve) standing alone in a content stream
+_PATH_OPERATOR = re.compile(rb"(?<![^\s])(?:re|l|c|v|y)(?![^\s])")
 
 
 def pdf_tables(data: bytes, source: str) -> tuple[list[Table], int]:
@@ -41,8 +85,14 @@ def pdf_tables(data: bytes, source: str) -> tuple[list[Table], int]:
                                      f"a form of at most {most} pages (raise SELFEVAL_MAX_PAGES if it is real)")])
         texted = 0
         for p, page in enumerate(pdf.pages, start=1):
+            _check_content(page, source, p)  # before the page is parsed: its size bounds the work
             if page.chars:
                 texted += 1
+            rulings = len(page.rects) + len(page.lines) + len(page.curves)
+            if rulings > limit("SELFEVAL_MAX_PAGE_RULINGS"):  # finding tables among them grows faster than their number
+                raise FormError([Problem(source, f"page {p}", "ruling", f"{rulings} lines and boxes",
+                                         f"a form's page of at most {limit('SELFEVAL_MAX_PAGE_RULINGS')} "
+                                         "(SELFEVAL_MAX_PAGE_RULINGS)")])
             for n, rows in enumerate(page.extract_tables(), start=1):
                 name = f"page {p}, table {n}"
                 check_cells(sum(len(r) for r in rows), source, name)

@@ -36,6 +36,70 @@ def docx_zip_bomb(path: Path, megabytes: int = 900) -> Path:
     return path
 
 
+def _pdf(objects: list[bytes]) -> bytes:
+    """A PDF of these objects (numbered from 1, the first the catalog) with its cross-reference table."""
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n".encode() + body + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def _one_page_pdf(path: Path, content: bytes) -> Path:
+    import zlib
+
+    packed = zlib.compress(content, 9)
+    path.write_bytes(_pdf([
+        b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 600 800] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(packed)} /Filter /FlateDecode >>\nstream\n".encode() + packed + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]))
+    return path
+
+
+def pdf_text_bomb(path: Path, megabytes: int = 40) -> Path:
+    """One page whose text packs 40 MB (40 million characters to lay out) into under 100 KB."""
+    line = b"BT /F1 1 Tf 10 10 Td (" + b"a" * 1000 + b") Tj ET\n"
+    return _one_page_pdf(path, line * (megabytes * 1000))
+
+
+def pdf_dense_rulings(path: Path, n: int = 120) -> Path:
+    """One page ruled with n × n small boxes (14 400): finding tables among them took minutes."""
+    boxes = [f"{10 + i * 4.8:.1f} {10 + j * 6.4:.1f} 4.8 6.4 re S" for i in range(n) for j in range(n)]
+    return _one_page_pdf(path, "\n".join([*boxes, "BT /F1 5 Tf 20 20 Td (x) Tj ET"]).encode())
+
+
+def pdf_page_tree(path: Path, levels: int = 7, fan: int = 10) -> Path:
+    """A page tree whose every node lists the same child `fan` times: 10 million page entries."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>"]
+    for level in range(levels):
+        kids = " ".join([f"{3 + level} 0 R"] * fan)
+        objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {fan ** (levels - level)} >>".encode())
+    leaf = 2 + levels
+    objects.append(f"<< /Type /Page /Parent {leaf - 1} 0 R /MediaBox [0 0 600 800] /Contents {leaf + 1} 0 R >>".encode())
+    objects.append(b"<< /Length 3 >>\nstream\nq Q\nendstream")
+    path.write_bytes(_pdf(objects))
+    return path
+
+
+def docx_wide_span(path: Path, columns: int = 1_000_000) -> Path:
+    """The published .docx with one cell spanning a million columns (python-docx walks each)."""
+    with zipfile.ZipFile(PUBLISHED / "yunnan_yongde.docx") as zin, \
+            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "word/document.xml":
+                data = re.sub(rb'<w:gridSpan w:val="\d+"/>', f'<w:gridSpan w:val="{columns}"/>'.encode(), data, count=1)
+            zout.writestr(item, data)
+    return path
+
+
 def nested_tables(path: Path, depth: int = 3000) -> Path:
     """A page of about 100 KB: tables nested `depth` deep."""
     path.write_text("<html><body>" + "<table><tr><td>" * depth + "x" + "</td></tr></table>" * depth
@@ -79,5 +143,7 @@ if __name__ == "__main__":
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
     for made in (docx_zip_bomb(out / "bomb.docx"), nested_tables(out / "nested.html"),
+                 pdf_text_bomb(out / "text.pdf"), pdf_dense_rulings(out / "rulings.pdf"),
+                 pdf_page_tree(out / "pages.pdf"), docx_wide_span(out / "span.docx"),
                  far_cell_workbook(out / "far.xlsx", 1_000_000, 200), lying_dimension(out / "dimension.xlsx")):
         print(made, made.stat().st_size)

@@ -189,6 +189,10 @@ def _read_in_a_child(path: Path) -> dict:
     ("nested_tables", r"nested\.html: line 1: table: saw 'tables nested more than 8 deep'"),
     ("far_xlsx", r"far\.xlsx \[sheet 自评表\]: sheet: saw 'cells used as far as GR1000000'"),
     ("lying_dimension", ""),  # read as the form it is: the lie is not believed
+    ("pdf_text_bomb", r"text\.pdf: page 1: content: saw 'more than 8 MB of drawing and text'"),
+    ("pdf_dense_rulings", r"rulings\.pdf: page 1: ruling: saw '14400 line and box drawing operations'"),
+    ("pdf_page_tree", r"pages\.pdf: file: saw 'a PDF without a text layer"),  # one page, its entries not walked again
+    ("docx_wide_span", r"span\.docx: word/document\.xml: table: saw 'a cell spanning 1000000 columns'"),
 ])
 def test_small_files_that_cost_much_are_read_or_refused_within_bounds(tmp_path, make, expected):
     import bombs
@@ -196,7 +200,11 @@ def test_small_files_that_cost_much_are_read_or_refused_within_bounds(tmp_path, 
     path = {"docx_zip_bomb": lambda: bombs.docx_zip_bomb(tmp_path / "bomb.docx"),
             "nested_tables": lambda: bombs.nested_tables(tmp_path / "nested.html"),
             "far_xlsx": lambda: bombs.far_cell_workbook(tmp_path / "far.xlsx", 1_000_000, 200),
-            "lying_dimension": lambda: bombs.lying_dimension(tmp_path / "dimension.xlsx")}[make]()
+            "lying_dimension": lambda: bombs.lying_dimension(tmp_path / "dimension.xlsx"),
+            "pdf_text_bomb": lambda: bombs.pdf_text_bomb(tmp_path / "text.pdf"),
+            "pdf_dense_rulings": lambda: bombs.pdf_dense_rulings(tmp_path / "rulings.pdf"),
+            "pdf_page_tree": lambda: bombs.pdf_page_tree(tmp_path / "pages.pdf"),
+            "docx_wide_span": lambda: bombs.docx_wide_span(tmp_path / "span.docx")}[make]()
     assert path.stat().st_size < 1 << 20
     got = _read_in_a_child(path)
     assert got["seconds"] < 10 and got["peak_mb"] < 1024, got
