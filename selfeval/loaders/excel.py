@@ -478,6 +478,60 @@ def xls_facts(data: bytes, sheet: str, values: list[list[object]], where: str) -
     return facts
 
 
+# BIFF8 cell records: (row, column) in their first four bytes; MULRK and MULBLANK end with the last column
+_BIFF_CELLS = {0x0006, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E}
+_BIFF_MULTI = {0x00BD, 0x00BE}
+
+
+class _Biff:
+    """A legacy .xls's sheets, read from its BIFF records without building a grid, so a sheet
+    whose used area is too large is refused before calamine allocates it (it builds the whole
+    area of a sheet when the sheet is opened)."""
+
+    def __init__(self, data: bytes):
+        import struct
+
+        from xlrd.compdoc import CompDoc  # xlrd's reader of the OLE container
+
+        doc = CompDoc(data)
+        self.stream = bytes(doc.get_named_stream("Workbook") or doc.get_named_stream("Book") or b"")
+        self.sheets: dict[str, int] = {}
+        pos = 0
+        while pos + 4 <= len(self.stream):
+            rid, size = struct.unpack_from("<HH", self.stream, pos)
+            if rid == 0x002F:  # FILEPASS: what follows is encrypted (calamine refuses the book, saying so)
+                self.sheets = {}
+                break
+            if rid == 0x0085 and size >= 8:  # BOUNDSHEET: where a sheet's substream starts, and its name
+                offset, = struct.unpack_from("<I", self.stream, pos + 4)
+                length, flags = self.stream[pos + 10], self.stream[pos + 11]
+                raw = self.stream[pos + 12:pos + 12 + (2 * length if flags & 1 else length)]
+                self.sheets[raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")] = offset
+            if rid == 0x000A:  # the end of the workbook globals
+                break
+            pos += 4 + size
+
+    def too_far(self, sheet: str) -> tuple[int, int] | None:
+        """The farthest filled cell of a sheet whose used area exceeds `_max_cells()`, else None."""
+        import struct
+
+        pos = self.sheets.get(sheet)
+        if pos is None:
+            return None
+        far_r = far_c = 0
+        while pos + 4 <= len(self.stream):
+            rid, size = struct.unpack_from("<HH", self.stream, pos)
+            if rid == 0x000A:
+                break
+            if (rid in _BIFF_CELLS or rid in _BIFF_MULTI) and size >= 6:
+                r, c = struct.unpack_from("<HH", self.stream, pos + 4)
+                if rid in _BIFF_MULTI:
+                    c, = struct.unpack_from("<H", self.stream, pos + 4 + size - 2)
+                far_r, far_c = max(far_r, r), max(far_c, c)
+            pos += 4 + size
+        return (far_r, far_c) if (far_r + 1) * (far_c + 1) > _max_cells() else None
+
+
 def _xls_formula_cells(book, sheet: str) -> list[tuple[int, int]]:
     """(row, column) of every FORMULA record (BIFF id 0x0006) of one sheet's substream."""
     import struct
@@ -566,6 +620,17 @@ def workbook_to_grid(data: bytes, source: str, sheet: str | None = None) -> tupl
     `sheet` chooses the sheet (--sheet, the params key `sheet`); otherwise the first sheet with a
     form's labels. Problems name the sheet: their source is "PATH [sheet NAME]".
     """
+    if data.startswith(OLE_MAGIC):
+        # calamine builds every sheet of an .xls as it opens the book: a stray far cell in any
+        # sheet is refused before that, read from the BIFF records
+        try:
+            biff = _Biff(data)
+        except Exception:  # xlrd's container errors are many kinds; calamine then says what the file is
+            biff = None
+        for name in biff.sheets if biff is not None else ():
+            far = biff.too_far(name)
+            if far is not None:
+                raise _too_large(source, name, f"{_column_letters(far[1])}{far[0] + 1}")
     book = _open(data, source)
     package = None
     try:

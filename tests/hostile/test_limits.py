@@ -224,7 +224,7 @@ def test_an_xls_with_a_far_cell_is_refused_by_its_extent(tmp_path):
         pytest.skip("LibreOffice is not installed (.ci/run installs it)")
     path = bombs.far_cell_workbook(tmp_path / "far.xls", 65000, 250)
     got = _read_in_a_child(path)
-    assert "cells used as far as IP65000" in got["error"] and got["seconds"] < 10, got
+    assert "cells used as far as IP65000" in got["error"] and got["seconds"] < 10 and got["peak_mb"] < 1024, got
 
 
 def test_a_limit_is_set_for_one_run_on_the_command_line(tmp_path, monkeypatch, capsys):
