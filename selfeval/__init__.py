@@ -66,13 +66,15 @@ from selfeval.version import __version__
 _API = {
     "load": "api", "review": "api", "review_params": "api", "review_file": "api", "review_folder": "api",
     "form_files": "api", "list_rulesets": "api", "use_chinese_font": "api", "show_figure": "api",
-    "example_folder": "api", "write_opinion": "api", "history": "record.frames",
+    "example_folder": "api", "write_opinion": "api", "history": "record.frames", "report_notebook": "api",
+    "report_template_dir": "api",
     "Form": "form.model", "Indicator": "form.model", "Evaluation": "assess.evaluation", "Finding": "assess.findings",
     "Ruleset": "assess.rulesets", "SelfevalError": "errors",
 }
 
 __all__ = ["Evaluation", "Finding", "Form", "Indicator", "Ruleset", "SelfevalError", "__version__",
-           "example_folder", "form_files", "history", "list_rulesets", "load", "review", "review_file", "review_folder",
+           "example_folder", "form_files", "history", "list_rulesets", "load", "report_notebook", "report_template_dir",
+           "review", "review_file", "review_folder",
            "review_params", "show_figure", "use_chinese_font", "write_opinion"]
 
 if TYPE_CHECKING:
@@ -81,6 +83,8 @@ if TYPE_CHECKING:
         form_files,
         list_rulesets,
         load,
+        report_notebook,
+        report_template_dir,
         review,
         review_file,
         review_folder,

@@ -13,6 +13,7 @@ command line and the reports use, so a form reviewed here scores exactly as in i
 
 from __future__ import annotations
 
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -187,6 +188,23 @@ def example_folder() -> Path:
     return Path(str(resources.files("selfeval").joinpath("examples")))
 
 
+def report_notebook() -> Path:
+    """The installed report notebook (`project_report.ipynb`): run it with papermill and a params
+    file (`-p params_file PATH`), then `jupyter nbconvert --to html --template selfeval
+    --TemplateExporter.extra_template_basedirs=<report_template_dir()>` hides its code as
+    `selfeval report` does."""
+    # imported on first use, so `import selfeval` stays fast
+    from selfeval.report.render import REPORT_NOTEBOOK, notebooks_dir
+
+    return notebooks_dir() / REPORT_NOTEBOOK
+
+
+def report_template_dir() -> Path:
+    """The folder holding selfeval's nbconvert template (`--template selfeval`: no code cells,
+    the report's stylesheet, offline); `selfeval report` selects it itself."""
+    return Path(str(resources.files("selfeval").joinpath("templates/nbconvert")))
+
+
 def write_opinion(review: Evaluation | str | Path, path: str | Path) -> Path:
     """Write the 复核意见书 (.docx) of a review to `path`: an `Evaluation` (from `selfeval.review`),
     or a params file, whose `document_number`, `checker`, `approver` and `rectify_by` fill the
@@ -219,5 +237,6 @@ def use_chinese_font() -> str:
     return configure_matplotlib()
 
 
-__all__ = ["example_folder", "form_files", "is_params_file", "list_rulesets", "load", "review", "review_file",
-           "review_folder", "review_params", "show_figure", "use_chinese_font"]
+__all__ = ["example_folder", "form_files", "is_params_file", "list_rulesets", "load", "report_notebook",
+           "report_template_dir", "review", "review_file", "review_folder", "review_params", "show_figure",
+           "use_chinese_font"]

@@ -38,6 +38,14 @@ def installed(tmp_path_factory) -> Path:
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q",
                     str(wheel)], check=True, capture_output=True, timeout=600)
     (site / "zz_test_dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
+    import zipfile
+
+    with zipfile.ZipFile(wheel) as whl:  # a batch machine installs no JupyterLab: it is the `lab` extra
+        meta = whl.read(next(n for n in whl.namelist() if n.endswith(".dist-info/METADATA"))).decode("utf-8")
+    requires = [line for line in meta.splitlines() if line.startswith("Requires-Dist:")]
+    assert [r for r in requires if "jupyterlab" in r] == ['Requires-Dist: jupyterlab>=4; extra == "lab"',
+                                                          'Requires-Dist: jupyterlab>=4; extra == "dev"']
+    assert any(n.endswith("selfeval/py.typed") for n in zipfile.ZipFile(wheel).namelist())
     return venv
 
 

@@ -122,7 +122,12 @@ def start(namespace: dict) -> ReportContext:
     params_file, prepared = namespace.get("params_file"), namespace.get("prepared")
     if prepared is None:
         return prepare(params_file)
-    ctx = pickle.loads(Path(prepared).read_bytes())
+    where = Path(str(prepared))
+    if not where.is_file() or not where.name.endswith(".pickle"):
+        raise ParamsError(f"prepared {prepared!r}: an internal parameter `selfeval report` sets (the project it has "
+                          "already read); pass only params_file: papermill project_report.ipynb out.ipynb "
+                          "-p params_file params/x.yaml")
+    ctx = pickle.loads(where.read_bytes())
     if not isinstance(ctx, ReportContext) or ctx.params_path != str(_params_path(params_file)):
         raise ParamsError(f"prepared {prepared!r}: not the context of params_file {params_file!r}")
     return ctx
