@@ -108,26 +108,32 @@ def review_file(path: str | Path, *, ruleset: str | Path | Ruleset | None = None
 
 
 def review_folder(folder: str | Path, *, ruleset: str | Path | Ruleset | None = None, region: str | None = None,
-                  indicators: bool = False, lang: Lang = "en") -> pd.DataFrame:
+                  indicators: bool = False, findings: bool = False, lang: Lang = "en") -> pd.DataFrame:
     """Review every form (or params file) in a folder and return one DataFrame.
 
-    One row per form (`indicators=False`: totals, ratings, rates, finding counts) or one row per
-    indicator (`indicators=True`), each starting with its `file`. A form that cannot be read is
+    One row per form (totals, 得分率 `score_rate`, ratings, rates, finding counts), one row per
+    indicator (`indicators=True`), or one row per finding across the projects (`findings=True`:
+    project, code, severity, title, indicators, message, dismissed), each starting with its `file`. A form that cannot be read is
     not dropped: its row has the error in the `error` column and no numbers. Numbers are float
     columns; `lang="zh"` gives the Chinese column names of `scores.xlsx`.
     """
     import pandas as pd
 
     # imported on first use, so `import selfeval` stays fast
+    from selfeval.views.document import finding_dict
     from selfeval.views.frames import (
+        FINDING_FIELDS,
         INDICATOR_FIELDS,
         PROJECT_FIELDS,
         PROJECT_NUMERIC,
         evaluation_frame,
+        finding_rows,
         project_row,
         rename,
     )
 
+    if indicators and findings:
+        raise SelfevalError("review_folder: ask for indicators=True or findings=True, not both (one row per what?)")
     parts: list[pd.DataFrame] = []
     rows: list[dict[str, Any]] = []
     for path in form_files(folder):
@@ -138,7 +144,10 @@ def review_folder(folder: str | Path, *, ruleset: str | Path | Ruleset | None = 
             if indicators:
                 parts.append(pd.DataFrame([{"file": path.name, "error": str(exc)}]))
             continue
-        if indicators:
+        if findings:
+            rows += [{"file": path.name, **r, "error": None}
+                     for r in finding_rows(ev.form.project_name, [finding_dict(f) for f in ev.findings])]
+        elif indicators:
             frame = evaluation_frame(ev)
             frame.insert(0, "project_name", ev.form.project_name)
             frame.insert(0, "file", path.name)
@@ -150,6 +159,8 @@ def review_folder(folder: str | Path, *, ruleset: str | Path | Ruleset | None = 
         columns = ["file", "project_name", *INDICATOR_FIELDS, "error"]
         frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
         return rename(frame.reindex(columns=columns), lang)
+    if findings:
+        return rename(pd.DataFrame(rows, columns=["file", *FINDING_FIELDS, "error"]), lang)
     columns = ["file", *PROJECT_FIELDS, "error"]
     frame = pd.DataFrame(rows, columns=columns)
     for c in PROJECT_NUMERIC:

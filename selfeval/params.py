@@ -214,3 +214,27 @@ def is_params_file(path: Path) -> bool:
     except (SelfevalError, yaml.YAMLError, UnicodeDecodeError, OSError, ValueError):
         return False
     return isinstance(data, dict) and "form" in data and "project_name" not in data
+
+
+def other_kind(path: Path) -> str | None:
+    """What a YAML file beside params files is when it is not one (no `form`): a layout, ruleset,
+    decisions or aliases file, recognised by its keys; None for a params file, or anything else
+    (which then fails as a params file, saying why)."""
+    try:
+        data = load_yaml(read_input(path, "params file", SelfevalError).decode("utf-8"))
+    except (SelfevalError, yaml.YAMLError, UnicodeDecodeError, OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or "form" in data or not data:
+        return None
+    keys = set(map(str, data))
+    if keys & {"reads_as", "labels", "requires"}:
+        return "layout file"
+    if {"applies_to", "rules"} <= keys:
+        return "ruleset file"
+    if keys & {"scores", "weights", "dismiss"}:
+        return "decisions file"
+    if all("/" in k for k in keys) and all(isinstance(v, str | list) for v in data.values()):
+        return "aliases file"
+    if "project_name" in keys and "indicators" in keys:
+        return "form (canonical YAML)"
+    return None

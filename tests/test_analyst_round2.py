@@ -47,3 +47,46 @@ def test_python_dash_m_selfeval_is_the_command_line():
 def test_the_package_says_it_is_typed():
     assert (ROOT / "selfeval" / "py.typed").is_file()
     assert '"py.typed"' in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_score_rate_compares_80_and_100_point_schemes():
+    table = selfeval.review_folder(selfeval.example_folder())
+    seed = table[table["file"] == "seed.txt"].iloc[0]
+    farm = table[table["file"] == "national_farmland.txt"].iloc[0]
+    assert seed["full_marks"] == 80 and farm["full_marks"] == 100
+    assert seed["score_rate"] == pytest.approx(seed["review_total"] / 80 * 100, abs=1e-4)
+    assert farm["score_rate"] == pytest.approx(95.83)
+    assert table["score_rate"].dtype == "float64"
+    elder = table[table["file"] == "eldercare.yaml"].iloc[0]  # a pending item: the rate of each end
+    assert elder["score_rate_low"] < elder["score_rate_high"] and elder["score_rate"] == elder["score_rate_low"]
+    zh = selfeval.review_folder(selfeval.example_folder(), lang="zh")
+    assert {"复核得分率(%)", "复核得分率下限(%)", "复核得分率上限(%)", "自评得分率(%)"} <= set(zh.columns)
+
+
+def test_findings_across_projects_in_one_frame():
+    found = selfeval.review_folder(selfeval.example_folder(), findings=True)
+    assert list(found.columns) == ["file", "project", "code", "severity", "title", "indicators", "message",
+                                   "dismissed", "error"]
+    seed = found[found["file"] == "seed.txt"]
+    assert len(seed) == len(selfeval.review(selfeval.example_folder() / "seed.txt").findings)
+    assert set(found["severity"]) <= {"错误", "警告", "提示"}
+    by_code = found.groupby("code")["project"].nunique().sort_values(ascending=False)
+    assert by_code.iloc[0] >= 2  # a finding many projects share: what a colleague asks first
+    with pytest.raises(selfeval.SelfevalError, match="not both"):
+        selfeval.review_folder(selfeval.example_folder(), indicators=True, findings=True)
+
+
+def test_a_layout_or_ruleset_file_beside_the_params_files_is_passed_over(tmp_path, capsys):
+    from selfeval.params import other_kind
+
+    (tmp_path / "county.yaml").write_text("layout: county\nreads_as: national\nrequires: [全年实际完成情况]\n",
+                                          encoding="utf-8")
+    (tmp_path / "links.yaml").write_text("局/新名: [局/旧名]\n", encoding="utf-8")
+    (tmp_path / "p.yaml").write_text("form: seed.txt\n", encoding="utf-8")
+    (tmp_path / "broken.yaml").write_text("from: seed.txt\n", encoding="utf-8")
+    assert other_kind(tmp_path / "county.yaml") == "layout file"
+    assert other_kind(tmp_path / "links.yaml") == "aliases file"
+    assert other_kind(tmp_path / "p.yaml") is None and other_kind(tmp_path / "broken.yaml") is None  # fails as params
+    rs = tmp_path / "wuxi-2023.yaml"
+    rs.write_text((ROOT / "selfeval" / "rulesets" / "suzhou-2023.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert other_kind(rs) == "ruleset file"

@@ -146,6 +146,30 @@ class Evaluation:
         """The rating as a reviewer reads it: 优, or 待定（良或优）, 待定（中至优）, 待定."""
         return rating_words(self.rating, self.rating_bands)
 
+    def _rate(self, points: Decimal | None) -> Decimal | None:
+        return None if points is None or not self.full_marks else points / self.full_marks * HUNDRED
+
+    @property
+    def score_rate(self) -> Decimal | None:
+        """得分率: the review total as % of the full marks (so an 80-point and a 100-point scheme
+        compare); while items are pending, the decided part, as `review_total` is."""
+        return self._rate(self.review_total)
+
+    @property
+    def score_rate_low(self) -> Decimal | None:
+        """The 得分率 the review can still fall to (every pending item at its lowest)."""
+        return self._rate(self.review_low)
+
+    @property
+    def score_rate_high(self) -> Decimal | None:
+        """The 得分率 the review can still reach (every pending item at its highest)."""
+        return self._rate(self.review_high)
+
+    @property
+    def self_score_rate(self) -> Decimal | None:
+        """The self-evaluation's 得分率; None when the form claims no score."""
+        return self._rate(self.self_total) if self.self_claimed else None
+
     @property
     def difference(self) -> Decimal | None:
         """复核 − 自评 over the decided items only (a pending item is neither gain nor loss);

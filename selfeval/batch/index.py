@@ -19,8 +19,8 @@ from selfeval.form.values import (
     show_score,
     show_signed,
 )
+from selfeval.views.frames import FINDING_FIELDS, ZH, finding_rows
 from selfeval.views.frames import PROJECT_FIELDS as FRAME_PROJECT_FIELDS
-from selfeval.views.frames import ZH
 from selfeval.views.row import ProjectRow
 from selfeval.views.sheets import frame_csv_bytes, frame_sheet, workbook_bytes
 
@@ -48,13 +48,14 @@ def report_href(name: str) -> str:
     return "./" + quote(f"{name}.html", safe="")
 
 
-def index_rows(outcomes: list) -> list[dict[str, Any]]:
+def index_rows(outcomes: list, out_dir: Path | None = None) -> list[dict[str, Any]]:
     """Display rows for the index page (failed projects carry their reason)."""
     rows = []
     for o in outcomes:
         if o.status == "failed":
             rows.append({"name": o.name, "failed": True, "reason": o.reason.splitlines()[0] if o.reason else "",
-                         "status": "失败"})
+                         "status": "失败", "stale_href": report_href(o.name) if out_dir is not None and (out_dir / f"{o.name}.html").is_file()
+                         else None})
             continue
         r = ProjectRow.from_json(o.row)
         full, low, high = r.full_marks, r.review_low, r.review_high
@@ -105,7 +106,8 @@ INDICATOR_COLUMNS = {k: ZH[k] for k in INDICATOR_FIELDS}
 #: Reviewer-facing sheets hold numbers as the report shows them (2 decimals, 四舍五入); the exact
 #: decimals stay in `--json` and the API.
 ROUNDED = ("full_marks", "self_total", "review_total", "difference", "execution_rate", "funding_rate", "weight",
-           "self_score", "rescore", "review_score", "previous_share", "share_change")
+           "self_score", "rescore", "review_score", "previous_share", "share_change", "score_rate", "score_rate_low",
+           "score_rate_high", "self_score_rate")
 
 
 def _rounded(row: dict[str, Any]) -> dict[str, Any]:
@@ -128,7 +130,7 @@ def score_tables(outcomes: list):
     projects, indicators = [], []
     for o in outcomes:
         shown = ProjectRow.from_json(o.row).to_json() if o.row else {}  # a failed project has no row
-        row = {"params": o.name, "status": o.status, **shown, "reason": o.reason}
+        row = {"params": o.name, "status": RUN_WORDS.get(o.status, o.status), **shown, "reason": o.reason}
         projects.append(_rounded({k: row.get(k) for k in PROJECT_COLUMNS}))
         for ind in o.indicators:
             full = {"params": o.name, "project_name": o.row.get("project_name"), **ind}
@@ -139,13 +141,28 @@ def score_tables(outcomes: list):
     return p, i
 
 
-def _xlsx_bytes(projects, indicators) -> bytes:
+#: What this run did with a project, in the reviewers' words (a column apart from the results).
+RUN_WORDS = {"rendered": "本次生成", "skipped": "未变，沿用上次", "failed": "失败"}
+
+
+def findings_table(outcomes: list):
+    """问题清单: every finding of every project rendered, one row each, Chinese headers."""
+    import pandas as pd
+
+    rows = [{"params": o.name, **r} for o in outcomes if o.status != "failed" and o.row
+            for r in finding_rows(o.row.get("project_name", ""), o.findings)]
+    columns = ["params", *FINDING_FIELDS]
+    return pd.DataFrame(rows, columns=columns).rename(columns={k: ZH[k] for k in columns})
+
+
+def _xlsx_bytes(projects, indicators, findings) -> bytes:
     from openpyxl import Workbook
 
     wb = Workbook()
     wb.properties.creator = "selfeval"
     frame_sheet(wb, "项目", projects, first=True)
     frame_sheet(wb, "指标", indicators)
+    frame_sheet(wb, "问题清单", findings)
     return workbook_bytes(wb)
 
 
@@ -165,7 +182,7 @@ def write_index(outcomes: list, out_dir: Path, portfolio: bool = False) -> None:
     """Write index.html, scores.csv and scores.xlsx for a run's outcomes."""
     env = jinja2.Environment(loader=jinja2.PackageLoader("selfeval", "templates/index"), autoescape=True,
                              trim_blocks=True, lstrip_blocks=True)
-    rows = index_rows(outcomes)
+    rows = index_rows(outcomes, out_dir)
     html = env.get_template("index.html.j2").render(
         rows=rows, ok=sum(not r["failed"] for r in rows), failed=sum(r["failed"] for r in rows),
         portfolio=portfolio, counts=rating_counts(rows), rate_names=LABELS["rate_names"],
@@ -173,4 +190,4 @@ def write_index(outcomes: list, out_dir: Path, portfolio: bool = False) -> None:
     atomic_write(out_dir / "index.html", html)
     projects, indicators = score_tables(outcomes)
     atomic_write(out_dir / "scores.csv", frame_csv_bytes(projects))
-    atomic_write(out_dir / "scores.xlsx", _xlsx_bytes(projects, indicators))
+    atomic_write(out_dir / "scores.xlsx", _xlsx_bytes(projects, indicators, findings_table(outcomes)))

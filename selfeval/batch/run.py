@@ -11,6 +11,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -28,6 +29,7 @@ from selfeval.files import (
 )
 from selfeval.form.values import terminal_safe
 from selfeval.limits import ensure_open_files
+from selfeval.params import other_kind
 from selfeval.record.names import RESERVED as RECORD_FILES
 from selfeval.startup import skip_unused_imports
 
@@ -135,6 +137,29 @@ def _refuse_overwriting_inputs(params_dir: Path, out_dir: Path, params_files: li
                             "(the output folder is the params folder or inside it); choose another --out")
 
 
+_STALE = re.compile(r'<div class="se-stale"[^>]*>.*?</div>\n?', re.S)
+
+
+def _mark_stale(report: Path, reason: str) -> None:
+    """Put a notice at the top of a project's earlier report when this run failed it: the page
+    stays (the last good review), but never reads as current."""
+    import html
+
+    if not report.is_file():
+        return
+    try:
+        text = _STALE.sub("", report.read_text(encoding="utf-8"))
+        at = text.find(">", text.find("<body")) + 1
+        if at <= 0:
+            return
+        notice = (f'<div class="se-stale" role="alert" style="background:#fdecea;border:2px solid #b03a2e;'
+                  f'padding:.6em 1em;margin:0 0 1em;font-weight:600">此报告为上次生成，已过时：本次复核失败（'
+                  f'{html.escape(reason.splitlines()[0] if reason else "")}）。请修正后重新运行。</div>\n')
+        atomic_write(report, text[:at] + notice + text[at:])
+    except OSError:
+        return  # a full disk: the index still shows the project as failed
+
+
 def outputs_digest(shown: str) -> str:
     """A digest of what the index, scores and portfolio show (stamped beside them)."""
     return hashlib.sha256(shown.encode("utf-8")).hexdigest()
@@ -197,7 +222,15 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
     # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
     from selfeval.batch.index import write_index
 
-    params_files = sorted(p for p in params_dir.glob("*.y*ml") if p.suffix in (".yaml", ".yml"))
+    params_files = []
+    for p in sorted(p for p in params_dir.glob("*.y*ml") if p.suffix in (".yaml", ".yml")):
+        # a layout, ruleset, decisions or aliases file kept beside the params files is theirs, not a project
+        kind = other_kind(p)
+        if kind is None:
+            params_files.append(p)
+        else:
+            print(terminal_safe(f"selfeval: note: {p.name} is a {kind}, not a params file: passed over"),
+                  file=sys.stderr)
     if not params_files:
         raise SelfevalError(f"{params_dir}: no params files (*.yaml) found")
     stems: dict[str, Path] = {}
@@ -277,6 +310,8 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
     ordered = [outcomes[p.stem] for p in params_files]
     for o in ordered:  # the index is read on other machines: paths relative to the params folder
         o.reason = _relative(o.reason, params_dir)
+        if o.status == "failed":  # an earlier report of it stays, marked as not this run's
+            _mark_stale(out_dir / f"{o.name}.html", o.reason)
     new_manifest = {o.name: asdict(o) for o in ordered if o.status != "failed"}
 
     manifest_text = json.dumps(new_manifest, ensure_ascii=False, indent=1)

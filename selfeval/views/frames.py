@@ -12,6 +12,7 @@ import html
 from decimal import Decimal
 from typing import Any, Literal
 
+from selfeval.assess.findings import SEVERITY_WORDS
 from selfeval.errors import SelfevalError
 from selfeval.form.labels import category_name
 from selfeval.form.values import format_decimal, show_range
@@ -23,12 +24,13 @@ INDICATOR_FIELDS = ["category", "category_name", "name", "target", "weight", "we
                     "rescore", "review_score", "pending", "difference", "completion", "review_source", "review_reason"]
 #: One project's columns (`selfeval.review_folder`, the batch's scores.csv), and which are numbers.
 PROJECT_FIELDS = ["project_name", "department", "year", "ruleset", "full_marks", "self_total", "review_total",
-                  "review_low", "review_high", "difference", "self_rating", "rating", "rating_settled", "rating_bands",
+                  "review_low", "review_high", "difference", "self_score_rate", "score_rate", "score_rate_low",
+                  "score_rate_high", "self_rating", "rating", "rating_settled", "rating_bands",
                   "provisional", "execution_rate", "funding_rate", "budget", "paid", "errors", "warnings", "infos",
                   "previous_year", "previous_share", "previous_rating", "share_change"]
 PROJECT_NUMERIC = DECIMALS  # the project row's exact decimals: float columns in a frame
 ZH = {
-    "file": "文件", "params": "参数文件", "status": "状态", "project_name": "项目名称", "department": "主管部门",
+    "file": "文件", "params": "参数文件", "status": "本次运行", "project_name": "项目名称", "department": "主管部门",
     "year": "年度", "ruleset": "评分规则", "full_marks": "满分", "self_total": "自评总分", "review_total": "复核总分",
     "self_rating": "自评评级", "rating": "复核评级", "provisional": "临时", "review_low": "复核得分下限",
     "review_high": "复核得分上限", "rating_settled": "评级已定", "rating_bands": "可能评级", "weight_source": "权重来源",
@@ -40,6 +42,8 @@ ZH = {
     "difference": "差异", "completion": "完成率(%)", "review_source": "复核依据", "review_reason": "复核说明",
     "level1": "一级指标", "level2": "二级指标", "deviation_note": "偏差原因", "code": "代码", "severity": "级别",
     "title": "标题", "message": "说明", "dismissed": "已撤销",
+    "score_rate": "复核得分率(%)", "score_rate_low": "复核得分率下限(%)", "score_rate_high": "复核得分率上限(%)",
+    "self_score_rate": "自评得分率(%)", "project": "项目", "indicators": "相关指标",
     "previous_year": "上年年度", "previous_share": "上年复核得分率(%)", "previous_rating": "上年复核评级",
     "share_change": "得分率变化(百分点)",
 }
@@ -115,6 +119,17 @@ def form_frame(form, exact: bool = False, lang: Lang = "en"):
 def evaluation_frame(ev, exact: bool = False, lang: Lang = "en"):
     """One row per indicator with its self, rescored and review scores and how the review got there."""
     return _frame(indicator_rows(ev), INDICATOR_FIELDS, exact, lang)
+
+
+#: One finding of one project (`review_folder(findings=True)`, the 问题清单 sheet of scores.xlsx).
+FINDING_FIELDS = ["project", "code", "severity", "title", "indicators", "message", "dismissed"]
+
+
+def finding_rows(project: str, findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows of one project's findings (`finding_dict`s), severity in words, indicators joined."""
+    return [{"project": project, "code": f["code"], "severity": SEVERITY_WORDS[f["severity"]], "title": f["title"],
+             "indicators": "、".join(f.get("indicators") or []), "message": f["message"],
+             "dismissed": bool(f.get("dismissed"))} for f in findings]
 
 
 def findings_frame(ev, lang: Lang = "en"):

@@ -18,7 +18,8 @@ from selfeval.form.values import round_half_up
 
 #: The fields that are exact decimals (None where the form or the review has none).
 DECIMALS = ("full_marks", "self_total", "review_total", "review_low", "review_high", "difference",
-            "execution_rate", "funding_rate", "budget", "paid", "previous_share", "share_change")
+            "execution_rate", "funding_rate", "budget", "paid", "previous_share", "share_change", "score_rate",
+            "score_rate_low", "score_rate_high", "self_score_rate")
 
 
 def rounded(d: Decimal | None, places: int | None = None) -> Decimal | None:
@@ -58,6 +59,12 @@ class ProjectRow:
     infos: int
     # the previous year the record holds (None / "" without one): its review share of full marks
     # (settled results only), its rating, and this year's share minus it, in points
+    # 得分率 (% of full marks, 4 decimals), comparable across 80- and 100-point schemes: the review's
+    # (decided part), each end of its range, and the self-evaluation's
+    score_rate: Decimal | None = None
+    score_rate_low: Decimal | None = None
+    score_rate_high: Decimal | None = None
+    self_score_rate: Decimal | None = None
     previous_year: int | None = None
     previous_share: Decimal | None = None
     previous_rating: str = ""
@@ -80,6 +87,8 @@ class ProjectRow:
             execution_rate=rounded(ev.rates.execution_rate, 4), funding_rate=rounded(ev.rates.funding_rate, 4),
             budget=ev.form.money.budget, paid=ev.form.money.paid,
             errors=counts["error"], warnings=counts["warning"], infos=counts["info"],
+            score_rate=rounded(ev.score_rate, 4), score_rate_low=rounded(ev.score_rate_low, 4),
+            score_rate_high=rounded(ev.score_rate_high, 4), self_score_rate=rounded(ev.self_score_rate, 4),
             **_previous(ev),
         )
 

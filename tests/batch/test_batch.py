@@ -48,13 +48,13 @@ def test_run_isolates_failures_and_skips_unchanged(tmp_path, capsys):
 
     rows = list(csv.DictReader((out / "scores.csv").read_text(encoding="utf-8-sig").splitlines()))
     assert [r["参数文件"] for r in rows] == ["a_seed", "b_elder", "c_missing", "d_broken"]
-    assert rows[0]["复核总分"] == "79.43" and rows[0]["状态"] == "rendered"
-    assert rows[2]["状态"] == "failed" and "nowhere.txt" in rows[2]["失败原因"]
+    assert rows[0]["复核总分"] == "79.43" and rows[0]["本次运行"] == "本次生成"
+    assert rows[2]["本次运行"] == "失败" and "nowhere.txt" in rows[2]["失败原因"]
 
     from openpyxl import load_workbook
 
     wb = load_workbook(out / "scores.xlsx")
-    assert wb.sheetnames == ["项目", "指标"]
+    assert wb.sheetnames == ["项目", "指标", "问题清单"]
     assert wb["项目"].max_row == 5 and wb["指标"].max_row > 40
     assert wb["项目"].freeze_panes == "A2"
 

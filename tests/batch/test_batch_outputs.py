@@ -57,3 +57,37 @@ def test_progress_and_failure_lines_carry_no_terminal_controls(tmp_path, capsys)
     run_batch(d, tmp_path / "out", jobs=1, portfolio=False)
     err = capsys.readouterr().err
     assert "FAILED x[2J2Jy" in err and "\x1b" not in err and "\x9b" not in err
+
+
+def test_scores_xlsx_lists_every_finding_and_keeps_run_state_apart(tmp_path):
+    import openpyxl
+
+    out = tmp_path / "out"
+    run_batch(params(tmp_path, ("seed", "greening")), out, jobs=1, portfolio=False)
+    wb = openpyxl.load_workbook(out / "scores.xlsx")
+    assert wb.sheetnames == ["项目", "指标", "问题清单"]
+    sheet = wb["问题清单"]
+    header = [c.value for c in sheet[1]]
+    assert header == ["参数文件", "项目", "代码", "级别", "标题", "相关指标", "说明", "已撤销"]
+    codes = [row[2] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(codes) > 5 and all(c.startswith("SE-") for c in codes)
+    projects = wb["项目"]
+    head = [c.value for c in projects[1]]
+    assert "本次运行" in head and "复核得分率(%)" in head
+    states = {row[head.index("本次运行")] for row in projects.iter_rows(min_row=2, values_only=True)}
+    assert states == {"本次生成"}
+
+
+def test_a_project_that_fails_keeps_its_last_report_marked_out_of_date(tmp_path):
+    folder = params(tmp_path, ("seed", "greening"))
+    out = tmp_path / "out"
+    run_batch(folder, out, jobs=1, portfolio=False)
+    (folder / "greening.yaml").write_text("form: nowhere.txt\n", encoding="utf-8")  # it breaks
+    summary = run_batch(folder, out, jobs=1, portfolio=False)
+    assert summary.failed == 1
+    page = (out / "greening.html").read_text(encoding="utf-8")
+    assert page.count('class="se-stale"') == 1 and "此报告为上次生成，已过时" in page and "nowhere.txt" in page
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert "上次报告（已过时）" in index
+    run_batch(folder, out, jobs=1, portfolio=False)  # failing again marks it once, not twice
+    assert (out / "greening.html").read_text(encoding="utf-8").count('class="se-stale"') == 1
