@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import signal
 import sys
@@ -373,6 +374,9 @@ def build_parser() -> argparse.ArgumentParser:
                "selfeval COMMAND --help shows each command's options and examples.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version", version=f"selfeval {__version__}")
+    loud = p.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true", help="say only what failed")
+    loud.add_argument("-v", "--verbose", action="store_true", help="say more of what is done")
     p.add_argument("--limit", action="append", default=[], metavar="NAME=VALUE",
                    help="raise (or lower) an input limit for this run, e.g. --limit FILE_MB=50 "
                         "(names: " + ", ".join(n.removeprefix("SELFEVAL_MAX_") for n in DEFAULTS) + ")")
@@ -478,6 +482,31 @@ def _apply_limits(given: list[str]) -> None:
         os.environ[var] = value.strip()
 
 
+class _Stderr(logging.Handler):
+    """Lines for the person at the terminal: `selfeval: …` on whatever stderr is now (so a test's
+    capture sees them too), through the one output filter."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(terminal_safe(f"selfeval: {record.getMessage()}") + "\n")
+            sys.stderr.flush()
+        except (OSError, ValueError):  # a closed stream: nothing to show it on
+            pass
+
+
+_HANDLER = _Stderr()
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """Show what selfeval logs on stderr at `level` (the command line's `--quiet`: WARNING,
+    default: INFO, `--verbose`: DEBUG); once, however often it is called."""
+    logger = logging.getLogger("selfeval")
+    if _HANDLER not in logger.handlers:
+        logger.addHandler(_HANDLER)
+    logger.setLevel(level)
+    _HANDLER.setLevel(level)
+
+
 def _terminate(signum, frame) -> None:
     raise KeyboardInterrupt  # SIGTERM (a scheduler stopping the job) ends like Ctrl-C
 
@@ -490,6 +519,7 @@ def main(argv: list[str] | None = None) -> int:
         skip_unused_imports()
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
+    configure_logging(logging.WARNING if args.quiet else logging.DEBUG if args.verbose else logging.INFO)
     try:
         _apply_limits(args.limit)
     except SelfevalError as exc:

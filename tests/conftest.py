@@ -70,3 +70,15 @@ def _make_form_fixture():
 @pytest.fixture(name="make_indicator", scope="session")
 def _make_indicator_fixture():
     return make_indicator
+
+
+@pytest.fixture(autouse=True)
+def _selfeval_says_what_the_command_line_says():
+    """A test calling the library (run_batch) sees on stderr what `selfeval run` shows: the
+    command line's handler at its default level (a test of `--quiet` sets its own)."""
+    import logging
+
+    from selfeval.cli import configure_logging
+
+    configure_logging(logging.INFO)
+    yield

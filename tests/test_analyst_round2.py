@@ -90,3 +90,25 @@ def test_a_layout_or_ruleset_file_beside_the_params_files_is_passed_over(tmp_pat
     rs = tmp_path / "wuxi-2023.yaml"
     rs.write_text((ROOT / "selfeval" / "rulesets" / "suzhou-2023.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     assert other_kind(rs) == "ruleset file"
+
+
+@pytest.mark.slow
+def test_quiet_says_only_what_failed_and_the_library_logs_under_selfeval(tmp_path, capsys, caplog):
+    import logging
+    import shutil
+
+    from selfeval.cli import main
+
+    params = tmp_path / "params"
+    params.mkdir()
+    shutil.copy(ROOT / "selfeval" / "examples" / "greening.txt", params / "greening.txt")
+    (params / "good.yaml").write_text("form: greening.txt\n", encoding="utf-8")
+    (params / "bad.yaml").write_text("form: nowhere.txt\n", encoding="utf-8")
+    assert main(["--quiet", "run", str(params), "--out", str(tmp_path / "q"), "--no-portfolio"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err and all(line.startswith("selfeval: FAILED bad") for line in err), err
+    with caplog.at_level(logging.INFO, logger="selfeval"):
+        assert main(["run", str(params), "--out", str(tmp_path / "n"), "--no-portfolio"]) == 1
+    said = capsys.readouterr().err
+    assert "rendered good" in said and "1 rendered, 0 skipped, 1 failed" in said
+    assert any(r.name == "selfeval.batch.run" and "FAILED bad" in r.getMessage() for r in caplog.records)

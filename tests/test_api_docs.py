@@ -46,3 +46,10 @@ def test_the_committed_reference_is_current(built):
     for page in built.rglob("*.html"):
         assert _documented(committed / page.relative_to(built)) == _documented(page), \
             f"docs/api/{page.relative_to(built)} is stale: run python tools/build_api_docs.py"
+
+
+def test_signatures_read_as_values_not_internals(built):
+    for page in built.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "PydanticUndefined" not in text, page
+        assert not re.search(r"object at 0x[0-9a-f]+", text), page

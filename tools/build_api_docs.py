@@ -7,6 +7,7 @@ tests/test_api_docs.py checks that the pages list what `selfeval.__all__` export
 
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -26,6 +27,15 @@ def build(out: Path) -> None:
     if out.exists():
         shutil.rmtree(out)
     pdoc.pdoc(*MODULES, output_directory=out)
+    # A pydantic field without a default reads "= PydanticUndefined" in pdoc's page: show none,
+    # as the field's own signature does (and no memory address of a default object either).
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        clean = re.sub(r'\s*=\s*<span class="default_value">PydanticUndefined</span>', "", text)
+        clean = re.sub(r" at 0x[0-9a-f]+&gt;", "&gt;", clean)
+        clean = clean.replace(", json_schema_input_type=PydanticUndefined", "")
+        if clean != text:
+            page.write_text(clean, encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -92,6 +92,11 @@ ANALYST_GUIDE = [
            "the reason in `error`)."),
     ("", "table = selfeval.review_folder(folder, lang=\"zh\")\n"
          "table[[\"文件\", \"项目名称\", \"自评总分\", \"复核得分下限\", \"复核得分上限\", \"差异\", \"复核评级\", \"可能评级\"]]"),
+    ("md", "Suzhou forms are out of 80 and national ones out of 100: compare them by 得分率 (`score_rate`, "
+           "% of full marks; a pending item gives `score_rate_low` and `score_rate_high`)."),
+    ("", "rates = selfeval.review_folder(folder)\n"
+         "rates[[\"project_name\", \"full_marks\", \"review_total\", \"score_rate\", \"score_rate_high\", \"rating\"]]"
+         ".sort_values(\"score_rate\").round(2)"),
     ("md", "## A chart with Chinese labels"),
     ("", "import matplotlib.pyplot as plt\n\n"
          "fig, ax = plt.subplots(figsize=(6.4, 3.2))\n"
@@ -108,6 +113,10 @@ ANALYST_GUIDE = [
            "into the review."),
     ("", "low = min(evaluations, key=lambda e: e.review_low)\n"
          "low.findings_frame(lang=\"zh\")[[\"代码\", \"级别\", \"标题\"]]"),
+    ("md", "## Findings across projects\n\nOne row per finding of every form in the folder (the 问题清单 sheet of "
+           "`scores.xlsx` holds the same): which problems do many projects share?"),
+    ("", "found = selfeval.review_folder(folder, findings=True)\n"
+         "found.groupby(\"title\")[\"project\"].nunique().sort_values(ascending=False).head(5)"),
 ]
 
 NOTEBOOKS = {"project_report.ipynb": PROJECT_REPORT, "portfolio.ipynb": PORTFOLIO,

@@ -33,6 +33,8 @@ from selfeval.params import other_kind
 from selfeval.record.names import RESERVED as RECORD_FILES
 from selfeval.startup import skip_unused_imports
 
+# Everything a batch says goes through logging under "selfeval" (the command line shows it on
+# stderr, `--quiet` only the failures, `--verbose` more); a library caller configures its own.
 log = logging.getLogger("selfeval.batch.run")
 
 MANIFEST = ".selfeval-manifest.json"
@@ -229,8 +231,7 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
         if kind is None:
             params_files.append(p)
         else:
-            print(terminal_safe(f"selfeval: note: {p.name} is a {kind}, not a params file: passed over"),
-                  file=sys.stderr)
+            log.warning(terminal_safe(f"note: {p.name} is a {kind}, not a params file: passed over"))
     if not params_files:
         raise SelfevalError(f"{params_dir}: no params files (*.yaml) found")
     stems: dict[str, Path] = {}
@@ -281,9 +282,7 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
             bar.set_postfix_str(terminal_safe(o.name))
         else:
             extra = f": {o.reason.splitlines()[0]}" if o.reason else ""
-            log.info("%s %s (%.1f s)%s", o.status, terminal_safe(o.name), o.seconds, terminal_safe(extra))
-            print(terminal_safe(f"selfeval: {o.status} {o.name} ({o.seconds:.1f} s){extra}"), file=sys.stderr,
-                  flush=True)
+            log.info(terminal_safe(f"{o.status} {o.name} ({o.seconds:.1f} s){extra}"))
 
     if todo and dask_address:
         # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
@@ -360,13 +359,13 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
         outcomes=ordered,
         portfolio_error=portfolio_error,
     )
-    print(f"selfeval: {summary.rendered} rendered, {summary.skipped} skipped, {summary.failed} failed "
-          f"in {time.perf_counter() - started:.1f} s → {out_dir / 'index.html'}", file=sys.stderr)
+    log.info(terminal_safe(f"{summary.rendered} rendered, {summary.skipped} skipped, {summary.failed} failed "
+                           f"in {time.perf_counter() - started:.1f} s → {out_dir / 'index.html'}"))
     for o in ordered:
         if o.status == "failed":
-            print(terminal_safe(f"selfeval: FAILED {o.name}: {o.reason}"), file=sys.stderr)
+            log.error(terminal_safe(f"FAILED {o.name}: {o.reason}"))
     if portfolio_error:
-        print(terminal_safe(f"selfeval: FAILED portfolio.html: {portfolio_error}"), file=sys.stderr)
+        log.error(terminal_safe(f"FAILED portfolio.html: {portfolio_error}"))
     if unwritten:
         raise SelfevalError(f"{unwritten}; the reports already written are kept whole, and the next run "
                             "redoes the rest")

@@ -343,3 +343,9 @@ def form_schema() -> dict[str, Any]:
     schema["$defs"].pop("Provenance", None)
     schema["title"] = "selfeval form (自评表)"
     return schema
+
+
+# The public model (the API reference documents these; the field types Money, Amount, TargetField and
+# OptText are how the model reads a cell, not part of the API).
+__all__ = ["SHIPPED_CAPABILITIES", "Capabilities", "Category", "Form", "Indicator", "MoneyBlock", "Narrative",
+           "Provenance", "SubItem", "form_schema"]
