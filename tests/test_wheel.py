@@ -38,6 +38,12 @@ def installed(tmp_path_factory) -> Path:
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", "-q",
                     str(wheel)], check=True, capture_output=True, timeout=600)
     (site / "zz_test_dependencies.pth").write_text(sysconfig.get_path("purelib") + "\n", encoding="utf-8")
+    # as on a batch machine, JupyterLab is not there (the test's own environment has it: hidden here)
+    (site / "sitecustomize.py").write_text(
+        "import sys\n\n\nclass _NoLab:\n    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'jupyterlab' or name.startswith('jupyterlab.'):\n"
+        "            raise ImportError('JupyterLab is not installed here (the lab extra)')\n\n\n"
+        "sys.meta_path.insert(0, _NoLab())\n", encoding="utf-8")
     import zipfile
 
     with zipfile.ZipFile(wheel) as whl:  # a batch machine installs no JupyterLab: it is the `lab` extra
@@ -76,6 +82,9 @@ def test_an_installed_selfeval_renders_a_report_and_a_batch(installed, tmp_path)
         (params / f"{name}.yaml").write_text(f"form: {name}.txt\nreviewer: 张三\n", encoding="utf-8")
     cli = str(installed / "bin" / "selfeval")
     env = _env(installed)
+    no_lab = subprocess.run([str(installed / "bin" / "python"), "-c", "import jupyterlab"], env=env,
+                            capture_output=True, text=True)
+    assert no_lab.returncode != 0 and "not installed here" in no_lab.stderr
     report = subprocess.run([cli, "report", "projects/seed.yaml", "--out", "one"], cwd=tmp_path, env=env,
                             capture_output=True, text=True, timeout=600)
     assert report.returncode == 0, report.stderr
