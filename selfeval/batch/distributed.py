@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from distributed import Client, WorkerPlugin, as_completed
 
 from selfeval.assess.history import PriorYear
 from selfeval.batch.job import Outcome, fingerprint, render_one
@@ -81,13 +82,30 @@ def render_payload(payload: Payload, docx: bool = False) -> tuple[Outcome, bytes
                 failed_nb.read_bytes() if failed_nb.exists() else None, opinion.read_bytes() if opinion.exists() else None)
 
 
+class ForkServerPlugin(WorkerPlugin):
+    """Each Dask worker renders with forked kernels, as a local batch does: its own fork server
+    (preloaded once, when the worker joins) serves the kernels of the reports it renders; the
+    server goes with the worker (closed at teardown, and killed by the kernel should the worker
+    die). Where forked kernels are not available the worker uses ordinary ones."""
+
+    name = "selfeval-fork-server"
+
+    def setup(self, worker) -> None:
+        # deferred: the kernels' machinery loads on a worker, not where the batch is planned
+        from selfeval.execution.kernels import start_fork_server
+
+        self.server = start_fork_server()
+
+    def teardown(self, worker) -> None:
+        server = getattr(self, "server", None)
+        if server is not None:
+            server.close()
+
+
 def run_on_dask(address: str, params_files: list[Path], out_dir: Path, docx: bool = False,
                 previous: dict[str, PriorYear] | None = None) -> Iterator[Outcome]:
     """Send each project to the cluster at `address` (with its previous year from the record,
     `previous` by params name); yield outcomes as they complete."""
-    from distributed import Client, as_completed
-
-
     payloads, outcomes = [], []
     for p in params_files:
         try:
@@ -96,6 +114,7 @@ def run_on_dask(address: str, params_files: list[Path], out_dir: Path, docx: boo
             outcomes.append(Outcome(name=p.stem, status="failed", reason=str(exc)))
     yield from outcomes
     with Client(address) as client:
+        client.register_plugin(ForkServerPlugin())  # every worker, those that join later too
         futures = client.map(render_payload, payloads, docx=docx, pure=False)
         names = {fut.key: p.name for fut, p in zip(futures, payloads, strict=True)}
         for fut in as_completed(futures):

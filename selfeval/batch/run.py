@@ -285,8 +285,11 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
             log.info(terminal_safe(f"{o.status} {o.name} ({o.seconds:.1f} s){extra}"))
 
     if todo and dask_address:
-        # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
-        from selfeval.batch.distributed import run_on_dask
+        try:  # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
+            from selfeval.batch.distributed import run_on_dask
+        except ModuleNotFoundError as exc:  # the dask extra is not installed
+            raise SelfevalError(f"--dask needs Dask's client ({exc.name} is not installed): "
+                                "pip install 'selfeval[dask]'") from None
 
         for o in run_on_dask(dask_address, todo, out_dir, docx, priors):
             done(o)

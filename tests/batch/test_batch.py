@@ -151,3 +151,24 @@ def test_a_failing_portfolio_page_does_not_cost_the_reports(tmp_path, monkeypatc
     assert "portfolio.html" not in (out / "index.html").read_text(encoding="utf-8")
     # --no-portfolio skips the page altogether
     assert main(["run", str(params), "--out", str(tmp_path / "out2"), "--jobs", "1", "--no-portfolio"]) == 0
+
+
+@pytest.mark.slow
+def test_dask_workers_render_with_forked_kernels_of_their_own(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    from selfeval.batch.distributed import ForkServerPlugin
+    from selfeval.execution import forkserver
+
+    if not forkserver.available():
+        pytest.skip("forked kernels need Linux")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        client.register_plugin(ForkServerPlugin())
+        servers = client.run(forkserver.running)
+        assert len(servers) == 2 and all(servers.values()) and len(set(servers.values())) == 2  # one each
+        params = tmp_path / "params"
+        params.mkdir()
+        shutil.copy(EXAMPLES / "seed.txt", params / "seed.txt")
+        (params / "seed.yaml").write_text("form: seed.txt\n", encoding="utf-8")
+        summary = run_batch(params, tmp_path / "out", dask_address=cluster.scheduler_address, portfolio=False)
+        assert summary.rendered == 1 and "79.43" in (tmp_path / "out" / "seed.html").read_text(encoding="utf-8")
