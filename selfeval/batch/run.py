@@ -285,7 +285,8 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
             log.info(terminal_safe(f"{o.status} {o.name} ({o.seconds:.1f} s){extra}"))
 
     if todo and dask_address:
-        try:  # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
+        try:
+            # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
             from selfeval.batch.distributed import run_on_dask
         except ModuleNotFoundError as exc:  # the dask extra is not installed
             raise SelfevalError(f"--dask needs Dask's client ({exc.name} is not installed): "
