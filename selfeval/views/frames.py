@@ -133,9 +133,10 @@ def finding_rows(project: str, findings: list[dict[str, Any]]) -> list[dict[str,
 
 
 def findings_frame(ev, lang: Lang = "en"):
-    """One row per finding: code, severity, title, message, whether a reviewer dismissed it."""
-    rows = [{"code": f.code, "severity": f.severity, "title": f.title, "message": f.message,
-             "dismissed": f.dismissed is not None} for f in ev.findings]
+    """One row per finding: code, severity (in words with `lang="zh"`: 错误/警告/提示), title,
+    message, whether a reviewer dismissed it."""
+    rows = [{"code": f.code, "severity": SEVERITY_WORDS[f.severity] if lang == "zh" else f.severity, "title": f.title,
+             "message": f.message, "dismissed": f.dismissed is not None} for f in ev.findings]
     return _frame(rows, ["code", "severity", "title", "message", "dismissed"], True, lang)
 
 

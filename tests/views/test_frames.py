@@ -52,3 +52,9 @@ def test_notebook_display_shows_totals_and_escapes_form_text():
     assert "<script>" not in html and "&lt;script&gt;" in html
     shown = ev._repr_html_()
     assert "79.43" in shown and "suzhou-2023" in shown and "SE-RATE-MISMATCH" in shown and "<table" in shown
+
+
+def test_the_chinese_findings_frame_says_severity_in_words():
+    ev = evaluate(SEED)
+    zh = ev.findings_frame(lang="zh")
+    assert set(zh["级别"]) <= {"错误", "警告", "提示"} and set(ev.findings_frame()["severity"]) <= {"error", "warning", "info"}
