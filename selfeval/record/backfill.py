@@ -12,8 +12,8 @@ from selfeval.errors import SelfevalError
 from selfeval.form.keys import project_key
 from selfeval.form.model import Form
 from selfeval.loaders import load_form
-from selfeval.params import ResolvedParams, is_params_file, load_params
-from selfeval.pipeline import review_form, review_params_form
+from selfeval.params import ResolvedParams, is_params_file
+from selfeval.pipeline import load_params_form, review_form, review_params_form
 from selfeval.record.store import Record, Stored
 
 
@@ -53,8 +53,7 @@ def add_files(record: Record, files: list[Path], aliases: dict[str, str] | None 
     for path in files:
         try:
             if is_params_file(path):
-                rp: ResolvedParams | None = load_params(path)
-                form = load_form(rp.form_path, sheet=rp.sheet, layout=rp.layout)
+                rp, form = load_params_form(path)
             else:
                 rp, form = None, load_form(path)
             if year is not None and form.year != year:

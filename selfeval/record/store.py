@@ -119,8 +119,6 @@ class Record:
         try:
             self.engine = _engine(self.url)
             schema.migrate(self.engine)
-        except RecordError:
-            raise
         except (SQLAlchemyError, OSError, ImportError) as exc:
             raise RecordError(f"{shown}: the record cannot be opened ({_reason(exc)})") from None
         self.where = shown
@@ -263,7 +261,9 @@ class Record:
         """Stored reviews as dicts (oldest year first): the latest revision of each project-year, or
         every revision; `project` matches a key exactly or a part of the project name."""
         with self.engine.connect() as conn:
-            q = (select(reviews, projects.c.key.label("project_key"), projects.c.name.label("current_name"))
+            # every column but the form file itself (it is read only to render a year again)
+            q = (select(*(c for c in reviews.c if c.name != "form_bytes"), projects.c.key.label("project_key"),
+                        projects.c.name.label("current_name"))
                  .join(projects, projects.c.id == reviews.c.project_id))
             if project:
                 q = q.where((projects.c.key == project) | projects.c.name.contains(project)
@@ -275,8 +275,6 @@ class Record:
             for r in rows:
                 last[(r["project_key"], r["year"])] = r
             rows = list(last.values())
-        for r in rows:
-            r.pop("form_bytes", None)
         return rows
 
     def rows(self, table: str, review_ids: list[int]) -> list[dict[str, Any]]:
