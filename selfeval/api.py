@@ -78,14 +78,9 @@ def form_files(folder: str | Path) -> list[Path]:
     """The files in `folder` that are forms or params files, by name (hidden files, Office lock
     files and `*.decisions.yaml` left out)."""
     # imported on first use, so `import selfeval` stays fast
-    from selfeval.loaders import FORM_SUFFIXES
+    from selfeval.loaders import form_files as forms_in
 
-    source = Path(folder).expanduser()
-    if not source.is_dir():
-        raise SelfevalError(f"{source}: not a folder of forms or params files")
-    return sorted(p for p in source.iterdir()
-                  if p.is_file() and p.suffix.lower() in FORM_SUFFIXES and not p.name.startswith((".", "~$"))
-                  and not p.name.endswith(".decisions.yaml"))
+    return forms_in(folder)
 
 
 def is_params_file(path: Path) -> bool:

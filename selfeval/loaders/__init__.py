@@ -147,4 +147,16 @@ def write_yaml(form: Form, path: str | Path) -> None:
     Path(path).write_text(dump_yaml(form), encoding="utf-8")
 
 
-__all__ = ["dump_yaml", "load_form", "parse_grid", "source_grid", "write_yaml"]
+def form_files(folder: str | Path) -> list[Path]:
+    """The files in `folder` that are forms or params files, by name (hidden files, Office lock
+    files and `*.decisions.yaml` left out): what a folder of forms means to the API, the portfolio
+    and the record alike."""
+    source = Path(folder).expanduser()
+    if not source.is_dir():
+        raise SelfevalError(f"{source}: not a folder of forms or params files")
+    return sorted(p for p in source.iterdir()
+                  if p.is_file() and p.suffix.lower() in FORM_SUFFIXES and not p.name.startswith((".", "~$"))
+                  and not p.name.endswith(".decisions.yaml"))
+
+
+__all__ = ["dump_yaml", "form_files", "load_form", "parse_grid", "source_grid", "write_yaml"]

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from selfeval.errors import RecordError
-from selfeval.loaders import FORM_SUFFIXES
+from selfeval.loaders import form_files
 from selfeval.record.store import Record
 
 if TYPE_CHECKING:
@@ -43,8 +43,7 @@ def _open(source: str | Path, aliases: dict[str, str] | None) -> Record:
         from selfeval.record.backfill import add_files
 
         rec = Record("sqlite://")
-        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in FORM_SUFFIXES
-                       and not p.name.startswith((".", "~$")) and not p.name.endswith(".decisions.yaml"))
+        files = form_files(path)
         failed = [a for a in add_files(rec, files, aliases) if a.error]
         if failed and len(failed) == len(files):
             raise RecordError(f"{path}: no form could be read ({failed[0].error})")
