@@ -115,7 +115,6 @@ def render_one(params_file: str, out_dir: str, docx: bool = False, previous: Pri
     the record (read by the batch, so a worker never opens the database); never raises (the
     reason goes into the outcome)."""
     # deferred: a batch's skip path computes fingerprints without loading reviews or papermill
-    from selfeval.params import load_params
     from selfeval.report.render import render_report
 
     start = time.perf_counter()
@@ -125,9 +124,7 @@ def render_one(params_file: str, out_dir: str, docx: bool = False, previous: Pri
         rendered = render_report(path, Path(out_dir), docx=docx, previous=previous)
         for suffix in (".ipynb", ".txt"):  # what an earlier failure left
             (Path(out_dir) / "_failed" / fit_name(path.stem, suffix)).unlink(missing_ok=True)
-        when = load_params(path).review_date
-        return _outcome_from(path.stem, rendered, fp, time.perf_counter() - start,
-                             when.isoformat() if when else "")
+        return _outcome_from(path.stem, rendered, fp, time.perf_counter() - start, rendered.review_date or "")
     except SelfevalError as exc:
         reason = _unquoted(exc, path)
     except OSError as exc:  # a full disk, a folder turned read-only: the file it could not write

@@ -190,8 +190,9 @@ def opinion_bytes(ctx: ReportContext) -> bytes:
 
     _heading(doc, w["scores"]["heading"])
     _table(doc, w["table"]["header"], _score_rows(ev), widths=[2.0, 5.0, 2.0, 1.8, 2.9, 1.7])
-    if conclusion.year_over_year(ev):  # the record holds the year before
-        doc.add_paragraph(conclusion.year_over_year(ev))
+    history = conclusion.year_over_year(ev)
+    if history:  # the record holds the year before
+        doc.add_paragraph(history)
 
     _heading(doc, w["problems"]["heading"])
     problems = conclusion.key_problems(ev)

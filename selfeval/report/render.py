@@ -47,6 +47,7 @@ class Rendered:
     html_path: Path
     evaluation: Evaluation
     html: str
+    review_date: str | None = None  # the params file's (YYYY-MM-DD), as the report shows it
 
 
 def run_report_notebook(params_file: Path, executed_path: Path | None, notebook: str = REPORT_NOTEBOOK,
@@ -110,4 +111,4 @@ def render_report(params_file: Path, out_dir: Path, failed_dir: Path | None = No
         from selfeval.report.opinion import write_opinion
 
         write_opinion(ctx, out_dir / f"{params_file.stem}.docx")
-    return Rendered(target, ctx.evaluation, html)
+    return Rendered(target, ctx.evaluation, html, ctx.review_date)
