@@ -483,6 +483,19 @@ _BIFF_CELLS = {0x0006, 0x00FD, 0x0201, 0x0203, 0x0204, 0x0205, 0x027E}
 _BIFF_MULTI = {0x00BD, 0x00BE}
 
 
+def _records(stream: bytes, pos: int):
+    """(record id, where its data starts, its size) of each BIFF record from `pos` up to the EOF
+    record that ends a substream (the workbook globals or one sheet)."""
+    import struct
+
+    while pos + 4 <= len(stream):
+        rid, size = struct.unpack_from("<HH", stream, pos)
+        if rid == 0x000A:  # EOF
+            return
+        yield rid, pos + 4, size
+        pos += 4 + size
+
+
 class _Biff:
     """A legacy .xls's sheets, read from its BIFF records without building a grid, so a sheet
     whose used area is too large is refused before calamine allocates it (it builds the whole
@@ -496,20 +509,15 @@ class _Biff:
         doc = CompDoc(data)
         self.stream = bytes(doc.get_named_stream("Workbook") or doc.get_named_stream("Book") or b"")
         self.sheets: dict[str, int] = {}
-        pos = 0
-        while pos + 4 <= len(self.stream):
-            rid, size = struct.unpack_from("<HH", self.stream, pos)
+        for rid, at, size in _records(self.stream, 0):  # the workbook globals
             if rid == 0x002F:  # FILEPASS: what follows is encrypted (calamine refuses the book, saying so)
                 self.sheets = {}
                 break
             if rid == 0x0085 and size >= 8:  # BOUNDSHEET: where a sheet's substream starts, and its name
-                offset, = struct.unpack_from("<I", self.stream, pos + 4)
-                length, flags = self.stream[pos + 10], self.stream[pos + 11]
-                raw = self.stream[pos + 12:pos + 12 + (2 * length if flags & 1 else length)]
+                offset, = struct.unpack_from("<I", self.stream, at)
+                length, flags = self.stream[at + 6], self.stream[at + 7]
+                raw = self.stream[at + 8:at + 8 + (2 * length if flags & 1 else length)]
                 self.sheets[raw.decode("utf-16-le" if flags & 1 else "latin-1", "replace")] = offset
-            if rid == 0x000A:  # the end of the workbook globals
-                break
-            pos += 4 + size
 
     def too_far(self, sheet: str) -> tuple[int, int] | None:
         """The farthest filled cell of a sheet whose used area exceeds `_max_cells()`, else None."""
@@ -519,16 +527,12 @@ class _Biff:
         if pos is None:
             return None
         far_r = far_c = 0
-        while pos + 4 <= len(self.stream):
-            rid, size = struct.unpack_from("<HH", self.stream, pos)
-            if rid == 0x000A:
-                break
+        for rid, at, size in _records(self.stream, pos):
             if (rid in _BIFF_CELLS or rid in _BIFF_MULTI) and size >= 6:
-                r, c = struct.unpack_from("<HH", self.stream, pos + 4)
+                r, c = struct.unpack_from("<HH", self.stream, at)
                 if rid in _BIFF_MULTI:
-                    c, = struct.unpack_from("<H", self.stream, pos + 4 + size - 2)
+                    c, = struct.unpack_from("<H", self.stream, at + size - 2)
                 far_r, far_c = max(far_r, r), max(far_c, c)
-            pos += 4 + size
         return (far_r, far_c) if (far_r + 1) * (far_c + 1) > _max_cells() else None
 
 
@@ -539,15 +543,8 @@ def _xls_formula_cells(book, sheet: str) -> list[tuple[int, int]]:
     stream = book.mem
     index = book.sheet_names().index(sheet)
     pos = book._sh_abs_posn[index]  # where the sheet's BOF is (xlrd read it from BOUNDSHEET; private)
-    out = []
-    while pos + 4 <= len(stream):
-        rid, size = struct.unpack_from("<HH", stream, pos)
-        if rid == 0x000A:  # EOF of the sheet
-            break
-        if rid == 0x0006 and size >= 4:
-            out.append(struct.unpack_from("<HH", stream, pos + 4))
-        pos += 4 + size
-    return out
+    return [struct.unpack_from("<HH", stream, at) for rid, at, size in _records(stream, pos)
+            if rid == 0x0006 and size >= 4]
 
 
 def _column_letters(col: int) -> str:
