@@ -88,16 +88,22 @@ def pdf_page_tree(path: Path, levels: int = 7, fan: int = 10) -> Path:
     return path
 
 
-def docx_wide_span(path: Path, columns: int = 1_000_000) -> Path:
-    """The published .docx with one cell spanning a million columns (python-docx walks each)."""
+def docx_rewritten(path: Path, edit) -> Path:
+    """The published .docx with its `word/document.xml` passed through `edit`."""
     with zipfile.ZipFile(PUBLISHED / "yunnan_yongde.docx") as zin, \
             zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
         for item in zin.infolist():
             data = zin.read(item.filename)
             if item.filename == "word/document.xml":
-                data = re.sub(rb'<w:gridSpan w:val="\d+"/>', f'<w:gridSpan w:val="{columns}"/>'.encode(), data, count=1)
+                data = edit(data.decode("utf-8")).encode("utf-8")
             zout.writestr(item, data)
     return path
+
+
+def docx_wide_span(path: Path, columns: int = 1_000_000) -> Path:
+    """The published .docx with one cell spanning a million columns (python-docx walks each)."""
+    return docx_rewritten(path, lambda xml: re.sub(r'<w:gridSpan w:val="\d+"/>', f'<w:gridSpan w:val="{columns}"/>',
+                                                   xml, count=1))
 
 
 def nested_tables(path: Path, depth: int = 3000) -> Path:

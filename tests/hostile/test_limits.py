@@ -71,19 +71,13 @@ def test_a_form_over_the_indicator_limit_is_refused(monkeypatch):
 
 def _docx_with(tmp_path: Path, prolog: str, first_text: str = "") -> Path:
     """The published .docx with `prolog` put after document.xml's XML declaration."""
-    import zipfile
+    import bombs
 
-    out = tmp_path / "crafted.docx"
-    with zipfile.ZipFile(PUBLISHED / "yunnan_yongde.docx") as zin, zipfile.ZipFile(out, "w") as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "word/document.xml":
-                text = data.decode("utf-8")
-                at = text.index("?>") + 2
-                text = text[:at] + prolog + text[at:]
-                data = text.replace("<w:t>", f"<w:t>{first_text}", 1).encode("utf-8")
-            zout.writestr(item, data)
-    return out
+    def edit(xml: str) -> str:
+        at = xml.index("?>") + 2
+        return (xml[:at] + prolog + xml[at:]).replace("<w:t>", f"<w:t>{first_text}", 1)
+
+    return bombs.docx_rewritten(tmp_path / "crafted.docx", edit)
 
 
 def test_a_docx_with_nested_entities_is_a_located_error_not_a_traceback(tmp_path):
