@@ -15,6 +15,7 @@ from selfeval.assess.evaluation import HUNDRED, ZERO, Evaluation
 from selfeval.assess.scoring import category_points
 from selfeval.form.labels import category_name
 from selfeval.form.values import format_decimal, show_number, show_rate, show_score
+from selfeval.report.canvas import new_figure
 from selfeval.report.fonts import ALT_ATTRIBUTE
 
 SELF_COLOR = "#9aa5b1"
@@ -46,7 +47,7 @@ def money_flow(ev: Evaluation) -> Figure:
     else:
         steps = [("预算数\n(年初+调整)", m.budget), ("财政拨款数", m.appropriated), ("实际支付数", m.paid)]
         title = "资金流向：预算 → 拨款 → 支付"
-    fig = Figure(figsize=(7.5, 1.1 * len(steps) + 0.9))
+    fig = new_figure(figsize=(7.5, 1.1 * len(steps) + 0.9))
     ax = fig.add_subplot()
     labels = [s[0] for s in steps][::-1]
     values = [_f(s[1]) for s in steps][::-1]
@@ -76,7 +77,7 @@ def money_flow(ev: Evaluation) -> Figure:
 def sub_items(ev: Evaluation) -> Figure:
     """Each sub-item's budget against its actual, with the execution rate."""
     items = ev.form.sub_items
-    fig = Figure(figsize=(7.5, 0.55 * max(len(items), 1) + 1.4))
+    fig = new_figure(figsize=(7.5, 0.55 * max(len(items), 1) + 1.4))
     ax = fig.add_subplot()
     if not items:
         ax.text(0.5, 0.5, "表中未列子项", ha="center", va="center", transform=ax.transAxes)
@@ -113,7 +114,7 @@ def category_scores(ev: Evaluation) -> Figure:
     """Points per category: weight, self-score and review score."""
     pts = category_points(ev)
     cats = list(pts)
-    fig = Figure(figsize=(7.5, 3.2))
+    fig = new_figure(figsize=(7.5, 3.2))
     ax = fig.add_subplot()
     x = list(range(len(cats)))
     w = 0.27
@@ -144,7 +145,7 @@ def category_scores(ev: Evaluation) -> Figure:
 def completion(ev: Evaluation) -> Figure:
     """Completion of each quantitative indicator against its category's full-mark band."""
     rows = [r for r in ev.indicators if r.review.completion is not None or r.rescore.completion is not None]
-    fig = Figure(figsize=(7.5, 0.42 * max(len(rows), 1) + 1.5))
+    fig = new_figure(figsize=(7.5, 0.42 * max(len(rows), 1) + 1.5))
     ax = fig.add_subplot()
     if not rows:
         ax.text(0.5, 0.5, "无可计算完成率的定量指标", ha="center", va="center", transform=ax.transAxes)
@@ -219,7 +220,7 @@ def _edge(value: float, low: float, high: float) -> float:
 def share_distribution(records: list[dict]) -> Figure:
     """Distribution of self and review totals as shares of each form's full marks (a share above
     100 %, an over-full form, is counted in the last bin and named in the description)."""
-    fig = Figure(figsize=(7.5, 3.2))
+    fig = new_figure(figsize=(7.5, 3.2))
     ax = fig.add_subplot()
     claimed = [r for r in records if r["self_share"] is not None]
     low = min([r["review_share"] for r in records] + [r["self_share"] for r in claimed], default=0.0)
@@ -255,7 +256,7 @@ def _span(values: list[float]) -> str:
 def execution_vs_score(records: list[dict], claim: float = 95.0, low: float = 80.0) -> Figure:
     """Execution rate against self-score share: full marks on low spending stand out. A project
     outside the axes (a rate or share above 100 %) is drawn on the edge as a triangle and named."""
-    fig = Figure(figsize=(7.5, 4.2))
+    fig = new_figure(figsize=(7.5, 4.2))
     ax = fig.add_subplot()
     pts = [r for r in records if r["execution_rate"] is not None and r["self_share"] is not None]
     flagged = [r for r in pts if r["self_share"] >= claim and r["execution_rate"] < low]
@@ -304,7 +305,7 @@ def gap_bars(records: list[dict], limit: int = 15) -> Figure:
     """The projects whose review falls furthest below their self-score (share points), one bar
     per project (equal names told apart)."""
     ranked = sorted((r for r in records if r["gap"] is not None), key=lambda r: -r["gap"])[:limit][::-1]
-    fig = Figure(figsize=(7.5, 0.32 * max(len(ranked), 1) + 1.3))
+    fig = new_figure(figsize=(7.5, 0.32 * max(len(ranked), 1) + 1.3))
     ax = fig.add_subplot()
     labels = unique_names(ranked)
     ax.barh(range(len(ranked)), [r["gap"] for r in ranked], color=WARN_COLOR, height=0.6)
@@ -321,7 +322,7 @@ def gap_bars(records: list[dict], limit: int = 15) -> Figure:
 def findings_bars(codes: list[dict], limit: int = 12) -> Figure:
     """How many projects raise each finding (most common first)."""
     top = codes[:limit][::-1]
-    fig = Figure(figsize=(7.5, 0.32 * max(len(top), 1) + 1.3))
+    fig = new_figure(figsize=(7.5, 0.32 * max(len(top), 1) + 1.3))
     ax = fig.add_subplot()
     colors = {"error": WARN_COLOR, "warning": "#d68910", "info": SELF_COLOR}
     ax.barh(range(len(top)), [c["projects"] for c in top], color=[colors[c["severity"]] for c in top], height=0.6)
