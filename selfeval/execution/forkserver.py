@@ -27,6 +27,7 @@ kernels, and so does any request the server cannot answer.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import json
 import os
@@ -123,6 +124,10 @@ def preload(names: list[str]) -> None:
             continue  # an optional module of a kernel (psutil …) that is not installed
         if function:
             getattr(imported, function)()
+    # What was preloaded lives as long as every kernel: freezing it keeps the kernels' garbage
+    # collector from walking (and so copying, page by page) the objects they share with us.
+    gc.collect()
+    gc.freeze()
     threads = native_threads()
     if threads != 1:  # a thread would be copied half-alive into every kernel
         raise RuntimeError(f"preloading left {threads - 1} other thread(s) running; cannot fork safely")

@@ -254,7 +254,7 @@ def test_the_kernel_spec_ships_and_names_a_registered_provisioner(monkeypatch):
     spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
     assert spec.metadata["kernel_provisioner"]["provisioner_name"] == "selfeval-fork"
     assert KernelProvisionerFactory.instance().is_provisioner_available(spec)
-    assert "pandas" in preload_names() and "selfeval.report.fonts:draw_once" in preload_names()
+    assert "pandas" in preload_names() and "selfeval.report.notebook:rehearse" in preload_names()
 
 
 def test_the_thread_guard_counts_native_threads(tmp_path):
