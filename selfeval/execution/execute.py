@@ -41,8 +41,10 @@ from selfeval.execution.kernels import kernel_for
 
 __all__ = ["NotebookRunError", "execute_notebook"]
 
-#: Command-line options for every report kernel (see `_run_once`).
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+#: Command-line options for every report kernel (see `_run_once`). A report kernel runs its cells
+#: once and ends: IPython's input history (an SQLite file and a thread writing every cell to it;
+#: `In` stays) would cost 2 ms a cell and keep nothing anyone reads.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.enabled=False"]
 #: Seconds to wait before the single retry of a failed kernel start.
 RETRY_DELAY = 1.0
 #: Longest temp-dir path that leaves room for "/selfeval-ipc-XXXXXXXX/k-NNNNN" in 104 bytes.

@@ -137,6 +137,12 @@ def _collapse(text: str) -> str:
     return "".join(part.strip() for part in text.split("\n")).replace("。 ", "。").replace("， ", "，").strip()
 
 
+@cache
+def _template(source: str) -> jinja2.Template:
+    # compiled once per process: a batch worker writes many reports from the same few templates
+    return _env().from_string(source)
+
+
 def build_narrative(ev: Evaluation, overrides: dict[str, Any] | None = None) -> list[Section]:
     """Render every section; `overrides` maps a section id to replacement text, and `extra` to a
     list of {title, text} paragraphs appended at the end."""
@@ -152,7 +158,7 @@ def build_narrative(ev: Evaluation, overrides: dict[str, Any] | None = None) -> 
             continue
         # A section may read differently for a funds shape (the national form has no 财政拨款数).
         template = spec.get("funds", {}).get(ev.form.capabilities.funds, spec["template"])
-        text = _env().from_string(template).render(p=ctx)
+        text = _template(template).render(p=ctx)
         # "§§" separates paragraphs inside a template (folded YAML has no blank lines).
         paragraphs = tuple(_collapse(t) for t in text.split("§§") if t.strip())
         out.append(Section(sid, spec["title"], paragraphs))
