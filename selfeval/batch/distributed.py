@@ -86,9 +86,13 @@ class ForkServerPlugin(WorkerPlugin):
     """Each Dask worker renders with forked kernels, as a local batch does: its own fork server
     (preloaded once, when the worker joins) serves the kernels of the reports it renders; the
     server goes with the worker (closed at teardown, and killed by the kernel should the worker
-    die). Where forked kernels are not available the worker uses ordinary ones."""
+    die). Where forked kernels are not available the worker uses ordinary ones.
+
+    Idempotent: a batch registers it again on a cluster that already has it, and the workers keep
+    the fork servers they have (registering anew would close and restart every one of them)."""
 
     name = "selfeval-fork-server"
+    idempotent = True
 
     def setup(self, worker) -> None:
         # deferred: the kernels' machinery loads on a worker, not where the batch is planned

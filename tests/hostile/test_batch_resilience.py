@@ -409,3 +409,108 @@ def test_a_low_open_file_limit_is_raised_or_named(tmp_path):
     done = subprocess.run([*run, str(tmp_path / "raised")], capture_output=True, text=True, timeout=300,
                           preexec_fn=_nofile(64, hard))
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+# --- the same on Dask workers, each with its fork server -------------------------------------------
+
+def _report_with_a_first_cell(nb_dir: Path, code: str) -> Path:
+    """The report notebook with `code` run first (after the parameters: it may read params_file)."""
+    import nbformat
+
+    nb = nbformat.read(ROOT / "notebooks" / "project_report.ipynb", as_version=4)
+    nb.cells.insert(1, nbformat.v4.new_code_cell(code))
+    nb_dir.mkdir()
+    nbformat.write(nb, nb_dir / "project_report.ipynb")
+    return nb_dir
+
+
+def _children_of(pid: int) -> list[int]:
+    import contextlib
+
+    out: list[int] = []
+    for task in (Path("/proc") / str(pid) / "task").glob("*"):
+        with contextlib.suppress(OSError):  # a thread that just ended
+            out += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def _dask_cluster(distributed):
+    from selfeval.batch.distributed import ForkServerPlugin
+    from selfeval.execution import forkserver
+
+    if not forkserver.available():
+        pytest.skip("forked kernels need Linux")
+    cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    client = distributed.Client(cluster)
+    client.register_plugin(ForkServerPlugin())  # as run_batch does: the servers start now, before any project
+    servers = {w: _children_of(pid) for w, pid in client.run(os.getpid).items()}
+    assert all(len(pids) == 1 for pids in servers.values()), servers  # each worker's one child: its fork server
+    return cluster, client, {w: pids[0] for w, pids in servers.items()}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_on_dask_a_killed_kernel_fails_only_its_project_and_the_fork_servers_serve_on(tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    params = params_dir(tmp_path, good=4)
+    monkeypatch.setenv("SELFEVAL_NOTEBOOKS", str(_report_with_a_first_cell(tmp_path / "nb", (
+        "import os, signal, pathlib\n"
+        "if pathlib.Path(params_file).stem == 'p01':\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)  # as the OOM killer would\n"))))
+    cluster, client, servers = _dask_cluster(distributed)
+    try:
+        summary = run_batch(params, tmp_path / "out", dask_address=cluster.scheduler_address, portfolio=False)
+        states = {o.name: o.status for o in summary.outcomes}
+        assert states == {"p00": "rendered", "p01": "failed", "p02": "rendered", "p03": "rendered"}
+        reason = next(o.reason for o in summary.outcomes if o.name == "p01")
+        assert "p01" in reason and "died" in reason, reason
+        assert not (tmp_path / "out" / "p01.html").exists()
+        # the same fork servers, alive, with no kernel left over
+        assert {w: _children_of(pid) for w, pid in client.run(os.getpid).items()} == \
+            {w: [pid] for w, pid in servers.items()}
+        assert all(_children_of(pid) == [] for pid in servers.values())
+    finally:
+        client.close()
+        cluster.close()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_on_dask_a_killed_worker_takes_its_fork_server_and_kernel_along_and_the_batch_ends(tmp_path, monkeypatch):
+    import threading
+
+    distributed = pytest.importorskip("distributed")
+    params = params_dir(tmp_path, good=4)
+    marker = tmp_path / "p01.kernel"
+    monkeypatch.setenv("SELFEVAL_NOTEBOOKS", str(_report_with_a_first_cell(tmp_path / "nb", (
+        "import os, time, pathlib\n"
+        f"marker = pathlib.Path({str(marker)!r})\n"
+        "if pathlib.Path(params_file).stem == 'p01' and not marker.exists():\n"
+        "    marker.write_text(str(os.getpid()))\n"
+        "    time.sleep(120)  # the first try hangs until its worker is killed\n"))))
+    cluster, client, servers = _dask_cluster(distributed)
+    result: dict = {}
+    try:
+        workers = client.run(os.getpid)
+        runner = threading.Thread(target=lambda: result.update(summary=run_batch(
+            params, tmp_path / "out", dask_address=cluster.scheduler_address, portfolio=False)))
+        runner.start()
+        deadline = time.time() + 120
+        while not marker.exists() and time.time() < deadline:
+            time.sleep(0.1)
+        kernel = int(marker.read_text())
+        server = int((Path("/proc") / str(kernel) / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        worker = next(w for w, s in servers.items() if s == server)
+        os.kill(workers[worker], signal.SIGKILL)
+        runner.join(timeout=240)
+        assert not runner.is_alive(), "the batch did not end after its worker was killed"
+        deadline = time.time() + 20
+        while time.time() < deadline and _alive([kernel, server]):
+            time.sleep(0.2)
+        assert _alive([kernel, server]) == []  # nothing outlived the worker
+        outcomes = {o.name: o for o in result["summary"].outcomes}
+        assert all(outcomes[n].status == "rendered" for n in ("p00", "p02", "p03"))
+        # Dask gives the project to another worker (it renders) or gives up on it (named)
+        assert outcomes["p01"].status == "rendered" or "p01" in outcomes["p01"].reason
+        assert (tmp_path / "out" / "index.html").exists()
+    finally:
+        client.close()
+        cluster.close()
