@@ -1,19 +1,23 @@
 """Batch benchmark: report rendering on this machine, every figure measured side by side in one run.
 
-    .venv/bin/python benchmarks/batch.py [--projects 20] [--large 200]
+    .venv/bin/python benchmarks/batch.py [--projects 20] [--large 200] [--rounds 3]
 
 On the same generated params files (synthetic variations of the seed form), one after the other:
   1. `selfeval run --jobs 2` as shipped: report kernels forked from a pre-imported process;
-  2. the same with ordinary kernels (SELFEVAL_FORK=0): the previous engine;
-  3. a naive serial loop: `papermill` CLI then `jupyter nbconvert --to html` CLI per project;
-  4. the imports-only floor through the previous path: ordinary kernels, a notebook that only
-     imports what the report imports;
-  5. the empty-notebook floor through the new path: forked kernels, a notebook with only its
+  2. the empty-notebook floor through the same path: forked kernels, a notebook with only its
      parameters cell;
-  6. an all-skipped incremental rerun of (1);
-  7. `--large` projects with (1): projects per minute and peak memory (PSS: forked processes
+  3. `selfeval run --dask` on a fresh local cluster of 1, then 2 worker processes (one thread each,
+     started before the clock; their fork servers start inside it);
+     1–3 are run in turn `--rounds` times and reported as medians;
+  4. an all-skipped incremental rerun of (1);
+  5. the same with ordinary kernels (SELFEVAL_FORK=0): the previous engine;
+  6. the imports-only floor through the previous path: ordinary kernels, a notebook that only
+     imports what the report imports;
+  7. a naive serial loop: `papermill` CLI then `jupyter nbconvert --to html` CLI per project;
+  8. `--large` projects with (1): projects per minute and peak memory (PSS: forked processes
      share their pages, so RSS would count the preloaded modules once per kernel).
-It also checks that (1) and (2) wrote byte-identical reports. Writes benchmarks/RESULTS-batch.md.
+It also checks that (1), (5) and the Dask run wrote byte-identical reports. Writes
+benchmarks/RESULTS-batch.md.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import os
 import platform
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -150,14 +155,30 @@ def timed(cmd: list[str], env: dict | None = None, sample: bool = False) -> tupl
     return elapsed, sampler
 
 
-def run_cmd(params_dir: Path, out: Path) -> list[str]:
-    return [str(BIN / "selfeval"), "run", str(params_dir), "--out", str(out), "--jobs", "2", "--no-portfolio"]
+def run_cmd(params_dir: Path, out: Path, *extra: str) -> list[str]:
+    return [str(BIN / "selfeval"), "run", str(params_dir), "--out", str(out), "--jobs", "2", "--no-portfolio",
+            *extra]
+
+
+def timed_dask(params_dir: Path, out: Path, workers: int, env: dict) -> float:
+    """A batch sent to a fresh local Dask cluster: its workers (one thread each) are up before the
+    clock starts; their fork servers start inside the timing, when the batch registers them."""
+    import distributed
+
+    with distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        return timed(run_cmd(params_dir, out, "--dask", cluster.scheduler_address), env)[0]
+
+
+MEDIANS = ("selfeval run --jobs 2 (forked kernels)", "floor: new path, empty notebook", "Dask, 1 worker",
+           "Dask, 2 workers")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--projects", type=int, default=20)
     ap.add_argument("--large", type=int, default=200)
+    ap.add_argument("--rounds", type=int, default=3, help="rounds of the rows marked as medians")
     args = ap.parse_args()
     n = args.projects
     tmp = Path(tempfile.mkdtemp(prefix="selfeval-bench-"))
@@ -167,17 +188,22 @@ def main() -> None:
     old = {**env, "SELFEVAL_FORK": "0"}
     subprocess.run([str(BIN / "python"), "-c", "from selfeval.report.fonts import warm_font_cache; warm_font_cache()"],
                    check=True)
+    empty = floor_notebook(tmp / "nb2", False)
 
-    results: dict[str, float] = {}
+    rounds: dict[str, list[float]] = {k: [] for k in MEDIANS}
     # --no-portfolio: the comparison is per project report; the overview page is its own step.
-    results["selfeval run --jobs 2 (forked kernels)"] = timed(run_cmd(params_dir, tmp / "new"), env)[0]
-    results["incremental rerun (all skipped)"] = timed(run_cmd(params_dir, tmp / "new"), env)[0]
+    for r in range(args.rounds):  # interleaved, so a slow minute of the machine hits every row alike
+        rounds[MEDIANS[0]].append(timed(run_cmd(params_dir, tmp / f"new-{r}"), env)[0])
+        rounds[MEDIANS[1]].append(timed(run_cmd(params_dir, tmp / f"floor-new-{r}"),
+                                        {**env, "SELFEVAL_NOTEBOOKS": str(empty)})[0])
+        rounds[MEDIANS[2]].append(timed_dask(params_dir, tmp / f"dask1-{r}", 1, env))
+        rounds[MEDIANS[3]].append(timed_dask(params_dir, tmp / f"dask2-{r}", 2, env))
+    results: dict[str, float] = {k: statistics.median(v) for k, v in rounds.items()}
+    results["incremental rerun (all skipped)"] = timed(run_cmd(params_dir, tmp / "new-0"), env)[0]
     results["selfeval run --jobs 2, ordinary kernels (previous engine)"] = timed(run_cmd(params_dir, tmp / "old"),
                                                                                old)[0]
     results["floor: previous path, imports-only notebook"] = timed(
         run_cmd(params_dir, tmp / "floor-old"), {**old, "SELFEVAL_NOTEBOOKS": str(floor_notebook(tmp / "nb1", True))})[0]
-    results["floor: new path, empty notebook"] = timed(
-        run_cmd(params_dir, tmp / "floor-new"), {**env, "SELFEVAL_NOTEBOOKS": str(floor_notebook(tmp / "nb2", False))})[0]
     naive = tmp / "naive"
     naive.mkdir()
     start = time.perf_counter()
@@ -190,37 +216,45 @@ def main() -> None:
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     results["naive serial loop (papermill CLI + nbconvert CLI)"] = time.perf_counter() - start
 
-    new_pages = sorted((tmp / "new").glob("p[0-9]*.html"))
+    new_pages = sorted((tmp / "new-0").glob("p[0-9]*.html"))
     same = [p.name for p in new_pages if p.read_bytes() == (tmp / "old" / p.name).read_bytes()]
+    same_dask = [p.name for p in new_pages if p.read_bytes() == (tmp / "dask2-0" / p.name).read_bytes()]
 
     large_dir = tmp / "large"
     make_projects(large_dir, args.large)
     large_t, sampler = timed(run_cmd(large_dir, tmp / "large-out"), env, sample=True)
     large_done = len(list((tmp / "large-out").glob("p[0-9]*.html")))
 
-    ours = results["selfeval run --jobs 2 (forked kernels)"]
+    ours = results[MEDIANS[0]]
+    floor_new = results[MEDIANS[1]]
+    dask1, dask2 = results[MEDIANS[2]], results[MEDIANS[3]]
     before = results["selfeval run --jobs 2, ordinary kernels (previous engine)"]
     naive_t = results["naive serial loop (papermill CLI + nbconvert CLI)"]
     floor_old = results["floor: previous path, imports-only notebook"]
-    floor_new = results["floor: new path, empty notebook"]
     lines = [
         "# Batch benchmark",
         "",
         f"Measured by `benchmarks/batch.py` on {time.strftime('%Y-%m-%d')}: {n} generated projects, "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}. "
-        "Every row measured in one run, one after the other. "
-        f"The shipped engine rendered {len(new_pages)}/{n} reports; {len(same)}/{len(new_pages)} are "
-        "byte-identical to the previous engine's.",
+        "Every row measured in one run, one after the other; the first four rows are medians of "
+        f"{args.rounds} rounds, run in turn. The shipped engine rendered {len(new_pages)}/{n} reports; "
+        f"{len(same)}/{len(new_pages)} are byte-identical to the previous engine's and "
+        f"{len(same_dask)}/{len(new_pages)} to those the Dask cluster of 2 workers rendered. A Dask row "
+        "is a fresh local cluster (workers of one thread, started before the clock) serving its first "
+        "batch: the workers' fork servers start inside the timing.",
         "",
-        "| run | wall time (s) | per project (s) |",
-        "|---|---:|---:|",
-        *(f"| {k} | {v:.1f} | {v / n:.2f} |" for k, v in results.items()),
+        "| run | wall time (s) | per project (s) | every round (s) |",
+        "|---|---:|---:|---|",
+        *(f"| {k} | {v:.1f} | {v / n:.2f} | {', '.join(f'{x:.1f}' for x in rounds.get(k, []))} |"
+          for k, v in results.items()),
         "",
         f"- per project with `--jobs 2`: **{ours / n:.2f} s** (aim < 1 s)",
         f"- speed-up over the naive loop: **{naive_t / ours:.2f}×** (aim ≥ 8×)",
         f"- speed-up over the previous engine: **{before / ours:.2f}×**",
-        f"- the report path over the new empty-notebook floor: **{ours / floor_new:.2f}×**; the previous "
-        f"imports-only floor over the new one: **{floor_old / floor_new:.2f}×**",
+        f"- the report path over the new empty-notebook floor: **{ours / floor_new:.2f}×** (aim ≤ 1.6×); the "
+        f"previous imports-only floor over the new one: **{floor_old / floor_new:.2f}×**",
+        f"- Dask, 2 workers, over local `--jobs 2`: **{dask2 / ours:.2f}×** the time (aim ≤ 1.15×)",
+        f"- Dask, 2 workers, against 1 worker: **{dask1 / dask2:.2f}×** the throughput (aim ≥ 1.7×)",
         f"- incremental rerun of {n} unchanged projects: **{results['incremental rerun (all skipped)']:.2f} s** "
         "(aim < 3 s)",
         "",

@@ -1,13 +1,21 @@
-"""Scaling out, side by side in one run: local workers against Dask workers, one and two.
+"""Scaling out, side by side in one run: local workers against Dask workers, and a throughput model
+that predicts configurations before they are measured.
 
     .venv/bin/python benchmarks/scale.py [--projects 20] [--rounds 3]
 
-On the same generated params files (variations of the seed form), each round runs, in turn:
-`run_batch` with 1 and 2 local workers, and with a local Dask cluster of 1 and of 2 worker
-processes (one thread each, started and warmed — their fork servers up — before timing). It
-reports the median seconds per project of each, the per-task scheduler overhead (a Dask task
-that does nothing, timed on the same cluster), and a throughput model checked against what was
-measured. Writes benchmarks/RESULTS-scale.md.
+On the same generated params files (variations of the seed form):
+
+1. `run_batch` with 1 and 2 local workers (each run starts its own fork server, as `selfeval run`);
+2. a standing local Dask cluster of 1 worker process with 1 thread (its fork server started, and
+   one untimed batch run, before timing: a cluster that has served a batch before), on all the projects and on half of
+   them: the two sizes give the model's fixed part and per-project time; the CPU every process of
+   the run used, and the part the worker process used itself, are read from /proc meanwhile;
+3. the model then predicts two configurations, printed before either runs: 2 workers with
+   1 thread each, and 1 worker with 2 threads;
+4. both are measured, on standing clusters as in 2.
+
+Also the per-task scheduler overhead (a Dask task that does nothing). Medians of `--rounds`.
+Writes benchmarks/RESULTS-scale.md.
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import psutil
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from batch import make_projects
 
@@ -31,22 +41,40 @@ def _noop(x: int) -> int:
     return x
 
 
-def timed_local(params: Path, out: Path, jobs: int) -> float:
+def _run(params: Path, out: Path, **kwargs) -> float:
     from selfeval.batch.run import run_batch
 
     start = time.perf_counter()
-    summary = run_batch(params, out, jobs=jobs, force=True, portfolio=False, db=False)
-    assert summary.failed == 0
+    summary = run_batch(params, out, force=True, portfolio=False, db=False, **kwargs)
+    assert summary.failed == 0, [o.reason for o in summary.outcomes if o.status == "failed"]
     return time.perf_counter() - start
 
 
-def timed_dask(params: Path, out: Path, address: str) -> float:
-    from selfeval.batch.run import run_batch
+def _cpu(proc: psutil.Process, children: bool = True) -> float:
+    """CPU seconds of a process (and, with `children`, of every descendant, alive or reaped)."""
+    try:
+        t = proc.cpu_times()
+        total = t.user + t.system
+        if children:
+            total += t.children_user + t.children_system
+            total += sum(_cpu(c) for c in proc.children())
+        return total
+    except psutil.NoSuchProcess:
+        return 0.0
 
-    start = time.perf_counter()
-    summary = run_batch(params, out, force=True, portfolio=False, db=False, dask_address=address)
-    assert summary.failed == 0
-    return time.perf_counter() - start
+
+class CpuMeter:
+    """CPU used by a run: this process (client and scheduler) and every cluster process below it,
+    and separately by the worker processes themselves (their own Python, under one GIL each)."""
+
+    def __init__(self, worker_pids: list[int]) -> None:
+        self.me = psutil.Process()
+        self.workers = [psutil.Process(p) for p in worker_pids]
+
+    def read(self) -> tuple[float, float]:
+        t = self.me.cpu_times()
+        everything = t.user + t.system + sum(_cpu(c) for c in self.me.children())
+        return everything, sum(_cpu(w, children=False) for w in self.workers)
 
 
 def task_overhead(client, n: int = 200) -> float:
@@ -56,73 +84,161 @@ def task_overhead(client, n: int = 200) -> float:
     return (time.perf_counter() - start) / n
 
 
-def main() -> None:
+def standing_cluster(workers: int, threads: int):
     import distributed
 
     from selfeval.batch.distributed import ForkServerPlugin
 
+    cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=threads, processes=True,
+                                       dashboard_address=None)
+    client = distributed.Client(cluster)
+    client.register_plugin(ForkServerPlugin())  # the fork servers start now, not in the timing
+    return cluster, client
+
+
+def predict(fixed: float, per_project: float, cpu: float, own: float, workers: int, threads: int, n: int,
+            cores: int) -> tuple[float, str]:
+    """The model: a batch of `n` projects takes `fixed` plus `n` times the slowest of three limits:
+    one project's time spread over every concurrent render (workers × threads), the CPU every
+    project needs spread over the cores, and the worker's own Python spread over the workers (one
+    GIL each: a worker's threads take turns there). Returns the time and the limit that binds."""
+    limits = {"renders in flight": per_project / (workers * threads), "cores": cpu / cores,
+              "worker's own Python (GIL)": own / workers}
+    bound = max(limits, key=limits.__getitem__)
+    return fixed + n * limits[bound], bound
+
+
+def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--projects", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
-    n = args.projects
-    results: dict[str, list[float]] = {"local, 1 worker": [], "local, 2 workers": [], "Dask, 1 worker": [],
-                                       "Dask, 2 workers": []}
-    overhead: dict[int, float] = {}
+    n, half, cores = args.projects, args.projects // 2, os.cpu_count() or 1
+    times: dict[str, list[float]] = {}
+    overhead: dict[str, float] = {}
+    log: list[str] = []
+
+    def say(line: str) -> None:
+        stamp = time.strftime("%H:%M:%S")
+        log.append(f"{stamp} {line}")
+        print(stamp, line, flush=True)
+
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        params = root / "params"
+        params, params_half = root / "params", root / "half"
         make_projects(params, n)
-        clusters = {}
+        make_projects(params_half, half)
+        for r in range(args.rounds):
+            times.setdefault("local, 1 worker", []).append(_run(params, root / f"l1-{r}", jobs=1))
+            times.setdefault("local, 2 workers", []).append(_run(params, root / f"l2-{r}", jobs=2))
+
+        # calibration: one worker, one thread, standing
+        cluster, client = standing_cluster(1, 1)
         try:
-            for workers in (1, 2):
-                cluster = distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                                   dashboard_address=None)
-                client = distributed.Client(cluster)
-                client.register_plugin(ForkServerPlugin())  # the fork servers start now, not in the timing
-                client.run(lambda: None)
-                overhead[workers] = task_overhead(client)
-                clusters[workers] = (cluster, client)
+            _run(params_half, root / "warm-1-1", dask_address=cluster.scheduler_address)  # workers import on first use
+            overhead["1 × 1"] = task_overhead(client)
+            meter = CpuMeter(list(client.run(os.getpid).values()))
+            cpu, own = [], []
             for r in range(args.rounds):
-                results["local, 1 worker"].append(timed_local(params, root / f"l1-{r}", 1))
-                results["local, 2 workers"].append(timed_local(params, root / f"l2-{r}", 2))
-                for workers in (1, 2):
-                    cluster, _ = clusters[workers]
-                    results[f"Dask, {workers} worker{'s' if workers > 1 else ''}"].append(
-                        timed_dask(params, root / f"d{workers}-{r}", cluster.scheduler_address))
+                before = meter.read()
+                times.setdefault("Dask, 1 worker × 1 thread", []).append(
+                    _run(params, root / f"c1-{r}", dask_address=cluster.scheduler_address))
+                after = meter.read()
+                cpu.append((after[0] - before[0]) / n)
+                own.append((after[1] - before[1]) / n)
+                times.setdefault(f"Dask, 1 worker × 1 thread, {half} projects", []).append(
+                    _run(params_half, root / f"ch-{r}", dask_address=cluster.scheduler_address))
         finally:
-            for cluster, client in clusters.values():
+            client.close()
+            cluster.close()
+        full = statistics.median(times["Dask, 1 worker × 1 thread"])
+        part = statistics.median(times[f"Dask, 1 worker × 1 thread, {half} projects"])
+        per_project = (full - part) / (n - half)
+        fixed = full - n * per_project
+        cpu_pp, own_pp = statistics.median(cpu), statistics.median(own)
+        say(f"calibrated on 1 worker × 1 thread: fixed {fixed:.2f} s, {per_project:.3f} s a project in flight, "
+            f"{cpu_pp:.3f} CPU-s a project in all processes, {own_pp:.3f} CPU-s of it in the worker process")
+        predictions = {}
+        for workers, threads in ((2, 1), (1, 2)):
+            predictions[(workers, threads)] = predict(fixed, per_project, cpu_pp, own_pp, workers, threads, n, cores)
+            t, bound = predictions[(workers, threads)]
+            say(f"predicted before measuring: {workers} worker(s) × {threads} thread(s): {t:.2f} s "
+                f"({t / n:.3f} s a project; bound by {bound})")
+
+        for workers, threads in ((2, 1), (1, 2)):
+            cluster, client = standing_cluster(workers, threads)
+            try:
+                _run(params_half, root / f"warm-{workers}-{threads}", dask_address=cluster.scheduler_address)
+                overhead[f"{workers} × {threads}"] = task_overhead(client)
+                key = f"Dask, {workers} worker{'s' if workers > 1 else ''} × {threads} thread{'s' if threads > 1 else ''}"
+                for r in range(args.rounds):
+                    times.setdefault(key, []).append(
+                        _run(params, root / f"d{workers}{threads}-{r}", dask_address=cluster.scheduler_address))
+                say(f"measured: {key}: {statistics.median(times[key]):.2f} s")
+            finally:
                 client.close()
                 cluster.close()
-    per = {k: statistics.median(v) / n for k, v in results.items()}
-    # The model: a batch of N projects on W workers takes fixed + N * (report / W + overhead); the
-    # fixed part (record, index, scores) and the report's cost come from the local 1-worker run.
-    one, two = per["Dask, 1 worker"], per["Dask, 2 workers"]
-    predicted_two = one / 2 + overhead[2]
+
+    med = {k: statistics.median(v) for k, v in times.items()}
+    two, threaded = med["Dask, 2 workers × 1 thread"], med["Dask, 1 worker × 2 threads"]
     lines = [
         "# Scaling out: local workers and Dask workers, side by side",
         "",
-        f"`python benchmarks/scale.py --projects {n} --rounds {args.rounds}` on {platform.platform()}, "
-        f"{os.cpu_count()} cores, Python {platform.python_version()}. Every configuration renders the same "
-        f"{n} generated projects (`--force`, no record, no portfolio); Dask workers are processes with one "
-        "thread and their own fork server, started before timing.",
+        f"`python benchmarks/scale.py --projects {n} --rounds {args.rounds}` on {time.strftime('%Y-%m-%d')}, "
+        f"{platform.platform()}, {cores} cores, Python {platform.python_version()}. Every configuration "
+        f"renders the same {n} generated projects (`--force`, no record, no portfolio), medians of "
+        f"{args.rounds} rounds. Local runs start their fork server inside the timing, as `selfeval run` "
+        "does; the Dask clusters are standing (workers and their fork servers started before timing, as on "
+        "a cluster that has served a batch before; `benchmarks/batch.py` times a cluster's first batch).",
         "",
         "| configuration | median wall time (s) | per project (s) | every round (s) |",
-        "|---|---|---|---|",
+        "|---|---:|---:|---|",
+        *(f"| {k} | {med[k]:.2f} | {med[k] / (half if k.endswith(f'{half} projects') else n):.3f} | "
+          f"{', '.join(f'{x:.2f}' for x in v)} |" for k, v in times.items()),
+        "",
+        "Dask scheduler overhead for a task that does nothing: "
+        + ", ".join(f"{v * 1000:.1f} ms ({k})" for k, v in overhead.items()) + ".",
+        "",
+        "## The model",
+        "",
+        "A batch of N projects takes a fixed part F plus N times the slowest of three limits:",
+        "",
+        "- **renders in flight**: one project's time L, spread over workers × threads;",
+        "- **cores**: the CPU a project costs in all processes together (worker, kernel, client, "
+        f"scheduler), u, spread over the {cores} cores;",
+        "- **the worker's own Python**: the CPU a project costs inside the worker process, g (the "
+        "payload, the review, the kernel's messages, the HTML), spread over the workers: a worker's "
+        "threads share one GIL, so threads add renders in flight but not this.",
+        "",
+        "F and L come from the 1 worker × 1 thread cluster on two batch sizes "
+        f"({half} and {n} projects), u and g from /proc during its runs:",
+        "",
+        f"- F = {fixed:.2f} s, L = {per_project:.3f} s, u = {cpu_pp:.3f} CPU-s, g = {own_pp:.3f} CPU-s.",
+        "",
+        "What grows with N workers is only the first limit's divisor. Throughput stops growing where "
+        f"u / {cores} overtakes L / (workers × threads): at {per_project * cores / cpu_pp:.1f} renders in "
+        f"flight on this machine. A worker's threads stop helping where g overtakes L / threads.",
+        "",
+        "Predictions were written (with the time of day) before the two configurations ran:",
+        "",
+        "| configuration | predicted (s) | binding limit | measured (s) | measured ÷ predicted |",
+        "|---|---:|---|---:|---:|",
     ]
-    for k, v in results.items():
-        lines.append(f"| {k} | {statistics.median(v):.2f} | {per[k]:.3f} | {', '.join(f'{x:.2f}' for x in v)} |")
+    for (workers, threads), (t, bound) in predictions.items():
+        key = f"Dask, {workers} worker{'s' if workers > 1 else ''} × {threads} thread{'s' if threads > 1 else ''}"
+        lines.append(f"| {workers} worker(s) × {threads} thread(s) | {t:.2f} | {bound} | {med[key]:.2f} | "
+                     f"{med[key] / t:.2f} |")
     lines += [
         "",
-        f"Dask scheduler overhead for a task that does nothing: {overhead[1] * 1000:.1f} ms (1 worker), "
-        f"{overhead[2] * 1000:.1f} ms (2 workers).",
+        "The run's log, in order:",
         "",
-        f"- Dask, 2 workers against local `--jobs 2`: **{per['Dask, 2 workers'] / per['local, 2 workers']:.2f}×** "
-        "the time per project.",
-        f"- Dask, 2 workers against Dask, 1 worker: **{one / two:.2f}×** the throughput.",
-        f"- Model (per project = one worker's time ÷ workers + scheduler overhead): 2 workers predicted "
-        f"{predicted_two:.3f} s, measured {two:.3f} s. On {os.cpu_count()} cores, a third worker shares a core: "
-        "the model stops where workers exceed cores.",
+        "```",
+        *log,
+        "```",
+        "",
+        f"- Dask, 2 workers against local, 2 workers: **{two / med['local, 2 workers']:.2f}×** the time.",
+        f"- Dask, 2 workers against Dask, 1 worker: **{full / two:.2f}×** the throughput.",
+        f"- Dask, 1 worker × 2 threads against 2 workers × 1 thread: **{threaded / two:.2f}×** the time.",
     ]
     text = "\n".join(lines) + "\n"
     (ROOT / "benchmarks" / "RESULTS-scale.md").write_text(text, encoding="utf-8")
