@@ -310,3 +310,23 @@ def test_a_preload_that_fails_leaves_no_socket_behind(tmp_path):
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert run.returncode == 1 and "has no attribute 'broken'" in run.stderr
     assert not path.exists()  # so requests find no server and the provisioner launches ordinary kernels
+
+
+def test_a_forked_kernel_starts_rehearsed_and_frozen(tmp_path, server):
+    nb = _notebook(tmp_path / "k.ipynb",
+                   "import gc, sys\n"
+                   "from selfeval.report.narrative import _template\n"
+                   "print('frozen', gc.get_freeze_count() > 1000, 'rehearsed', _template.cache_info().currsize > 0,\n"
+                   "      'canvas', 'selfeval.report.canvas' in sys.modules)")
+    assert "frozen True rehearsed True canvas True" in _stdout(execute_notebook(nb, None, {}, tmp_path))
+
+
+def test_the_rehearsal_writes_nothing_and_leaves_no_thread(tmp_path, monkeypatch):
+    import threading
+
+    from selfeval.report.notebook import rehearse
+
+    monkeypatch.chdir(tmp_path)
+    before = threading.active_count()
+    rehearse()
+    assert list(tmp_path.iterdir()) == [] and threading.active_count() == before
