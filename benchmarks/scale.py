@@ -7,9 +7,10 @@ On the same generated params files (variations of the seed form):
 
 1. `run_batch` with 1 and 2 local workers (each run starts its own fork server, as `selfeval run`);
 2. a standing local Dask cluster of 1 worker process with 1 thread (its fork server started, and
-   one untimed batch run, before timing: a cluster that has served a batch before), on all the projects and on half of
-   them: the two sizes give the model's fixed part and per-project time; the CPU every process of
-   the run used, and the part the worker process used itself, are read from /proc meanwhile;
+   one untimed batch run, before timing: a cluster that has served a batch before): each
+   project's render time on the worker gives the model's time of a project in flight, the batch's
+   wall time the rest (its fixed part); the CPU every process of the run used, and the part the
+   worker process used itself, are read from /proc meanwhile;
 3. the model then predicts two configurations, printed before either runs: 2 workers with
    1 thread each, and 1 worker with 2 threads;
 4. both are measured, on standing clusters as in 2.
@@ -41,13 +42,17 @@ def _noop(x: int) -> int:
     return x
 
 
-def _run(params: Path, out: Path, **kwargs) -> float:
+def _run(params: Path, out: Path, seconds: list[float] | None = None, **kwargs) -> float:
+    """Wall time of a forced batch; each project's own render time (on its worker) goes to `seconds`."""
     from selfeval.batch.run import run_batch
 
     start = time.perf_counter()
     summary = run_batch(params, out, force=True, portfolio=False, db=False, **kwargs)
+    elapsed = time.perf_counter() - start
     assert summary.failed == 0, [o.reason for o in summary.outcomes if o.status == "failed"]
-    return time.perf_counter() - start
+    if seconds is not None:
+        seconds += [o.seconds for o in summary.outcomes]
+    return elapsed
 
 
 def _cpu(proc: psutil.Process, children: bool = True) -> float:
@@ -127,7 +132,7 @@ def main() -> None:
         root = Path(tmp)
         params, params_half = root / "params", root / "half"
         make_projects(params, n)
-        make_projects(params_half, half)
+        make_projects(params_half, half)  # for warming clusters up
         for r in range(args.rounds):
             times.setdefault("local, 1 worker", []).append(_run(params, root / f"l1-{r}", jobs=1))
             times.setdefault("local, 2 workers", []).append(_run(params, root / f"l2-{r}", jobs=2))
@@ -138,22 +143,20 @@ def main() -> None:
             _run(params_half, root / "warm-1-1", dask_address=cluster.scheduler_address)  # workers import on first use
             overhead["1 × 1"] = task_overhead(client)
             meter = CpuMeter(list(client.run(os.getpid).values()))
-            cpu, own = [], []
+            cpu, own, rendering = [], [], []
             for r in range(args.rounds):
                 before = meter.read()
                 times.setdefault("Dask, 1 worker × 1 thread", []).append(
-                    _run(params, root / f"c1-{r}", dask_address=cluster.scheduler_address))
+                    _run(params, root / f"c1-{r}", rendering, dask_address=cluster.scheduler_address))
                 after = meter.read()
                 cpu.append((after[0] - before[0]) / n)
                 own.append((after[1] - before[1]) / n)
-                times.setdefault(f"Dask, 1 worker × 1 thread, {half} projects", []).append(
-                    _run(params_half, root / f"ch-{r}", dask_address=cluster.scheduler_address))
         finally:
             client.close()
             cluster.close()
         full = statistics.median(times["Dask, 1 worker × 1 thread"])
-        part = statistics.median(times[f"Dask, 1 worker × 1 thread, {half} projects"])
-        per_project = (full - part) / (n - half)
+        # a project in flight: its render on the worker, plus the scheduler's round trip for its task
+        per_project = statistics.median(rendering) + overhead["1 × 1"]
         fixed = full - n * per_project
         cpu_pp, own_pp = statistics.median(cpu), statistics.median(own)
         say(f"calibrated on 1 worker × 1 thread: fixed {fixed:.2f} s, {per_project:.3f} s a project in flight, "
@@ -193,8 +196,8 @@ def main() -> None:
         "",
         "| configuration | median wall time (s) | per project (s) | every round (s) |",
         "|---|---:|---:|---|",
-        *(f"| {k} | {med[k]:.2f} | {med[k] / (half if k.endswith(f'{half} projects') else n):.3f} | "
-          f"{', '.join(f'{x:.2f}' for x in v)} |" for k, v in times.items()),
+        *(f"| {k} | {med[k]:.2f} | {med[k] / n:.3f} | {', '.join(f'{x:.2f}' for x in v)} |"
+          for k, v in times.items()),
         "",
         "Dask scheduler overhead for a task that does nothing: "
         + ", ".join(f"{v * 1000:.1f} ms ({k})" for k, v in overhead.items()) + ".",
@@ -210,8 +213,9 @@ def main() -> None:
         "payload, the review, the kernel's messages, the HTML), spread over the workers: a worker's "
         "threads share one GIL, so threads add renders in flight but not this.",
         "",
-        "F and L come from the 1 worker × 1 thread cluster on two batch sizes "
-        f"({half} and {n} projects), u and g from /proc during its runs:",
+        "All four come from the 1 worker × 1 thread cluster: L is the median time a project's render "
+        "took on the worker plus the scheduler's round trip for a task, F the batch's wall time less "
+        "N × L, u and g the CPU read from /proc during its runs:",
         "",
         f"- F = {fixed:.2f} s, L = {per_project:.3f} s, u = {cpu_pp:.3f} CPU-s, g = {own_pp:.3f} CPU-s.",
         "",
@@ -241,7 +245,10 @@ def main() -> None:
         f"- Dask, 1 worker × 2 threads against 2 workers × 1 thread: **{threaded / two:.2f}×** the time.",
     ]
     text = "\n".join(lines) + "\n"
-    (ROOT / "benchmarks" / "RESULTS-scale.md").write_text(text, encoding="utf-8")
+    out = ROOT / "benchmarks" / "RESULTS-scale.md"
+    kept = out.read_text(encoding="utf-8").split("\n## Reading", 1) if out.exists() else [""]
+    text += ("\n## Reading" + kept[1]) if len(kept) > 1 else ""  # the hand-written part stays
+    out.write_text(text, encoding="utf-8")
     print(text)
 
 
