@@ -61,21 +61,21 @@ def prepare(params_file: str | Path | None = None, previous: PriorYear | None = 
 
 
 def rehearse() -> None:
-    """Make the bundled example's report once and throw it away: every section's HTML and every
-    chart's PNG. A batch's fork server calls this before forking report kernels, so every kernel
-    starts with what a first report pays for already done (modules imported on first use, templates
-    compiled, the chart font read and its texts measured). It writes nothing and displays nothing."""
-    # deferred: the charts (and matplotlib) load where a report is drawn, not where one is prepared
-    from selfeval.report import charts, sections
-    from selfeval.report.fonts import configure_matplotlib, fig_to_png_bytes
+    """Make the bundled example's report sections once and throw them away. A batch's fork server
+    calls this before forking report kernels, so every kernel starts with what a first report pays
+    for already done (modules imported on first use, templates compiled). The charts are left out:
+    a kernel draws its first chart no faster after a rehearsal (matplotlib reopens its fonts in
+    every forked process), and drawing them would cost each fork server 0.4 s. It writes nothing
+    and displays nothing."""
+    # deferred: the sections load where a report is drawn, not where one is prepared
+    from selfeval.report import sections
+    from selfeval.report.fonts import configure_matplotlib
 
     configure_matplotlib()
     ctx = prepare()
     for name in sections.__all__:
         if name.endswith("_html"):
             getattr(sections, name)(ctx)
-    for chart in charts.ALL_CHARTS.values():
-        fig_to_png_bytes(chart(ctx.evaluation))
 
 
 def save_prepared(ctx: ReportContext, path: Path) -> None:
