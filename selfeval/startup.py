@@ -6,7 +6,8 @@ installs it): a Lark grammar built in 1.3 s on our 2-core machine (`python -X im
 paid by every process that reads or writes a notebook. Nothing selfeval validates uses that
 format, so the selfeval processes mark the package absent before jsonschema is imported, and
 jsonschema skips that one checker (it already does so when the package is not installed).
-Only processes that selfeval starts do this; importing selfeval as a library changes nothing.
+Only processes that selfeval starts do this, and the Dask workers its batches render on (through
+its worker plugin); importing selfeval as a library changes nothing.
 """
 
 from __future__ import annotations

@@ -97,7 +97,11 @@ class ForkServerPlugin(WorkerPlugin):
     def setup(self, worker) -> None:
         # deferred: the kernels' machinery loads on a worker, not where the batch is planned
         from selfeval.execution.kernels import start_fork_server
+        from selfeval.startup import skip_unused_imports
 
+        # as in a local batch's workers: the worker's first report imports nbformat, and with it
+        # jsonschema's `iri` checker, 1.0 s of a fresh Dask worker's 1.7 s of imports (measured)
+        skip_unused_imports()
         self.server = start_fork_server()
 
     def teardown(self, worker) -> None:

@@ -166,6 +166,10 @@ def test_dask_workers_render_with_forked_kernels_of_their_own(tmp_path):
         client.register_plugin(ForkServerPlugin())
         servers = client.run(forkserver.running)
         assert len(servers) == 2 and all(servers.values()) and len(set(servers.values())) == 2  # one each
+        client.register_plugin(ForkServerPlugin())  # a second batch on the same cluster
+        assert client.run(forkserver.running) == servers  # keeps the servers it found
+        # the workers skip jsonschema's unused `iri` checker, as a local batch's workers do
+        assert set(client.run(lambda: __import__("sys").modules.get("rfc3987_syntax", "loaded")).values()) == {None}
         params = tmp_path / "params"
         params.mkdir()
         shutil.copy(EXAMPLES / "seed.txt", params / "seed.txt")
