@@ -73,10 +73,11 @@ def _size(value: float) -> int:
 
 
 def one_pass_png(fig: Figure, metadata: dict[str, Any], pil_kwargs: dict[str, Any]) -> bytes | None:
-    """The PNG ``fig.savefig(format="png", metadata=metadata, pil_kwargs=pil_kwargs)`` would write under the current
-    rcParams, from one drawing; None where the shortcut would not give the same pixels (no Agg
-    canvas of its own, a box that is not tight or not on whole pixels, other colours or dpi for
-    saving than for drawing, content beyond the figure's edge)."""
+    """The PNG ``fig.savefig(format="png", metadata=metadata, pil_kwargs=pil_kwargs)`` would write
+    under the current rcParams, cut from one drawing. A box that does not start on a whole pixel,
+    or reaches beyond the figure, is saved through ``savefig`` with that box instead. None where
+    the settings would make savefig's pixels differ from the drawing's (no `ChartCanvas`, a box
+    that is not tight, other colours or dpi for saving than for drawing): the caller saves."""
     from matplotlib import colors, rcParams
     from matplotlib.image import imsave
 
