@@ -26,8 +26,15 @@ def _fonts():
 
 
 def _before(make) -> bytes:
+    """The way every chart was saved before: savefig with the tight box, through a plain Agg canvas
+    (a new renderer for each pass), not the chart's own canvas."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = make()
+    FigureCanvasAgg(fig)
+    assert type(fig.canvas) is FigureCanvasAgg
     buf = io.BytesIO()
-    save_png(make(), buf)  # savefig with the tight box: the way every chart was saved before
+    save_png(fig, buf)
     return buf.getvalue()
 
 
