@@ -218,7 +218,8 @@ def main() -> None:
 
     new_pages = sorted((tmp / "new-0").glob("p[0-9]*.html"))
     same = [p.name for p in new_pages if p.read_bytes() == (tmp / "old" / p.name).read_bytes()]
-    same_dask = [p.name for p in new_pages if p.read_bytes() == (tmp / "dask2-0" / p.name).read_bytes()]
+    same_dask = [p.name for p in new_pages
+                 if (tmp / "dask2-0" / p.name).exists() and p.read_bytes() == (tmp / "dask2-0" / p.name).read_bytes()]
 
     large_dir = tmp / "large"
     make_projects(large_dir, args.large)

@@ -155,7 +155,7 @@ def main() -> None:
             client.close()
             cluster.close()
         full = statistics.median(times["Dask, 1 worker × 1 thread"])
-        # a project in flight: its render on the worker, plus the scheduler's round trip for its task
+        # a project in flight: its render on the worker, plus the scheduler's cost per task
         per_project = statistics.median(rendering) + overhead["1 × 1"]
         fixed = full - n * per_project
         cpu_pp, own_pp = statistics.median(cpu), statistics.median(own)
@@ -214,8 +214,9 @@ def main() -> None:
         "threads share one GIL, so threads add renders in flight but not this.",
         "",
         "All four come from the 1 worker × 1 thread cluster: L is the median time a project's render "
-        "took on the worker plus the scheduler's round trip for a task, F the batch's wall time less "
-        "N × L, u and g the CPU read from /proc during its runs:",
+        "took on the worker plus the scheduler's cost per task (200 do-nothing tasks, pipelined), F the "
+        "batch's wall time less N × L, u and g the CPU read from /proc during its runs, divided by N "
+        "(so they carry the fixed part's CPU too, which the model then counts twice where cores bind):",
         "",
         f"- F = {fixed:.2f} s, L = {per_project:.3f} s, u = {cpu_pp:.3f} CPU-s, g = {own_pp:.3f} CPU-s.",
         "",

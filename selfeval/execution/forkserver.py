@@ -125,8 +125,8 @@ def preload(names: list[str]) -> None:
         if function:
             getattr(imported, function)()
     # What was preloaded lives as long as every kernel: freezing it keeps the kernels' garbage
-    # collector from walking (and so copying, page by page) the objects they share with us.
-    gc.collect()
+    # collector from walking (and so copying, page by page) the objects they share with us. No
+    # collection first: the holes it would leave get filled by the kernels, page copies again.
     gc.freeze()
     threads = native_threads()
     if threads != 1:  # a thread would be copied half-alive into every kernel

@@ -7,7 +7,7 @@ from importlib import resources
 from pathlib import Path
 
 from selfeval.assess.history import PriorYear
-from selfeval.errors import ParamsError
+from selfeval.errors import ParamsError, SelfevalError
 from selfeval.pipeline import evaluate_params
 from selfeval.report.context import ReportContext
 from selfeval.report.narrative import build_narrative
@@ -72,7 +72,12 @@ def rehearse() -> None:
     from selfeval.report.fonts import configure_matplotlib
 
     configure_matplotlib()
-    ctx = prepare()
+    try:
+        ctx = prepare()
+    except SelfevalError:
+        # the batch's own rulesets (SELFEVAL_RULESETS) may not review the bundled example (two of
+        # them apply to it, say): this is only a warm-up, so the kernels start without it
+        return
     for name in sections.__all__:
         if name.endswith("_html"):
             getattr(sections, name)(ctx)

@@ -330,3 +330,18 @@ def test_the_rehearsal_writes_nothing_and_leaves_no_thread(tmp_path, monkeypatch
     before = threading.active_count()
     rehearse()
     assert list(tmp_path.iterdir()) == [] and threading.active_count() == before
+
+
+def test_a_rehearsal_the_batchs_rulesets_refuse_is_skipped(tmp_path, monkeypatch):
+    import shutil
+
+    from selfeval.errors import SelfevalError
+    from selfeval.report.notebook import prepare, rehearse
+
+    own = tmp_path / "rulesets"
+    own.mkdir()
+    shutil.copy(ROOT / "selfeval" / "rulesets" / "suzhou-2023.yaml", own / "suzhou-copy.yaml")
+    monkeypatch.setenv("SELFEVAL_RULESETS", str(own))  # two rulesets now apply to the example
+    with pytest.raises(SelfevalError):
+        prepare()
+    rehearse()  # a warm-up: it must not stop the fork server from serving
