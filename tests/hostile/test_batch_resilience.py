@@ -424,28 +424,16 @@ def _report_with_a_first_cell(nb_dir: Path, code: str) -> Path:
     return nb_dir
 
 
-def _children_of(pid: int) -> list[int]:
-    import contextlib
-
-    out: list[int] = []
-    for task in (Path("/proc") / str(pid) / "task").glob("*"):
-        with contextlib.suppress(OSError):  # a thread that just ended
-            out += [int(c) for c in (task / "children").read_text().split()]
-    return out
-
-
 def _dask_cluster(distributed):
     from selfeval.batch.distributed import ForkServerPlugin
     from selfeval.execution import forkserver
 
     if not forkserver.available():
         pytest.skip("forked kernels need Linux")
-    if not (Path("/proc/self/task") / str(os.getpid()) / "children").exists():
-        pytest.skip("the kernel does not list a process's children (CONFIG_PROC_CHILDREN)")
     cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
     client = distributed.Client(cluster)
     client.register_plugin(ForkServerPlugin())  # as run_batch does: the servers start now, before any project
-    servers = {w: _children_of(pid) for w, pid in client.run(os.getpid).items()}
+    servers = {w: _children(pid) for w, pid in client.run(os.getpid).items()}
     assert all(len(pids) == 1 for pids in servers.values()), servers  # each worker's one child: its fork server
     return cluster, client, {w: pids[0] for w, pids in servers.items()}
 
@@ -467,9 +455,9 @@ def test_on_dask_a_killed_kernel_fails_only_its_project_and_the_fork_servers_ser
         assert "p01" in reason and "died" in reason, reason
         assert not (tmp_path / "out" / "p01.html").exists()
         # the same fork servers, alive, with no kernel left over
-        assert {w: _children_of(pid) for w, pid in client.run(os.getpid).items()} == \
+        assert {w: _children(pid) for w, pid in client.run(os.getpid).items()} == \
             {w: [pid] for w, pid in servers.items()}
-        assert all(_children_of(pid) == [] for pid in servers.values())
+        assert all(_children(pid) == [] for pid in servers.values())
     finally:
         client.close()
         cluster.close()
