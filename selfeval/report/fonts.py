@@ -120,11 +120,17 @@ def configure_matplotlib(*, dpi: int = 120) -> str:
 PNG_COMPRESSION = 3
 
 
+def _png_options(savefig_kw: dict[str, Any]) -> dict[str, Any]:
+    """The metadata and Pillow options of every chart PNG, with the caller's (taken out of
+    `savefig_kw`) on top."""
+    return {"metadata": {**_STRIP_METADATA["png"], **savefig_kw.pop("metadata", {})},
+            "pil_kwargs": {"compress_level": PNG_COMPRESSION, **savefig_kw.pop("pil_kwargs", {})}}
+
+
 def save_png(fig: Figure, target: str | os.PathLike[str] | IO[bytes], **savefig_kw: Any) -> None:
     """Save *fig* as a PNG without the version-dependent ``Software`` text chunk."""
-    metadata = {**_STRIP_METADATA["png"], **savefig_kw.pop("metadata", {})}
-    pil_kwargs = {"compress_level": PNG_COMPRESSION, **savefig_kw.pop("pil_kwargs", {})}
-    fig.savefig(target, format="png", metadata=metadata, pil_kwargs=pil_kwargs, **savefig_kw)
+    options = _png_options(savefig_kw)
+    fig.savefig(target, format="png", **options, **savefig_kw)
 
 
 def fig_to_png_bytes(fig: Figure, **savefig_kw: Any) -> bytes:
@@ -134,7 +140,7 @@ def fig_to_png_bytes(fig: Figure, **savefig_kw: Any) -> bytes:
     from selfeval.report.canvas import one_pass_png
 
     if not savefig_kw:
-        data = one_pass_png(fig, dict(_STRIP_METADATA["png"]), {"compress_level": PNG_COMPRESSION})
+        data = one_pass_png(fig, **_png_options({}))
         if data is not None:
             return data
     buf = io.BytesIO()
