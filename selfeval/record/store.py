@@ -135,14 +135,14 @@ class Record:
 
     # --- writing ----------------------------------------------------------------------------------
 
-    def add(self, ev: Evaluation, *, key: str | None = None, project_id: str | None = None,
+    def add(self, ev: Evaluation, *, key: str | None = None,
             signoff: dict[str, str | None] | None = None, params: dict[str, Any] | None = None,
             form_file: Path | None = None) -> Stored:
         """Store one project-year's review (nothing new if the same review is there already).
-        `key` is the project key (default: from the form, `project_id` first); `signoff` the
+        `key` is the project key (default: from the form's name and department); `signoff` the
         复核人/复核日期/审核人/负责人; `params` the report's params and `form_file` the form itself,
         kept so the year can be rendered again."""
-        key = key or project_key(ev.form.project_name, ev.form.department, project_id)
+        key = key or project_key(ev.form.project_name, ev.form.department)
         signoff = {k: (signoff or {}).get(k) for k in ("reviewer", "review_date", "checker", "approver")}
         ident, ruleset_hash, decided = identity_of(ev, signoff)
         for attempt in range(8):  # a concurrent writer on PostgreSQL took the same revision number
