@@ -11,7 +11,7 @@ from selfeval.layouts import Layout, resolve
 from selfeval.layouts import parse_grid as _parse_with_layout
 from selfeval.layouts.reader import Grid
 from selfeval.limits import read_input
-from selfeval.loaders.limits import check_indicators, check_size, check_unzipped
+from selfeval.loaders.limits import ZIP_SIGNATURE, check_indicators, check_size, check_unzipped
 from selfeval.loaders.text import decode, text_to_grid
 from selfeval.loaders.yamlform import dump_yaml, parse_yaml_form
 
@@ -51,12 +51,9 @@ def source_grid(path: str | Path, sheet: str | None = None) -> Grid | None:
 
 def _is_html(data: bytes) -> bool:
     """A web page under a workbook's name: no zip or OLE signature, and a <table> near the start."""
-    from selfeval.loaders.excel import (  # asked only of workbook names: excel is loaded next anyway
-        OLE_MAGIC,
-        ZIP_MAGIC,
-    )
+    from selfeval.loaders.excel import OLE_MAGIC  # asked only of workbook names: excel is loaded next anyway
 
-    if data.startswith((ZIP_MAGIC, OLE_MAGIC)):
+    if data.startswith((ZIP_SIGNATURE, OLE_MAGIC)):
         return False
     head = data[:65536].lower()
     return b"<table" in head or b"<html" in head

@@ -53,11 +53,10 @@ from selfeval.errors import FormError, Problem
 from selfeval.form.values import canonical, float_to_decimal, format_decimal, normalize
 from selfeval.layouts import THRESHOLD, detect
 from selfeval.layouts.reader import Grid
-from selfeval.loaders.limits import limit
+from selfeval.loaders.limits import ZIP_SIGNATURE, limit
 from selfeval.loaders.text import decode
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")  # OLE compound file: .xls, or an encrypted .xlsx
-ZIP_MAGIC = b"PK\x03\x04"
 # Stream names of an encrypted OOXML package inside its OLE container (UTF-16LE directory names).
 _ENCRYPTION_MARKERS = ("EncryptedPackage".encode("utf-16-le"), "EncryptionInfo".encode("utf-16-le"))
 # An encrypted .xls: the workbook stream's BOF record (0x0809, 16 bytes) is followed by FILEPASS.
@@ -114,7 +113,7 @@ def _open(data: bytes, source: str):
     except pc.PasswordError:
         raise _refuse(source, ENCRYPTED_SEEN, ENCRYPTED_EXPECTED) from None
     except pc.CalamineError as exc:
-        if data.startswith(ZIP_MAGIC) and _damaged_zip(data):
+        if data.startswith(ZIP_SIGNATURE) and _damaged_zip(data):
             raise _refuse(
                 source, f"a damaged .xlsx: the zip archive is truncated or corrupt ({exc})", DAMAGED_EXPECTED
             ) from None
@@ -130,7 +129,7 @@ def _damaged_zip(data: bytes) -> bool:
 
 
 def _what_it_is(data: bytes, exc: Exception) -> str:
-    if data.startswith(ZIP_MAGIC):
+    if data.startswith(ZIP_SIGNATURE):
         return f"a zip archive that is not an Excel workbook ({exc})"
     if data.startswith(OLE_MAGIC):
         return f"an OLE (legacy Office) file that is not a readable .xls workbook ({exc})"
@@ -631,7 +630,7 @@ def workbook_to_grid(data: bytes, source: str, sheet: str | None = None) -> tupl
     book = _open(data, source)
     package = None
     try:
-        if data.startswith(ZIP_MAGIC):
+        if data.startswith(ZIP_SIGNATURE):
             try:
                 package = _Package(data)
             except (KeyError, ET.ParseError, zipfile.BadZipFile, ValueError) as exc:
