@@ -230,7 +230,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             added = add_files(rec, [params], load_aliases(args.aliases))[0]
             if added.error:
                 raise SelfevalError(added.error)
-            previous = rec.prior(added.prior_ref) if added.prior_ref else None
+            previous = added.previous
     warm_font_cache()
     rendered = render_report(params, Path(args.out), docx=args.docx, previous=previous)
     print(_plain(str(rendered.html_path)))

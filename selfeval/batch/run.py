@@ -207,8 +207,7 @@ def _store(params_files: list[Path], out_dir: Path, db: str | Path | bool,
 
     links = load_aliases(aliases)
     with Record(out_dir / DEFAULT_NAME if db is True else db) as rec:
-        return {a.path.stem: prior for a in add_files(rec, params_files, links)
-                if a.prior_ref and (prior := rec.prior(a.prior_ref)) is not None}
+        return {a.path.stem: a.previous for a in add_files(rec, params_files, links) if a.previous is not None}
 
 
 def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = False,

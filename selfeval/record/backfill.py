@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from selfeval.assess.history import PriorYear
 from selfeval.errors import SelfevalError
 from selfeval.form.keys import project_key
 from selfeval.form.model import Form
@@ -23,7 +24,7 @@ class Added:
 
     path: Path
     stored: Stored | None = None
-    prior_ref: str = ""  # the previous year's stored review ("" when the record holds none)
+    previous: PriorYear | None = None  # the previous year's stored review it was compared with
     error: str = ""
 
 
@@ -72,7 +73,7 @@ def add_files(record: Record, files: list[Path], aliases: dict[str, str] | None 
             else:
                 ev = review_form(form, previous=previous)
                 stored = record.add(ev, key=key, form_file=path)
-            out[path] = Added(path, stored, previous.ref if previous else "")
+            out[path] = Added(path, stored, previous)
         except SelfevalError as exc:
             out[path] = Added(path, error=str(exc))
     return [out[p] for p in files]
