@@ -298,7 +298,7 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
         from selfeval.execution.kernels import start_fork_server
 
         # Report kernels forked from one pre-imported process (each still its own process):
-        # none pays for Python, ipykernel, matplotlib and pandas again. Ordinary kernels where
+        # none pays for Python, ipykernel and matplotlib again. Ordinary kernels where
         # that is not available (not Linux, SELFEVAL_FORK=0) or the server does not come up.
         server = start_fork_server()
         try:

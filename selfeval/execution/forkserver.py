@@ -1,5 +1,5 @@
 """Report kernels forked from a pre-imported process: each report still gets a fresh process of
-its own, without paying for Python, ipykernel, matplotlib, pandas, pydantic and the CJK font again.
+its own, without paying for Python, ipykernel, matplotlib, pydantic and the report modules again.
 
 Two parts, both on the ordinary papermill → nbclient → jupyter_client path:
 

@@ -82,7 +82,7 @@ def test_each_kernel_is_a_fresh_process_forked_from_the_server(tmp_path, server)
                    "import os, sys, selfeval.report.sections as p\n"
                    "print('pid', os.getpid(), 'ppid', os.getppid(), 'seen', getattr(p, 'LEFT_BEHIND', None))\n"
                    "p.LEFT_BEHIND = os.getpid()  # a kernel changing a preloaded module\n"
-                   "print('preloaded', 'pandas' in sys.modules, 'cwd', os.getcwd())")
+                   "print('preloaded', 'matplotlib.pyplot' in sys.modules, 'cwd', os.getcwd())")
     first = _stdout(execute_notebook(nb, None, {}, tmp_path))
     second = _stdout(execute_notebook(nb, None, {}, tmp_path))
     pid1, pid2 = first.split()[1], second.split()[1]
@@ -254,7 +254,43 @@ def test_the_kernel_spec_ships_and_names_a_registered_provisioner(monkeypatch):
     spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
     assert spec.metadata["kernel_provisioner"]["provisioner_name"] == "selfeval-fork"
     assert KernelProvisionerFactory.instance().is_provisioner_available(spec)
-    assert "pandas" in preload_names() and "selfeval.report.notebook:rehearse" in preload_names()
+    assert "selfeval.report.charts" in preload_names() and "selfeval.report.notebook:rehearse" in preload_names()
+
+
+def test_the_server_preloads_what_a_report_kernel_imports_and_nothing_else(tmp_path, monkeypatch):
+    """The kernel spec's list against an ordinary kernel that rendered the seed's report: every
+    module that kernel held is preloaded (no forked kernel imports it again), and no package is
+    preloaded that it did not hold (no fork server pays for it at start, nor holds it in memory)."""
+    import json
+    import shutil
+    import subprocess
+
+    from selfeval.report.notebook import prepare, save_prepared
+    from selfeval.report.render import REPORT_NOTEBOOK, notebooks_dir, run_report_notebook
+
+    monkeypatch.delenv(forkserver.ENV, raising=False)  # an ordinary kernel
+    folder = tmp_path / "notebooks"
+    shutil.copytree(notebooks_dir(), folder)
+    nb = nbformat.read(folder / REPORT_NOTEBOOK, as_version=4)
+    nb.cells.append(new_code_cell("import json as _j, sys as _s\nprint(_j.dumps(sorted(_s.modules)))"))
+    nbformat.write(nb, folder / REPORT_NOTEBOOK)
+    monkeypatch.setenv("SELFEVAL_NOTEBOOKS", str(folder))
+    params = ROOT / "params" / "seed.yaml"
+    save_prepared(prepare(params), tmp_path / "prepared.pickle")
+    ran = run_report_notebook(params, None, prepared=tmp_path / "prepared.pickle")
+    kernel = set(json.loads(_stdout(ran).strip().splitlines()[-1]))
+
+    code = ("import json, sys\nfrom selfeval.execution.forkserver import preload\n"
+            "from selfeval.execution.kernels import preload_names\n"
+            "preload(preload_names())\nprint(json.dumps(sorted(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**os.environ, **forkserver.ONE_THREAD}).stdout
+    server = set(json.loads(out))
+    assert sorted(kernel - server) == []
+    # beyond it: the server's own code, and what the rehearsal's review of the example loads (a
+    # kernel is handed its review)
+    extra = {m for m in server - kernel if not m.startswith("selfeval.execution")}
+    assert extra <= {"selfeval.execution", "selfeval.assess.places"}, sorted(extra)
 
 
 def test_the_thread_guard_counts_native_threads(tmp_path):
