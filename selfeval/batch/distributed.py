@@ -102,7 +102,11 @@ class ForkServerPlugin(WorkerPlugin):
         # as in a local batch's workers: the worker's first report imports nbformat, and with it
         # jsonschema's `iri` checker, 1.0 s of a fresh Dask worker's 1.7 s of imports (measured)
         skip_unused_imports()
-        self.server = start_fork_server()
+        self.server = start_fork_server()  # its preload builds matplotlib's font cache where missing
+        if self.server is None:  # ordinary kernels: a kernel building the cache would print into its report
+            from selfeval.report.fonts import warm_font_cache
+
+            warm_font_cache()
 
     def teardown(self, worker) -> None:
         server = getattr(self, "server", None)

@@ -268,11 +268,13 @@ def run_batch(params_dir: Path, out_dir: Path, jobs: int = 2, force: bool = Fals
 
     bar = _progress(len(todo))
     started = time.perf_counter()
-    if todo:
+    if todo and not dask_address:
         # deferred: loaded only when there is work (an all-skipped rerun loads none of it)
         from selfeval.report.fonts import warm_font_cache
 
-        warm_font_cache()  # once, here: a kernel building it would print into the report
+        # once, here: a kernel building it would print into the report. A Dask batch draws nothing
+        # here: each worker's kernels use the cache of the worker's machine (see ForkServerPlugin)
+        warm_font_cache()
 
     def done(o: Outcome) -> None:
         outcomes[o.name] = o

@@ -120,8 +120,14 @@ def test_empty_params_dir_is_an_error(tmp_path, capsys):
     assert "no params files" in capsys.readouterr().err
 
 
-def test_dask_cluster_renders_without_shared_files(tmp_path):
+def test_dask_cluster_renders_without_shared_files(tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed")
+    import selfeval.report.fonts
+
+    def not_here():
+        raise AssertionError("a Dask batch draws nothing where it is sent from")
+
+    monkeypatch.setattr(selfeval.report.fonts, "warm_font_cache", not_here)
     params = make_params_dir(tmp_path)
     (params / "d_broken.yaml").unlink()
     (params / "c_missing.yaml").unlink()
@@ -154,6 +160,21 @@ def test_a_failing_portfolio_page_does_not_cost_the_reports(tmp_path, monkeypatc
 
 
 @pytest.mark.slow
+def test_dask_workers_without_forked_kernels_load_the_font_cache_before_their_kernels(monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    from selfeval.batch.distributed import ForkServerPlugin
+    from selfeval.execution import forkserver
+
+    monkeypatch.setenv(forkserver.ENABLE_ENV, "0")  # the workers inherit it: ordinary kernels there
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        client.register_plugin(ForkServerPlugin())
+        assert list(client.run(forkserver.running).values()) == [None]
+        # a kernel that built the cache itself would print "building the font cache" into its report
+        assert list(client.run(lambda: "matplotlib.font_manager" in __import__("sys").modules).values()) == [True]
+
+
+@pytest.mark.slow
 def test_dask_workers_render_with_forked_kernels_of_their_own(tmp_path):
     distributed = pytest.importorskip("distributed")
     from selfeval.batch.distributed import ForkServerPlugin
@@ -165,6 +186,8 @@ def test_dask_workers_render_with_forked_kernels_of_their_own(tmp_path):
             distributed.Client(cluster) as client:
         client.register_plugin(ForkServerPlugin())
         servers = client.run(forkserver.running)
+        # the servers' preload loaded matplotlib's font cache; the workers themselves draw nothing
+        assert set(client.run(lambda: "matplotlib" in __import__("sys").modules).values()) == {False}
         assert len(servers) == 2 and all(servers.values()) and len(set(servers.values())) == 2  # one each
         client.register_plugin(ForkServerPlugin())  # a second batch on the same cluster
         assert client.run(forkserver.running) == servers  # keeps the servers it found
