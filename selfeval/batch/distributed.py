@@ -104,6 +104,7 @@ class ForkServerPlugin(WorkerPlugin):
         skip_unused_imports()
         self.server = start_fork_server()  # its preload builds matplotlib's font cache where missing
         if self.server is None:  # ordinary kernels: a kernel building the cache would print into its report
+            # deferred: matplotlib loads on a worker only where its kernels are not forked
             from selfeval.report.fonts import warm_font_cache
 
             warm_font_cache()
