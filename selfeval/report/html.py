@@ -15,6 +15,7 @@ really needs nothing from outside the file.
 from __future__ import annotations
 
 import copy
+import html
 import re
 import threading
 from importlib import resources
@@ -132,12 +133,65 @@ def _new_exporter() -> HTMLExporter:
     )
 
 
-def _mark_numeric_cells(soup: BeautifulSoup) -> None:
-    # CSS cannot tell numbers from text; a class lets the stylesheet right-align them.
+def _numeric(text: str) -> bool:
+    return bool(text) and _NUMBER.fullmatch(text) is not None
+
+
+def _with_num(classes: list[str]) -> list[str]:
+    # CSS cannot tell numbers from text; the class lets the stylesheet right-align them (once: a
+    # template's own numeric cells have it already)
+    return classes if "num" in classes else [*classes, "num"]
+
+
+def _finish_soup(body: str) -> str:
+    """Mark numeric cells and drop cell ids through BeautifulSoup: any page `_finish` cannot
+    read cell by cell."""
+    soup = BeautifulSoup(body, features="html.parser")
     for td in soup.find_all("td"):
-        text = td.get_text(strip=True)
-        if text and _NUMBER.fullmatch(text):
-            td["class"] = [*td.get("class", []), "num"]
+        if _numeric(td.get_text(strip=True)):
+            td["class"] = _with_num(td.get("class", []))
+    for div in soup.find_all("div", id=re.compile(r"^cell-id=")):
+        del div["id"]
+    return str(soup)
+
+
+# nbconvert's page has been through BeautifulSoup already (it adds alt text and tabindex): every
+# attribute is double-quoted and every `<` in text or in an attribute value is escaped, so `<td`
+# and `</td>` only ever open and close cells. Where a cell holds anything whose text BeautifulSoup
+# would read differently (a nested cell, a comment, a script or style), the page goes through it.
+_TD = re.compile(r"<td\b([^>]*)>(.*?)</td>", re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
+_NOT_TEXT = re.compile(r"<(?:td\b|!|script\b|style\b|textarea\b|template\b)", re.IGNORECASE)
+_CLASS = re.compile(r'(?<![\w-])class="([^"]*)"')
+_CELL_ID = re.compile(r'(<div\b[^>]*?) id="cell-id=[^"]*"')
+_ATTR = re.compile(r' ([^\s=]+)(?:="[^"]*")?')
+_RAW_TEXT = re.compile(r"<(script|style)\b[^>]*>(.*?)</\1>", re.DOTALL | re.IGNORECASE)
+
+
+def _finish(body: str) -> str:
+    """The page with numeric table cells marked (class ``num``) and cell ids dropped: what a
+    BeautifulSoup pass gives (`_finish_soup`, tested against it), in one pass over the text."""
+    cells = list(_TD.finditer(body))
+    raw = " ".join(m.group(2) for m in _RAW_TEXT.finditer(body))  # a style sheet is text, not cells
+    if "<!--" in body or "<td" in raw or "cell-id=" in raw or any(_NOT_TEXT.search(m.group(2)) for m in cells):
+        return _finish_soup(body)
+    out, last = [], 0
+    for m in cells:
+        attrs, inner = m.group(1), m.group(2)
+        if not _numeric("".join(html.unescape(part).strip() for part in _TAG.split(inner))):
+            continue
+        cls = _CLASS.search(attrs)
+        if cls is None:  # where BeautifulSoup writes it: its attributes go in order of their names
+            at = next((a.start() for a in _ATTR.finditer(attrs) if a.group(1) > "class"), len(attrs))
+            attrs = f'{attrs[:at]} class="num"{attrs[at:]}'
+        else:
+            attrs = attrs[:cls.start(1)] + " ".join(_with_num(cls.group(1).split())) + attrs[cls.end(1):]
+        out += [body[last:m.start()], f"<td{attrs}>{inner}</td>"]
+        last = m.end()
+    out.append(body[last:])
+    # Cell ids change whenever papermill or an editor touches the notebook; dropping them keeps
+    # identical reports byte-identical (nothing links to them).
+    return _CELL_ID.sub(r"\1", "".join(out))
 
 
 def notebook_to_html(nb: nbformat.NotebookNode, title: str, *, base_dir: str | Path | None = None) -> str:
@@ -155,14 +209,7 @@ def notebook_to_html(nb: nbformat.NotebookNode, title: str, *, base_dir: str | P
         "metadata": {"path": str(base_dir) if base_dir is not None else ""},
     }
     body, _ = _exporter().from_notebook_node(report, resources=res)
-    # nbconvert already round-trips the page through BeautifulSoup (alt text, tabindex).
-    soup = BeautifulSoup(body, features="html.parser")
-    _mark_numeric_cells(soup)
-    for div in soup.find_all("div", id=re.compile(r"^cell-id=")):
-        # Cell ids change whenever papermill or an editor touches the notebook; dropping
-        # them keeps identical reports byte-identical (nothing links to them).
-        del div["id"]
-    return str(soup)
+    return _finish(body)
 
 
 def external_references(html: str) -> list[str]:

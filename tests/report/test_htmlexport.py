@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import base64
 import re
+from html import escape
 
 import pandas as pd
 import pytest
+from bs4 import BeautifulSoup
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.figure import Figure
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from selfeval.report import fonts
 from selfeval.report.html import (
+    _finish,
+    _finish_soup,
     external_references,
     leaked_outputs,
     notebook_to_html,
@@ -149,3 +155,63 @@ def test_external_references_detects_remote_things():
         "//x/bg.png",
         "@import",
     ]
+
+
+# --- the page's last pass: numeric cells and cell ids, in one pass and through BeautifulSoup ------
+
+_NUMBERS = ["1,234.5", "-3", "12.5%", "＋8.0％", "(1,200)", "0", "−0.5", "3‰", ".5"]
+_WORDS = ["规范", "待评", "a b", "&", "<x>", "≥95%", "100%以上", "表中 12", '"quoted"', "\u00a0"]
+
+
+@st.composite
+def _cell(draw) -> str:
+    classes = draw(st.lists(st.sampled_from(["num", "se-name", "se-cat", "a"]), max_size=3, unique=True))
+    attrs = []
+    if classes:
+        attrs.append(f'class="{" ".join(classes)}"')
+    if draw(st.booleans()):
+        attrs.append(f'data-label="{escape(draw(st.sampled_from(_WORDS)), quote=True)}"')
+    if draw(st.booleans()):
+        attrs.append(f'colspan="{draw(st.integers(1, 3))}"')
+    draw(st.randoms()).shuffle(attrs)
+    parts = draw(st.lists(st.one_of(
+        st.sampled_from(_NUMBERS), st.sampled_from(_WORDS).map(escape), st.sampled_from([" ", "\n", "  "]),
+        st.sampled_from(_NUMBERS + _WORDS).map(lambda t: f"<small>{escape(t)}</small>"),
+        st.just("<br>"), st.just('<span class="se-note">1.0</span>')), max_size=4))
+    return f"<td {' '.join(attrs)}>{''.join(parts)}</td>" if attrs else f"<td>{''.join(parts)}</td>"
+
+
+def _page(rows: list[list[str]], extra: str = "") -> str:
+    """A page as nbconvert hands it on: through BeautifulSoup once (sorted, quoted attributes)."""
+    body = "".join(f"<tr>{''.join(r)}</tr>" for r in rows)
+    raw = (f'<html><head><style>td.num {{ text-align: right }}</style></head><body>'
+           f'<div class="jp-Cell" id="cell-id=5f3a-x"><table>{body}</table>{extra}</div>'
+           f'<div id="keep" class="jp-Cell"><p>id="cell-id=in-text"</p></div></body></html>')
+    return str(BeautifulSoup(raw, features="html.parser"))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(_cell(), min_size=1, max_size=4), min_size=1, max_size=5))
+def test_the_one_pass_marks_cells_and_drops_ids_as_beautifulsoup_does(rows):
+    page = _page(rows)
+    assert _finish(page) == _finish_soup(page)
+
+
+def test_the_one_pass_leaves_pages_it_cannot_read_cell_by_cell_to_beautifulsoup(monkeypatch):
+    import selfeval.report.html as module
+
+    plain = _page([["<td>1.5</td>", '<td class="num">2</td>', "<td>规范</td>"]])
+    done = _finish(plain)
+    assert '<td class="num">1.5</td>' in done and '<td class="num">2</td>' in done  # once, not "num num"
+    assert 'cell-id=5f3a' not in done and 'id="keep"' in done and "<p>id=\"cell-id=in-text\"</p>" in done
+    calls = []
+    monkeypatch.setattr(module, "_finish_soup", lambda body: calls.append(body) or body)
+    _finish(plain)
+    assert calls == []  # the plain page took the one pass
+    for odd in ("<td><table><tr><td>1</td></tr></table></td>", "<td>1<!-- 2 --></td>", "<td><style>p{}</style>3</td>"):
+        page = _page([[odd]])
+        _finish(page)
+        assert calls[-1] == page
+        monkeypatch.undo()
+        assert _finish(page) == module._finish_soup(page)
+        monkeypatch.setattr(module, "_finish_soup", lambda body: calls.append(body) or body)
