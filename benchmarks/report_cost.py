@@ -132,7 +132,7 @@ def main() -> None:
         "",
         "| step | report (CPU-s) | empty notebook (CPU-s) | report less empty (CPU-s) |",
         "|---|---:|---:|---:|",
-        *(f"| {s} | {rep[s]:.3f} | {flo[s]:.3f} | {rep[s] - flo[s]:.3f} |" for s in STEPS),
+        *(f"| {s} | {rep[s]:.3f} | {flo[s]:.3f} | {round(rep[s] - flo[s], 3) + 0.0:.3f} |" for s in STEPS),
         f"| **all of the above** | **{total['report']:.3f}** | **{total['empty notebook']:.3f}** | "
         f"**{total['report'] - total['empty notebook']:.3f}** |",
         "",
