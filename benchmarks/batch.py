@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 
 import nbformat
+from common import write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -270,10 +271,7 @@ def main() -> None:
         *(f"| {role} | {kib / 1024:.0f} |" for role, kib in sorted(sampler.by_role.items()) if role != "gone"),
         "",
     ]
-    out = ROOT / "benchmarks" / "RESULTS-batch.md"
-    previous = out.read_text(encoding="utf-8").split("\n## Where the time goes", 1) if out.exists() else [""]
-    tail = ("\n## Where the time goes" + previous[1]) if len(previous) > 1 else ""
-    out.write_text("\n".join(lines) + tail, encoding="utf-8")
+    write_results(ROOT / "benchmarks" / "RESULTS-batch.md", "\n".join(lines), heading="## Where the time goes")
     print("\n".join(lines))
     shutil.rmtree(tmp, ignore_errors=True)
 

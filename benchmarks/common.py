@@ -20,3 +20,10 @@ def emit(lines: list[str], write: Path | None) -> int:
     if write:
         write.write_text(text, encoding="utf-8")
     return 0
+
+
+def write_results(out: Path, text: str, heading: str = "## Reading") -> None:
+    """Write a results file from a run, keeping its hand-written part (from `heading` on) as it
+    stands in the file."""
+    kept = out.read_text(encoding="utf-8").split(f"\n{heading}", 1) if out.exists() else [""]
+    out.write_text(text + (f"\n{heading}{kept[1]}" if len(kept) > 1 else ""), encoding="utf-8")

@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from batch import make_projects
-from common import machine
+from common import machine, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -144,10 +144,7 @@ def main() -> None:
         f"{abs(latest - one['first']):.2f} s {'after' if latest >= one['first'] else 'before'} one worker's first.",
     ]
     text = "\n".join(lines) + "\n"
-    out = ROOT / "benchmarks" / "RESULTS-first-batch.md"
-    kept = out.read_text(encoding="utf-8").split("\n## Reading", 1) if out.exists() else [""]
-    text += ("\n## Reading" + kept[1]) if len(kept) > 1 else ""  # the hand-written part stays
-    out.write_text(text, encoding="utf-8")
+    write_results(ROOT / "benchmarks" / "RESULTS-first-batch.md", text)
     print(text)
 
 

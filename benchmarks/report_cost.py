@@ -16,7 +16,6 @@ Writes benchmarks/RESULTS-report-cost.md (a hand-written "## Reading" part there
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -29,7 +28,7 @@ import nbformat
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from batch import floor_notebook, make_projects
-from common import machine
+from common import machine, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Appended to each notebook: the kernel's CPU since its fork (the fork server's is not counted).
@@ -151,12 +150,8 @@ def main() -> None:
         "opens the font again, see `RESULTS-batch.md`).",
     ]
     text = "\n".join(lines) + "\n"
-    out = ROOT / "benchmarks" / "RESULTS-report-cost.md"
-    kept = out.read_text(encoding="utf-8").split("\n## Reading", 1) if out.exists() else [""]
-    text += ("\n## Reading" + kept[1]) if len(kept) > 1 else ""  # the hand-written part stays
-    out.write_text(text, encoding="utf-8")
+    write_results(ROOT / "benchmarks" / "RESULTS-report-cost.md", text)
     print(text)
-    print(json.dumps(med))
 
 
 if __name__ == "__main__":

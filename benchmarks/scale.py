@@ -34,6 +34,7 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from batch import make_projects
+from common import write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -246,10 +247,7 @@ def main() -> None:
         f"- Dask, 1 worker × 2 threads against 2 workers × 1 thread: **{threaded / two:.2f}×** the time.",
     ]
     text = "\n".join(lines) + "\n"
-    out = ROOT / "benchmarks" / "RESULTS-scale.md"
-    kept = out.read_text(encoding="utf-8").split("\n## Reading", 1) if out.exists() else [""]
-    text += ("\n## Reading" + kept[1]) if len(kept) > 1 else ""  # the hand-written part stays
-    out.write_text(text, encoding="utf-8")
+    write_results(ROOT / "benchmarks" / "RESULTS-scale.md", text)
     print(text)
 
 
